@@ -1,0 +1,1 @@
+"""offer-catalog: a self-hosted offer catalog and offer-decisioning service."""
