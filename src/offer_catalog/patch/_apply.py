@@ -1,0 +1,191 @@
+"""Copy-on-write executor of the six JSON Patch operations, shared by JSON Patch and Patch Query."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+from offer_catalog.patch._json import JSONValue, clone, json_equal, type_name
+from offer_catalog.patch.errors import PatchConflict, PatchError, PathNotFound, TestFailed
+from offer_catalog.patch.pointer import Tokens, descend_error, index_at, walk, where
+
+
+class Operation(NamedTuple):
+    """One validated operation with its pointers already split into tokens."""
+
+    op_index: int
+    op: str
+    path: str
+    tokens: Tokens
+    value: JSONValue = None
+    from_path: str | None = None
+    from_tokens: Tokens = ()
+
+
+class Applier:
+    """Applies operations to a document without mutating it.
+
+    Containers on the path to each change are shallow-copied once per apply and remembered in
+    ``owned`` (id -> container), so later operations on the same path mutate the copies in place;
+    every other subtree stays shared with the input document.
+    """
+
+    __slots__ = ("owned", "root")
+
+    def __init__(self, doc: JSONValue) -> None:
+        self.root = doc
+        # Keyed by id() for speed; holding the container keeps its id from being reused. Input
+        # containers stay alive through the caller's reference, so no id here can belong to one.
+        self.owned: dict[int, Any] = {}
+
+    def result(self) -> JSONValue:
+        """Return the patched document; its top-level container is never the input's."""
+        root = self.root
+        if (type(root) is dict or type(root) is list) and id(root) not in self.owned:
+            # Callers may then set top-level members (id, lastUpdate) without touching the input.
+            root = root.copy()
+        return root
+
+    def _parent(self, tokens: Tokens) -> Any:
+        """Return a writable copy of the container holding the last token's location."""
+        owned = self.owned
+        node: Any = self.root
+        if type(node) is not dict and type(node) is not list:
+            raise descend_error(node, tokens, 0)
+        if id(node) not in owned:
+            node = node.copy()
+            owned[id(node)] = node
+            self.root = node
+        for depth in range(len(tokens) - 1):
+            token = tokens[depth]
+            key: str | int
+            if type(node) is dict:
+                if token not in node:
+                    raise PathNotFound(f"no member {token!r} at {where(tokens, depth)}")
+                key = token
+            else:
+                key = index_at(token, node, tokens, depth, allow_end=False)
+            child = node[key]
+            if type(child) is not dict and type(child) is not list:
+                raise descend_error(child, tokens, depth + 1)
+            if id(child) not in owned:
+                child = child.copy()
+                owned[id(child)] = child
+                node[key] = child
+            node = child
+        return node
+
+    def add(self, tokens: Tokens, value: JSONValue) -> None:
+        """RFC 6902 add: set an object member, or insert into an array (``-`` appends)."""
+        if not tokens:
+            self.root = value
+            return
+        parent = self._parent(tokens)
+        last = tokens[-1]
+        if type(parent) is dict:
+            parent[last] = value
+        else:
+            parent.insert(index_at(last, parent, tokens, len(tokens) - 1, allow_end=True), value)
+
+    def remove(self, tokens: Tokens) -> JSONValue:
+        """RFC 6902 remove; returns the removed value."""
+        if not tokens:
+            raise PatchConflict("cannot remove the whole document")
+        parent = self._parent(tokens)
+        last = tokens[-1]
+        if type(parent) is dict:
+            if last not in parent:
+                raise PathNotFound(f"no member {last!r} at {where(tokens, len(tokens) - 1)}")
+            return parent.pop(last)
+        return parent.pop(index_at(last, parent, tokens, len(tokens) - 1, allow_end=False))
+
+    def replace(self, tokens: Tokens, value: JSONValue) -> None:
+        """RFC 6902 replace: the target must exist."""
+        if not tokens:
+            self.root = value
+            return
+        parent = self._parent(tokens)
+        last = tokens[-1]
+        if type(parent) is dict:
+            if last not in parent:
+                raise PathNotFound(f"no member {last!r} at {where(tokens, len(tokens) - 1)}")
+            parent[last] = value
+        else:
+            parent[index_at(last, parent, tokens, len(tokens) - 1, allow_end=False)] = value
+
+    def test(self, tokens: Tokens, value: JSONValue) -> None:
+        """RFC 6902 test with JSON equality."""
+        actual = walk(self.root, tokens)
+        if not json_equal(actual, value):
+            raise TestFailed(f"expected {_short(value)}, found {_short(actual)}")
+
+    def move(self, from_tokens: Tokens, tokens: Tokens) -> None:
+        """RFC 6902 move: remove at ``from`` then add at ``path``."""
+        if from_tokens == tokens:
+            walk(self.root, from_tokens)  # the source must still exist
+            return
+        if tokens[: len(from_tokens)] == from_tokens:
+            # Compared by tokens, not by string prefix: "/ab" -> "/abc" is a legal move.
+            raise PatchConflict("cannot move a value into one of its own children")
+        self.add(tokens, self.remove(from_tokens))
+
+
+def _short(value: JSONValue) -> str:
+    text = repr(value) if type(value) is not dict and type(value) is not list else type_name(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _run_add(applier: Applier, op: Operation) -> None:
+    value = op.value
+    applier.add(op.tokens, clone(value) if type(value) is dict or type(value) is list else value)
+
+
+def _run_remove(applier: Applier, op: Operation) -> None:
+    applier.remove(op.tokens)
+
+
+def _run_replace(applier: Applier, op: Operation) -> None:
+    value = op.value
+    applier.replace(op.tokens, clone(value) if type(value) is dict or type(value) is list else value)
+
+
+def _run_test(applier: Applier, op: Operation) -> None:
+    applier.test(op.tokens, op.value)
+
+
+def _run_move(applier: Applier, op: Operation) -> None:
+    # Errors about the source name the "from" member; everything else is about "path".
+    try:
+        walk(applier.root, op.from_tokens)
+    except PatchError as err:
+        err.locate(op.op_index, op.op, op.from_path, "from")
+        raise
+    applier.move(op.from_tokens, op.tokens)
+
+
+def _run_copy(applier: Applier, op: Operation) -> None:
+    try:
+        value = clone(walk(applier.root, op.from_tokens))
+    except PatchError as err:
+        err.locate(op.op_index, op.op, op.from_path, "from")
+        raise
+    applier.add(op.tokens, value)
+
+
+RUN: dict[str, Callable[[Applier, Operation], None]] = {
+    "add": _run_add,
+    "remove": _run_remove,
+    "replace": _run_replace,
+    "test": _run_test,
+    "move": _run_move,
+    "copy": _run_copy,
+}
+
+
+def run(applier: Applier, op: Operation) -> None:
+    """Apply one operation, tagging any error with the operation's index, name and pointer."""
+    try:
+        RUN[op.op](applier, op)
+    except PatchError as err:
+        err.locate(op.op_index, op.op, op.path, "path")
+        raise

@@ -1,0 +1,240 @@
+"""JSON Patch Query (``application/json-patch-query+json``, TMF630 Part 5).
+
+A JSON Patch whose ``path`` and ``from`` may select array elements by the values of their members.
+
+Grammar (a JSON Pointer where any reference token may carry a query)::
+
+    query-path = *( "/" segment )
+    segment    = reference-token [ "?" condition *( "&" condition ) ]
+    condition  = member *( "." member ) "=" value
+
+* The reference token is an RFC 6901 token (``~0``/``~1`` escapes) without ``?``; it names an
+  array, and the conditions select the elements of that array for which every condition holds.
+* ``member`` and ``value`` are percent-decoded after splitting (``%26`` for ``&``, ``%3D`` for ``=``,
+  ``%2F`` for ``/``, ``%2E`` for a ``.`` inside a member name, ``%25`` for ``%``).
+* ``a.b=v`` follows nested objects: the element's member ``a`` must be an object with member ``b``.
+* A condition holds when the member exists and: it is a string equal to ``value``; or a number and
+  ``value`` is a JSON number of equal value (``id=7`` matches ``7``, ``7.0`` and ``"7"``, not ``"07"``);
+  or ``true``/``false``/``null`` and ``value`` is that literal. Objects and arrays never match.
+* Segments after a query continue into each selected element:
+  ``/productOfferingPrice?id=7/name``; queries may nest: ``/a?x=1/b?y=2/c``.
+
+Semantics:
+
+* Each query is resolved against the document as it is just before its operation runs. The operation
+  is then the JSON Patch operation applied at every selected location, last location first (so
+  removing or inserting at several elements of one array keeps the other indices valid):
+  ``remove /relatedParty?role=vendor`` removes every vendor; ``add`` with a query in its last segment
+  inserts before each selected element; ``test`` must hold at every selected location.
+* A query that selects nothing raises QueryNoMatch (code ``query_no_match``, 422). A query on a
+  value that is not an array raises PatchConflict; a missing array raises PathNotFound.
+* ``move`` and ``copy`` need exactly one location for ``from`` and one for ``path`` (else PatchConflict).
+* Paths without ``?`` behave exactly as in JSON Patch; the patch is atomic like a JSON Patch.
+* Not supported: TMF630's trailing form ``/orderItem/quantity?orderItem.productOffering.id=1`` (write
+  ``/orderItem?productOffering.id=1/quantity``), queries on a root array, member names containing ``?``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
+from urllib.parse import unquote
+
+from offer_catalog.patch._apply import Applier, Operation, run
+from offer_catalog.patch._json import JSONValue, clone, type_name
+from offer_catalog.patch.errors import InvalidPointer, PatchConflict, PatchError, QueryNoMatch
+from offer_catalog.patch.json_patch import check_patch_array, parse_member, read_operation
+from offer_catalog.patch.pointer import Tokens, format_pointer, parse_pointer, walk, where
+
+_JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?")
+
+
+class Condition(NamedTuple):
+    """``member.path=value``: the dotted member path and the literal to compare with."""
+
+    member: tuple[str, ...]
+    text: str
+    number: int | float | None  # ``text`` as a number when it is a JSON number
+
+
+class Query(NamedTuple):
+    """A segment ``token?conditions``: select elements of the array at ``token``."""
+
+    token: str
+    conditions: tuple[Condition, ...]
+
+    def matches(self, element: JSONValue) -> bool:
+        """Whether an array element satisfies every condition."""
+        return all(_holds(element, condition) for condition in self.conditions)
+
+
+Segment = str | Query
+
+
+class QueryOperation(NamedTuple):
+    """An Operation plus the query segments of its path and from (None when a plain pointer)."""
+
+    operation: Operation
+    segments: tuple[Segment, ...] | None
+    from_segments: tuple[Segment, ...] | None
+
+
+@dataclass(frozen=True, slots=True)
+class QueryPlan:
+    """A validated JSON Patch Query document, reusable across documents."""
+
+    operations: tuple[QueryOperation, ...]
+
+    def __iter__(self) -> Iterator[QueryOperation]:
+        return iter(self.operations)
+
+
+def parse_query_path(path: str) -> tuple[Tokens, tuple[Segment, ...] | None]:
+    """Parse a path: (tokens, None) for a plain JSON Pointer, ((), segments) when it has a query."""
+    if "?" not in path:
+        return parse_pointer(path), None
+    return (), _parse_segments(path)
+
+
+@lru_cache(maxsize=1024)
+def _parse_segments(path: str) -> tuple[Segment, ...]:
+    if path[0] != "/":
+        raise InvalidPointer("a query path must start with '/'", path=path)
+    segments: list[Segment] = []
+    for raw in path[1:].split("/"):
+        name, mark, query = raw.partition("?")
+        try:
+            token = parse_pointer("/" + name)[0]
+        except InvalidPointer as err:
+            err.path = path
+            raise
+        segments.append(Query(token, _conditions(query, path)) if mark else token)
+    return tuple(segments)
+
+
+def _conditions(query: str, path: str) -> tuple[Condition, ...]:
+    conditions = []
+    for raw in query.split("&"):
+        member, equals, text = raw.partition("=")
+        names = tuple(unquote(name) for name in member.split("."))
+        if not equals or "" in names:
+            raise InvalidPointer(f"query condition {raw!r} is not of the form member=value", path=path)
+        value = unquote(text)
+        number = _JSON_NUMBER.fullmatch(value)
+        parsed = (
+            None if number is None else (float(value) if number.group(1, 2) != (None, None) else int(value))
+        )
+        conditions.append(Condition(names, value, parsed))
+    return tuple(conditions)
+
+
+def _holds(element: JSONValue, condition: Condition) -> bool:
+    node = element
+    for name in condition.member:
+        if type(node) is not dict or name not in node:
+            return False
+        node = node[name]
+    t = type(node)
+    if t is str:
+        return bool(node == condition.text)
+    if t is bool:
+        return condition.text == ("true" if node else "false")
+    if t is int or t is float:
+        return condition.number is not None and node == condition.number
+    if node is None:
+        return condition.text == "null"
+    return False
+
+
+def compile_patch_query(patch: JSONValue) -> QueryPlan:
+    """Validate a JSON Patch Query document into a reusable QueryPlan."""
+    return QueryPlan(tuple(_compile(i, raw, True) for i, raw in enumerate(check_patch_array(patch))))
+
+
+def _compile(index: int, raw: JSONValue, copy_values: bool) -> QueryOperation:
+    op, path, value, from_path = read_operation(index, raw)
+    tokens, segments = parse_member(index, op, path, "path", parse_query_path)
+    from_tokens: Tokens = ()
+    from_segments = None
+    if from_path is not None:
+        from_tokens, from_segments = parse_member(index, op, from_path, "from", parse_query_path)
+    if copy_values and (type(value) is dict or type(value) is list):
+        value = clone(value)
+    operation = Operation(index, op, path, tokens, value, from_path, from_tokens)
+    return QueryOperation(operation, segments, from_segments)
+
+
+def resolve_query(doc: JSONValue, segments: tuple[Segment, ...]) -> list[Tokens]:
+    """Return the concrete pointers (as tokens) a query path selects in ``doc``, in document order."""
+    prefixes: list[Tokens] = [()]
+    for segment in segments:
+        if isinstance(segment, str):
+            prefixes = [(*prefix, segment) for prefix in prefixes]
+            continue
+        selected: list[Tokens] = []
+        for prefix in prefixes:
+            array_tokens = (*prefix, segment.token)
+            array = walk(doc, array_tokens)
+            if type(array) is not list:
+                raise PatchConflict(
+                    f"a query needs an array, found a {type_name(array)} at "
+                    f"{where(array_tokens, len(array_tokens))}"
+                )
+            selected.extend(
+                (*array_tokens, str(i)) for i, element in enumerate(array) if segment.matches(element)
+            )
+        if not selected:
+            raise QueryNoMatch(f"no element of {_arrays(prefixes, segment.token)} matches the query")
+        prefixes = selected
+    return prefixes
+
+
+def _arrays(prefixes: list[Tokens], token: str) -> str:
+    names = sorted({format_pointer((*prefix, token)) for prefix in prefixes})
+    return ", ".join(repr(name) for name in names[:3]) + (" ..." if len(names) > 3 else "")
+
+
+def apply_patch_query(doc: JSONValue, patch: JSONValue | QueryPlan) -> JSONValue:
+    """Apply a JSON Patch Query (list of operations or a QueryPlan) and return the new document."""
+    if type(patch) is QueryPlan:
+        operations = patch.operations
+    else:
+        operations = tuple(_compile(i, raw, False) for i, raw in enumerate(check_patch_array(patch)))
+    applier = Applier(doc)
+    for query_op in operations:
+        operation = query_op.operation
+        if query_op.segments is None and query_op.from_segments is None:
+            run(applier, operation)
+            continue
+        try:
+            for concrete in _expand(applier.root, query_op):
+                run(applier, concrete)
+        except PatchError as err:
+            err.locate(operation.op_index, operation.op, operation.path, "path")
+            raise
+    return applier.result()
+
+
+def _expand(doc: JSONValue, query_op: QueryOperation) -> list[Operation]:
+    """Turn a query operation into plain operations, last location first."""
+    operation = query_op.operation
+    from_tokens = operation.from_tokens
+    if query_op.from_segments is not None:
+        try:
+            from_tokens = _single(resolve_query(doc, query_op.from_segments), "from")
+        except PatchError as err:
+            err.locate(operation.op_index, operation.op, operation.from_path, "from")
+            raise
+    targets = [operation.tokens] if query_op.segments is None else resolve_query(doc, query_op.segments)
+    if operation.from_path is not None:
+        targets = [_single(targets, "path")]
+    return [operation._replace(tokens=tokens, from_tokens=from_tokens) for tokens in reversed(targets)]
+
+
+def _single(targets: list[Tokens], member: str) -> Tokens:
+    if len(targets) != 1:
+        raise PatchConflict(f"'{member}' selects {len(targets)} locations; move and copy need exactly one")
+    return targets[0]

@@ -1,0 +1,81 @@
+"""Strict JSON parsing for request bodies (RFC 8259 as interoperable JSON, RFC 7493 I-JSON spirit)."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from typing import Any, NoReturn
+
+from offer_catalog.patch._json import JSONValue
+from offer_catalog.patch.errors import InvalidJson
+
+# A \uXXXX escape of a UTF-16 surrogate: only then can a parsed string hold a lone surrogate.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        # A plain parse keeps the last duplicate silently, so {"op":"add","op":"remove"} would pass.
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise InvalidJson(f"duplicate member name {key!r}")
+            seen.add(key)
+    return result
+
+
+def _constant(name: str) -> NoReturn:
+    raise InvalidJson(f"{name} is not a JSON number")
+
+
+def _float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        # "1e400" parses to inf in Python; it cannot be stored or serialised back as JSON.
+        raise InvalidJson(f"number {text} is out of range")
+    return value
+
+
+def parse_json(data: bytes | bytearray | memoryview | str) -> JSONValue:
+    """Parse strict JSON: UTF-8, no duplicate member names, no NaN/Infinity, no lone surrogates."""
+    if isinstance(data, str):
+        text = data
+        _check_text(text)  # a str may carry raw lone surrogates that bytes could not
+    else:
+        try:
+            text = bytes(data).decode("utf-8")
+        except UnicodeDecodeError as err:
+            raise InvalidJson(f"invalid UTF-8 at byte {err.start}") from None
+    try:
+        value = json.loads(text, object_pairs_hook=_object, parse_constant=_constant, parse_float=_float)
+    except json.JSONDecodeError as err:
+        raise InvalidJson(f"{err.msg} at line {err.lineno} column {err.colno}") from None
+    except (ValueError, RecursionError) as err:
+        # ValueError: an integer beyond Python's digit limit; RecursionError: absurd nesting.
+        raise InvalidJson(f"unparseable JSON: {type(err).__name__}") from None
+    if _SURROGATE_ESCAPE.search(text):
+        _check_strings(value)
+    return value
+
+
+def _check_strings(value: JSONValue) -> None:
+    t = type(value)
+    if t is str:
+        _check_text(value)
+    elif t is dict:
+        for key, item in value.items():
+            _check_text(key)
+            _check_strings(item)
+    elif t is list:
+        for item in value:
+            _check_strings(item)
+
+
+def _check_text(text: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        # "\ud800" alone is valid JSON syntax but not a Unicode string: it could not be stored as UTF-8.
+        raise InvalidJson("string contains a lone UTF-16 surrogate escape") from None
