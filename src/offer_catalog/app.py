@@ -1,0 +1,149 @@
+"""create_app(settings): the ASGI application, its lifespan (store, migrations) and shared routes."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from offer_catalog import errors
+from offer_catalog.http import RequestContextMiddleware, json_response, request_id, run_sync, store_of
+from offer_catalog.logs import configure_logging
+from offer_catalog.settings import Settings, load_settings
+from offer_catalog.store import Store, open_store
+
+log = logging.getLogger("offer_catalog.app")
+
+# Generic status of each domain error; the dialects refine these in their own error bodies.
+STATUS_OF: dict[type[errors.DomainError], int] = {
+    errors.NotFound: 404,
+    errors.AlreadyExists: 409,
+    errors.VersionConflict: 409,
+    errors.ValidationFailed: 400,
+    errors.InvalidQuery: 400,
+    errors.ReferenceViolation: 422,
+    errors.LifecycleViolation: 409,
+    errors.StoreUnavailable: 503,
+    errors.SettingsError: 500,
+}
+
+
+def status_of(exc: errors.DomainError) -> int:
+    """The generic HTTP status of a domain error."""
+    for cls in type(exc).__mro__:
+        if cls in STATUS_OF:
+            return STATUS_OF[cls]
+    return 400
+
+
+def problem(request: Request, status: int, code: str, title: str, detail: str, **extra: Any) -> Response:
+    """An RFC 9457 problem+json response carrying a stable `code` and the request id."""
+    body = {"type": f"urn:offer-catalog:problem:{code}", "status": status, "title": title, "detail": detail}
+    body["code"] = code
+    body["requestId"] = request_id(request)
+    body.update(extra)
+    return json_response(body, status, media_type="application/problem+json")
+
+
+async def _domain_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, errors.DomainError)
+    status = status_of(exc)
+    return problem(request, status, exc.code, type(exc).__name__, exc.message, details=exc.details)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+    return problem(request, exc.status_code, code, str(exc.detail), str(exc.detail))
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error", extra={"request_id": request_id(request)})
+    return problem(request, 500, "internal_error", "Internal Server Error", "an unexpected error occurred")
+
+
+async def health(request: Request) -> Response:
+    """Liveness: the process answers."""
+    return json_response({"status": "ok"})
+
+
+async def ready(request: Request) -> Response:
+    """Readiness: the store answers."""
+    try:
+        await run_sync(store_of(request).ping)
+    except errors.StoreUnavailable as exc:
+        return json_response({"status": "unavailable", "detail": exc.message}, 503)
+    return json_response({"status": "ready", "store": store_of(request).dialect})
+
+
+def prepare_store(store: Store) -> None:
+    """Apply migrations on an empty database; refuse to serve a database with pending migrations."""
+    pending = store.pending_migrations()
+    if not pending:
+        return
+    if store.has_data() and len(pending) < len(list(_all_versions(store))):
+        raise errors.SettingsError(
+            f"the database needs migrations {pending}: run `offer-catalog migrate` first"
+        )
+    store.migrate()
+
+
+def _all_versions(store: Store) -> list[int]:
+    from offer_catalog.store.base import migration_scripts
+
+    return [v for v, _ in migration_scripts(store.dialect)]
+
+
+def dialect_routes(settings: Settings) -> list[BaseRoute]:
+    """The routes of every HTTP dialect."""
+    routes: list[BaseRoute] = []
+    return routes
+
+
+def create_app(settings: Settings | None = None, *, store: Store | None = None) -> Starlette:
+    """Build the application; the store opens (and migrates an empty database) at start-up."""
+    settings = settings or load_settings()
+    configure_logging(settings.log_level)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        opened = store or open_store(settings.database_url, pool_size=settings.pool_size)
+        await run_sync(prepare_store, opened)
+        app.state.store = opened
+        log.info("ready", extra={"store": opened.dialect})
+        try:
+            yield
+        finally:
+            if store is None:
+                await run_sync(opened.close)
+
+    routes: list[BaseRoute] = [
+        Route("/health", health, methods=["GET"]),
+        Route("/ready", ready, methods=["GET"]),
+        *dialect_routes(settings),
+    ]
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        middleware=[Middleware(RequestContextMiddleware, access_log=settings.access_log)],
+        exception_handlers={
+            errors.DomainError: _domain_error,
+            HTTPException: _http_error,
+            Exception: _unexpected,
+        },
+    )
+    app.state.settings = settings
+    return app
+
+
+def app_from_env() -> Starlette:
+    """Factory for uvicorn workers: settings from OFFER_CATALOG_* variables."""
+    return create_app(load_settings())

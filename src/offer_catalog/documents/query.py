@@ -1,0 +1,134 @@
+"""The dialect-neutral query model: filters, sort, paging as plain data that each store compiles.
+
+Body paths are tuples of member names. A path step that meets an array looks into every element
+(as in MongoDB or SQL/JSON lax mode), so `("productOfferingPrice", "id")` matches when any price
+has that id, and a path ending on an array matches when any element does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+META_FIELDS = frozenset(
+    {
+        "id",
+        "kind",
+        "version",
+        "created_at",
+        "modified_at",
+        "created_by",
+        "modified_by",
+        "created_by_client",
+        "modified_by_client",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """A body path, or (with `meta`) one of the stored document's own columns."""
+
+    path: tuple[str, ...] = ()
+    meta: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.meta is not None and self.meta not in META_FIELDS:
+            raise ValueError(f"unknown meta field {self.meta!r}")
+        if self.meta is None and not self.path:
+            raise ValueError("a body field needs a non-empty path")
+
+
+def body(*path: str) -> Field:
+    """A field inside the JSON body."""
+    return Field(path=tuple(path))
+
+
+def meta(name: str) -> Field:
+    """A column of the stored document: id, version, created_at, modified_at, ..."""
+    return Field(meta=name)
+
+
+class Op(StrEnum):
+    """Comparison operators every store supports."""
+
+    EQ = "eq"
+    NE = "ne"
+    LT = "lt"
+    LE = "le"
+    GT = "gt"
+    GE = "ge"
+    REGEX = "regex"  # re.search semantics; anchor the pattern for a whole-value match
+    EXISTS = "exists"
+    NOT_EXISTS = "not_exists"
+    IN = "in"
+
+
+@dataclass(frozen=True, slots=True)
+class Cond:
+    """One predicate. NE and NOT_EXISTS are negations: true when the field is missing."""
+
+    field: Field
+    op: Op
+    value: Any = None
+    ignore_case: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class AllOf:
+    """Logical AND of conditions."""
+
+    items: tuple[Condition, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AnyOf:
+    """Logical OR of conditions."""
+
+    items: tuple[Condition, ...]
+
+
+Condition = Cond | AllOf | AnyOf
+
+
+@dataclass(frozen=True, slots=True)
+class SortKey:
+    """One sort key; missing values sort first ascending and last descending."""
+
+    field: Field
+    descending: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """A list request. `after` is a keyset cursor: the sort values then the id of the last item seen."""
+
+    kinds: tuple[str, ...] = ()
+    where: Condition | None = None
+    sort: tuple[SortKey, ...] = ()
+    offset: int = 0
+    limit: int | None = None
+    after: tuple[Any, ...] | None = None
+    with_total: bool = True
+    include_deleted: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A page of documents and, when asked for, the count of all that match (ignoring offset/limit)."""
+
+    items: list[Any] = field(default_factory=list)
+    total: int | None = None
+
+
+def sort_value(doc_body: Any, key: Field, doc_meta: dict[str, Any]) -> Any:
+    """The value a document has for a sort key: used to build keyset cursors from returned items."""
+    if key.meta is not None:
+        return doc_meta[key.meta]
+    value = doc_body
+    for step in key.path:
+        if type(value) is not dict or step not in value:
+            return None
+        value = value[step]
+    return value

@@ -1,0 +1,170 @@
+"""The core document service: plain keyword-only functions over a unit of work; never commits."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+from offer_catalog.documents.model import CREATED, DELETED, UPDATED, Actor, Document, utc_now
+from offer_catalog.documents.query import Page, Query
+from offer_catalog.errors import AlreadyExists, NotFound, VersionConflict
+from offer_catalog.store.base import UnitOfWork
+
+Validator = Callable[[Any, Document | None], Any]
+"""Called with the new body and the previous version (None on create); returns the body to store."""
+
+
+def new_id() -> str:
+    """A fresh server-assigned id."""
+    return str(uuid.uuid4())
+
+
+def _live(uow: UnitOfWork, scope: str, kind: str | None, id: str) -> Document:
+    doc = uow.fetch(scope, kind, id)
+    if doc is None or doc.deleted:
+        raise NotFound(f"{kind or 'document'} {id!r} not found", details={"id": id, "kind": kind})
+    return doc
+
+
+def _check_expected(doc: Document, expected_version: int | None) -> None:
+    if expected_version is not None and expected_version != doc.version:
+        raise VersionConflict(
+            f"{doc.kind} {doc.id!r} is at version {doc.version}, not {expected_version}",
+            details={"id": doc.id, "expected_version": expected_version, "current_version": doc.version},
+        )
+
+
+def create(
+    uow: UnitOfWork,
+    *,
+    scope: str,
+    kind: str,
+    body: Any,
+    actor: Actor,
+    id: str | None = None,
+    validate: Validator | None = None,
+    now: str | None = None,
+) -> Document:
+    """Store a new document at version 1 (or revive a deleted id at its next version)."""
+    doc_id = id if id is not None else new_id()
+    previous = uow.fetch(scope, kind, doc_id) if id is not None else None
+    if previous is not None and not previous.deleted:
+        raise AlreadyExists(f"{kind} {doc_id!r} already exists", details={"id": doc_id, "kind": kind})
+    if validate is not None:
+        body = validate(body, None)
+    stamp = now or utc_now()
+    doc = Document(
+        scope=scope,
+        kind=kind,
+        id=doc_id,
+        version=1 if previous is None else previous.version + 1,
+        body=body,
+        created_at=stamp,
+        created_by=actor.user,
+        created_by_client=actor.client,
+        modified_at=stamp,
+        modified_by=actor.user,
+        modified_by_client=actor.client,
+    )
+    uow.save(doc, expected_version=None if previous is None else previous.version, change=CREATED)
+    return doc
+
+
+def get(uow: UnitOfWork, *, scope: str, kind: str | None, id: str) -> Document:
+    """The current version; NotFound if it never existed or was deleted."""
+    return _live(uow, scope, kind, id)
+
+
+def get_version(uow: UnitOfWork, *, scope: str, kind: str, id: str, version: int) -> Document:
+    """One stored version (past or current)."""
+    doc = uow.fetch_version(scope, kind, id, version)
+    if doc is None:
+        raise NotFound(
+            f"{kind} {id!r} has no version {version}", details={"id": id, "kind": kind, "version": version}
+        )
+    return doc
+
+
+def history(uow: UnitOfWork, *, scope: str, kind: str, id: str) -> list[Document]:
+    """Every version, oldest first, tombstones included; NotFound if the id never existed."""
+    versions = uow.fetch_history(scope, kind, id)
+    if not versions:
+        raise NotFound(f"{kind} {id!r} not found", details={"id": id, "kind": kind})
+    return versions
+
+
+def list_documents(uow: UnitOfWork, *, scope: str, query: Query) -> Page:
+    """The documents of a scope matching a query."""
+    return uow.query(scope, query)
+
+
+def _write(
+    uow: UnitOfWork, current: Document, body: Any, actor: Actor, change: str, deleted: bool = False
+) -> Document:
+    doc = replace(
+        current,
+        version=current.version + 1,
+        body=body,
+        deleted=deleted,
+        modified_at=utc_now(),
+        modified_by=actor.user,
+        modified_by_client=actor.client,
+    )
+    uow.save(doc, expected_version=current.version, change=change)
+    return doc
+
+
+def replace_body(
+    uow: UnitOfWork,
+    *,
+    scope: str,
+    kind: str | None,
+    id: str,
+    body: Any,
+    actor: Actor,
+    expected_version: int | None = None,
+    validate: Validator | None = None,
+) -> Document:
+    """Replace the whole body; conflict if expected_version is stale."""
+    current = _live(uow, scope, kind, id)
+    _check_expected(current, expected_version)
+    if validate is not None:
+        body = validate(body, current)
+    return _write(uow, current, body, actor, UPDATED)
+
+
+def patch(
+    uow: UnitOfWork,
+    *,
+    scope: str,
+    kind: str | None,
+    id: str,
+    change: Callable[[Any], Any],
+    actor: Actor,
+    expected_version: int | None = None,
+    validate: Validator | None = None,
+) -> Document:
+    """Apply change(old body) -> new body; any exception leaves the stored document untouched."""
+    current = _live(uow, scope, kind, id)
+    _check_expected(current, expected_version)
+    body = change(current.body)
+    if validate is not None:
+        body = validate(body, current)
+    return _write(uow, current, body, actor, UPDATED)
+
+
+def delete(
+    uow: UnitOfWork,
+    *,
+    scope: str,
+    kind: str | None,
+    id: str,
+    actor: Actor,
+    expected_version: int | None = None,
+) -> Document:
+    """Delete by writing a tombstone version; history stays readable."""
+    current = _live(uow, scope, kind, id)
+    _check_expected(current, expected_version)
+    return _write(uow, current, current.body, actor, DELETED, deleted=True)

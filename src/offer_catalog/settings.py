@@ -1,0 +1,115 @@
+"""One typed Settings object: defaults, then OFFER_CATALOG_* environment, then explicit overrides."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+from offer_catalog.errors import SettingsError
+
+ENV_PREFIX = "OFFER_CATALOG_"
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
+TMF_NAME_STYLES = ("standard", "oracle")
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything the service can be configured with; build it with `load_settings`."""
+
+    database_url: str = "sqlite:///./data/offer-catalog.db"
+    host: str = "127.0.0.1"
+    port: int = 8080
+    log_level: str = "info"
+    workers: int = 1
+    pool_size: int = 10
+    tmf_names: str = "standard"
+    access_log: bool = True
+
+    def validate(self) -> Settings:
+        """Raise SettingsError naming the first invalid value; return self when all are valid."""
+        if not (
+            self.database_url.startswith("sqlite:///")
+            or self.database_url.startswith(("postgresql://", "postgres://"))
+        ):
+            raise SettingsError(
+                f"database_url must start with sqlite:/// or postgresql://, got {self.database_url!r}",
+                details={"setting": "database_url"},
+            )
+        if not 0 < self.port < 65536:
+            raise SettingsError(f"port must be 1-65535, got {self.port}", details={"setting": "port"})
+        if self.log_level not in LOG_LEVELS:
+            raise SettingsError(
+                f"log_level must be one of {', '.join(LOG_LEVELS)}, got {self.log_level!r}",
+                details={"setting": "log_level"},
+            )
+        if self.workers < 1:
+            raise SettingsError(f"workers must be >= 1, got {self.workers}", details={"setting": "workers"})
+        if self.workers > 1 and self.is_sqlite:
+            raise SettingsError(
+                "more than one worker needs PostgreSQL: SQLite serves one process; "
+                "set database_url to a postgresql:// URL",
+                details={"setting": "workers"},
+            )
+        if self.pool_size < 1:
+            raise SettingsError(
+                f"pool_size must be >= 1, got {self.pool_size}", details={"setting": "pool_size"}
+            )
+        if self.tmf_names not in TMF_NAME_STYLES:
+            raise SettingsError(
+                f"tmf_names must be one of {', '.join(TMF_NAME_STYLES)}, got {self.tmf_names!r}",
+                details={"setting": "tmf_names"},
+            )
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        """True when the store is the embedded SQLite file."""
+        return self.database_url.startswith("sqlite:///")
+
+
+def _coerce(name: str, raw: Any, target: Any) -> Any:
+    if target is bool or isinstance(target, bool):
+        if isinstance(raw, bool):
+            return raw
+        text = str(raw).strip().lower()
+        if text in ("1", "true", "yes", "on"):
+            return True
+        if text in ("0", "false", "no", "off"):
+            return False
+        raise SettingsError(f"{name} must be a boolean, got {raw!r}", details={"setting": name})
+    if target is int or isinstance(target, int):
+        try:
+            return int(raw)
+        except (TypeError, ValueError):
+            raise SettingsError(
+                f"{name} must be an integer, got {raw!r}", details={"setting": name}
+            ) from None
+    value = str(raw)
+    return value.lower() if name in ("log_level", "tmf_names") else value
+
+
+def load_settings(
+    overrides: Mapping[str, Any] | None = None, *, environ: Mapping[str, str] | None = None
+) -> Settings:
+    """Defaults, then OFFER_CATALOG_* variables, then non-None overrides (CLI flags); validated."""
+    env = os.environ if environ is None else environ
+    base = Settings()
+    values: dict[str, Any] = {}
+    for f in fields(Settings):
+        default = getattr(base, f.name)
+        raw = env.get(ENV_PREFIX + f.name.upper())
+        if raw is not None and raw != "":
+            values[f.name] = _coerce(f.name, raw, type(default))
+        if overrides and overrides.get(f.name) is not None:
+            values[f.name] = _coerce(f.name, overrides[f.name], type(default))
+    unknown = set(overrides or ()) - {f.name for f in fields(Settings)}
+    if unknown:
+        raise SettingsError(f"unknown settings: {', '.join(sorted(unknown))}")
+    return replace(base, **values).validate()
+
+
+def settings_to_env(settings: Settings) -> dict[str, str]:
+    """The OFFER_CATALOG_* variables that reproduce these settings in a worker process."""
+    return {ENV_PREFIX + f.name.upper(): str(getattr(settings, f.name)) for f in fields(Settings)}

@@ -1,0 +1,19 @@
+"""Storage: the only package that knows SQL. SQLite (default) and PostgreSQL behind one interface."""
+
+from __future__ import annotations
+
+from offer_catalog.store.base import Store, UnitOfWork
+
+
+def open_store(database_url: str, *, pool_size: int = 10) -> Store:
+    """Open the store a database URL names (sqlite:///path or postgresql://...)."""
+    if database_url.startswith("sqlite:///"):
+        from offer_catalog.store.sqlite import SqliteStore
+
+        return SqliteStore(database_url.removeprefix("sqlite:///"))
+    from offer_catalog.store.postgres import PostgresStore
+
+    return PostgresStore(database_url, pool_size=pool_size)
+
+
+__all__ = ["Store", "UnitOfWork", "open_store"]

@@ -1,0 +1,89 @@
+"""The store interface every backend implements; services talk to a UnitOfWork only."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
+from importlib import resources
+from typing import Protocol
+
+from offer_catalog.documents.model import Document, Event
+from offer_catalog.documents.query import Page, Query
+
+
+class UnitOfWork(Protocol):
+    """One transaction. A write unit commits once when its block ends without an exception."""
+
+    def fetch(self, scope: str, kind: str | None, id: str) -> Document | None:
+        """The current row (live or tombstone) or None; kind None matches any kind."""
+        ...
+
+    def fetch_version(self, scope: str, kind: str, id: str, version: int) -> Document | None:
+        """One past or current version."""
+        ...
+
+    def fetch_history(self, scope: str, kind: str, id: str) -> list[Document]:
+        """Every stored version, oldest first."""
+        ...
+
+    def save(self, doc: Document, *, expected_version: int | None, change: str) -> None:
+        """Write doc as the current version, add it to history, add an outbox event.
+
+        expected_version None inserts (AlreadyExists if the id is taken); otherwise the write
+        happens only if the stored version equals it (VersionConflict if not).
+        """
+        ...
+
+    def query(self, scope: str, query: Query) -> Page:
+        """Documents of the scope that match the query."""
+        ...
+
+    def events_after(self, seq: int, limit: int) -> list[Event]:
+        """Outbox events with a sequence number above seq, in order."""
+        ...
+
+    def increment_counter(self, key: str, limit: int | None) -> bool:
+        """Add one to a counter unless that would pass limit; True when it was added."""
+        ...
+
+    def read_counters(self, keys: Sequence[str]) -> dict[str, int]:
+        """Current values of the counters that exist among keys."""
+        ...
+
+
+class Store(Protocol):
+    """A database: opens units of work and manages its schema."""
+
+    dialect: str
+
+    def unit_of_work(self, *, write: bool = False) -> AbstractContextManager[UnitOfWork]:
+        """A transaction; write=True takes the write lock up front (SQLite) and commits at the end."""
+        ...
+
+    def migrate(self) -> list[int]:
+        """Apply pending schema migrations; return the versions applied."""
+        ...
+
+    def pending_migrations(self) -> list[int]:
+        """Versions not yet applied."""
+        ...
+
+    def has_data(self) -> bool:
+        """True when the database holds any table of ours (used to decide on auto-migration)."""
+        ...
+
+    def ping(self) -> None:
+        """Raise StoreUnavailable when the database cannot answer."""
+        ...
+
+    def close(self) -> None:
+        """Release connections."""
+        ...
+
+
+def migration_scripts(dialect: str) -> Iterator[tuple[int, str]]:
+    """(version, sql) of every migration shipped for a dialect, in order."""
+    folder = resources.files("offer_catalog.store") / "migrations" / dialect
+    names = sorted(p.name for p in folder.iterdir() if p.name.endswith(".sql"))
+    for name in names:
+        yield int(name.split("_", 1)[0]), (folder / name).read_text(encoding="utf-8")

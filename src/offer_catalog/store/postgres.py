@@ -1,0 +1,209 @@
+"""The PostgreSQL store: psycopg 3 with a connection pool, bodies in JSONB."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+from psycopg_pool import ConnectionPool
+
+from offer_catalog.documents.model import Document, Event, utc_now
+from offer_catalog.documents.query import Page, Query
+from offer_catalog.errors import AlreadyExists, StoreUnavailable, VersionConflict
+from offer_catalog.store.base import migration_scripts
+from offer_catalog.store.rows import (
+    DOC_COLUMNS,
+    EVENT_COLUMNS,
+    document_params,
+    dump_body,
+    row_to_document,
+    row_to_event,
+)
+from offer_catalog.store.sqlcompile import PostgresCompiler
+
+_SELECT = DOC_COLUMNS.replace("body", "body::text")
+_MARKS = "%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s::jsonb"
+_INSERT_DOC = f"INSERT INTO documents ({DOC_COLUMNS}) VALUES ({_MARKS}) ON CONFLICT DO NOTHING"
+_INSERT_VERSION = f"INSERT INTO document_versions ({DOC_COLUMNS}) VALUES ({_MARKS})"
+_UPDATE_DOC = (
+    "UPDATE documents SET version = %s, deleted = %s, created_at = %s, created_by = %s, "
+    "created_by_client = %s, modified_at = %s, modified_by = %s, modified_by_client = %s, body = %s::jsonb "
+    "WHERE scope = %s AND kind = %s AND id = %s AND version = %s"
+)
+_INSERT_EVENT = (
+    "INSERT INTO events (scope, kind, id, version, change, occurred_at) VALUES (%s,%s,%s,%s,%s,%s)"
+)
+_MIGRATIONS_TABLE = (
+    "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
+)
+_MIGRATION_LOCK = 7_106_553  # pg_advisory_xact_lock key: one migrator at a time
+
+
+class PostgresUnitOfWork:
+    """A unit of work on one pooled connection inside one transaction."""
+
+    def __init__(self, conn: psycopg.Connection[tuple[Any, ...]]):
+        self.conn = conn
+
+    def fetch(self, scope: str, kind: str | None, id: str) -> Document | None:
+        if kind is None:
+            cur = self.conn.execute(
+                f"SELECT {_SELECT} FROM documents WHERE scope = %s AND id = %s", (scope, id)
+            )
+        else:
+            cur = self.conn.execute(
+                f"SELECT {_SELECT} FROM documents WHERE scope = %s AND kind = %s AND id = %s",
+                (scope, kind, id),
+            )
+        row = cur.fetchone()
+        return None if row is None else row_to_document(row)
+
+    def fetch_version(self, scope: str, kind: str, id: str, version: int) -> Document | None:
+        row = self.conn.execute(
+            f"SELECT {_SELECT} FROM document_versions WHERE scope = %s AND kind = %s AND id = %s "
+            "AND version = %s",
+            (scope, kind, id, version),
+        ).fetchone()
+        return None if row is None else row_to_document(row)
+
+    def fetch_history(self, scope: str, kind: str, id: str) -> list[Document]:
+        rows = self.conn.execute(
+            f"SELECT {_SELECT} FROM document_versions WHERE scope = %s AND kind = %s AND id = %s "
+            "ORDER BY version",
+            (scope, kind, id),
+        ).fetchall()
+        return [row_to_document(r) for r in rows]
+
+    def save(self, doc: Document, *, expected_version: int | None, change: str) -> None:
+        params = document_params(doc, dump_body(doc.body))
+        if expected_version is None:
+            cur = self.conn.execute(_INSERT_DOC, params)
+            if cur.rowcount != 1:
+                raise AlreadyExists(f"{doc.kind} {doc.id!r} already exists", details={"id": doc.id})
+        else:
+            cur = self.conn.execute(_UPDATE_DOC, (*params[3:], doc.scope, doc.kind, doc.id, expected_version))
+            if cur.rowcount != 1:
+                raise VersionConflict(
+                    f"{doc.kind} {doc.id!r} is not at version {expected_version}",
+                    details={"id": doc.id, "expected_version": expected_version},
+                )
+        self.conn.execute(_INSERT_VERSION, params)
+        self.conn.execute(_INSERT_EVENT, (doc.scope, doc.kind, doc.id, doc.version, change, doc.modified_at))
+
+    def query(self, scope: str, query: Query) -> Page:
+        compiler = PostgresCompiler()
+        where = compiler.where(scope, query)
+        sql = f"SELECT {_SELECT} FROM documents WHERE {where} ORDER BY {compiler.order_by(query)}"
+        if query.limit is not None:
+            sql += f" LIMIT {int(query.limit)}"
+        if query.offset:
+            sql += f" OFFSET {int(query.offset)}"
+        items = [row_to_document(r) for r in self.conn.execute(sql.encode(), compiler.params).fetchall()]
+        total = None
+        if query.with_total:
+            counter = PostgresCompiler()
+            count_sql = f"SELECT count(*) FROM documents WHERE {counter.where(scope, query)}"
+            row = self.conn.execute(count_sql.encode(), counter.params).fetchone()
+            total = int(row[0]) if row else 0
+        return Page(items=items, total=total)
+
+    def events_after(self, seq: int, limit: int) -> list[Event]:
+        rows = self.conn.execute(
+            f"SELECT {EVENT_COLUMNS} FROM events WHERE seq > %s ORDER BY seq LIMIT %s", (seq, limit)
+        ).fetchall()
+        return [row_to_event(r) for r in rows]
+
+    def increment_counter(self, key: str, limit: int | None) -> bool:
+        if limit is not None and limit < 1:
+            return False
+        cur = self.conn.execute(
+            "INSERT INTO counters AS c (key, value) VALUES (%s, 1) "
+            "ON CONFLICT (key) DO UPDATE SET value = c.value + 1 WHERE %s::bigint IS NULL OR c.value < %s",
+            (key, limit, limit),
+        )
+        return cur.rowcount == 1
+
+    def read_counters(self, keys: Sequence[str]) -> dict[str, int]:
+        if not keys:
+            return {}
+        rows = self.conn.execute("SELECT key, value FROM counters WHERE key = ANY(%s)", (list(keys),))
+        return {str(k): int(v) for k, v in rows}
+
+
+class PostgresStore:
+    """PostgreSQL store; safe for many worker processes (row locks and compare-and-set versions)."""
+
+    dialect = "postgres"
+
+    def __init__(self, url: str, *, pool_size: int = 10):
+        self.url = url
+        self.pool = ConnectionPool(
+            url, min_size=1, max_size=pool_size, open=False, kwargs={"autocommit": True}, timeout=10.0
+        )
+        self._opened = False
+
+    def _ensure_open(self) -> None:
+        if not self._opened:
+            try:
+                self.pool.open(wait=True, timeout=10.0)
+            except Exception as exc:
+                raise StoreUnavailable(f"cannot connect to PostgreSQL: {exc}") from exc
+            self._opened = True
+
+    @contextmanager
+    def unit_of_work(self, *, write: bool = False) -> Iterator[PostgresUnitOfWork]:
+        self._ensure_open()
+        try:
+            with self.pool.connection() as conn, conn.transaction():
+                yield PostgresUnitOfWork(conn)
+        except psycopg.OperationalError as exc:
+            raise StoreUnavailable(f"PostgreSQL does not answer: {exc}") from exc
+
+    def _applied(self, conn: psycopg.Connection[tuple[Any, ...]]) -> set[int]:
+        conn.execute(_MIGRATIONS_TABLE)
+        return {int(r[0]) for r in conn.execute("SELECT version FROM schema_migrations")}
+
+    def pending_migrations(self) -> list[int]:
+        self._ensure_open()
+        with self.pool.connection() as conn:
+            exists = conn.execute("SELECT to_regclass('schema_migrations') IS NOT NULL").fetchone()
+            applied = self._applied(conn) if exists and exists[0] else set()
+        return [v for v, _ in migration_scripts("postgres") if v not in applied]
+
+    def migrate(self) -> list[int]:
+        self._ensure_open()
+        done: list[int] = []
+        with self.pool.connection() as conn, conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
+            applied = self._applied(conn)
+            for version, sql in migration_scripts("postgres"):
+                if version not in applied:
+                    conn.execute(sql.encode())
+                    conn.execute("INSERT INTO schema_migrations VALUES (%s, %s)", (version, utc_now()))
+                    done.append(version)
+        return done
+
+    def has_data(self) -> bool:
+        self._ensure_open()
+        with self.pool.connection() as conn:
+            row = conn.execute(
+                "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema()"
+            ).fetchone()
+        return bool(row and row[0])
+
+    def ping(self) -> None:
+        try:
+            self._ensure_open()
+            with self.pool.connection() as conn:
+                conn.execute("SELECT 1")
+        except StoreUnavailable:
+            raise
+        except Exception as exc:
+            raise StoreUnavailable(f"PostgreSQL does not answer: {exc}") from exc
+
+    def close(self) -> None:
+        if self._opened:
+            self.pool.close()
+            self._opened = False

@@ -1,0 +1,63 @@
+"""Row <-> Document conversion shared by the stores (same column order everywhere)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from offer_catalog.documents.model import Document, Event
+
+DOC_COLUMNS = (
+    "scope, kind, id, version, deleted, created_at, created_by, created_by_client, "
+    "modified_at, modified_by, modified_by_client, body"
+)
+EVENT_COLUMNS = "seq, scope, kind, id, version, change, occurred_at"
+
+
+def row_to_document(row: tuple[Any, ...]) -> Document:
+    """Build a Document from a row selected with DOC_COLUMNS (body as JSON text)."""
+    return Document(
+        scope=row[0],
+        kind=row[1],
+        id=row[2],
+        version=row[3],
+        deleted=bool(row[4]),
+        created_at=row[5],
+        created_by=row[6],
+        created_by_client=row[7],
+        modified_at=row[8],
+        modified_by=row[9],
+        modified_by_client=row[10],
+        body=orjson.loads(row[11]),
+    )
+
+
+def document_params(doc: Document, body_text: str) -> tuple[Any, ...]:
+    """The values of DOC_COLUMNS for a document."""
+    return (
+        doc.scope,
+        doc.kind,
+        doc.id,
+        doc.version,
+        doc.deleted,
+        doc.created_at,
+        doc.created_by,
+        doc.created_by_client,
+        doc.modified_at,
+        doc.modified_by,
+        doc.modified_by_client,
+        body_text,
+    )
+
+
+def row_to_event(row: tuple[Any, ...]) -> Event:
+    """Build an Event from a row selected with EVENT_COLUMNS."""
+    return Event(
+        seq=row[0], scope=row[1], kind=row[2], id=row[3], version=row[4], change=row[5], occurred_at=row[6]
+    )
+
+
+def dump_body(body: Any) -> str:
+    """Serialise a body for storage."""
+    return orjson.dumps(body).decode()

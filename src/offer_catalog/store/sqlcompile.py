@@ -1,0 +1,283 @@
+"""Compile the query model into SQL: the shared shape (AND/OR trees, sort, keyset) and two dialects."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import orjson
+
+from offer_catalog.documents.query import AllOf, AnyOf, Cond, Condition, Field, Op, Query
+from offer_catalog.errors import InvalidQuery
+
+_COMPARE = {Op.EQ: "=", Op.LT: "<", Op.LE: "<=", Op.GT: ">", Op.GE: ">="}
+_META_COLUMNS = {
+    "id": "id",
+    "kind": "kind",
+    "version": "version",
+    "created_at": "created_at",
+    "modified_at": "modified_at",
+    "created_by": "created_by",
+    "modified_by": "modified_by",
+    "created_by_client": "created_by_client",
+    "modified_by_client": "modified_by_client",
+}
+
+
+class Compiler:
+    """Builds a WHERE clause and ORDER BY with named parameters; subclasses know the JSON functions."""
+
+    placeholder = ":{}"
+
+    def __init__(self) -> None:
+        self.params: dict[str, Any] = {}
+
+    def param(self, value: Any) -> str:
+        """Bind a value and return its placeholder."""
+        name = f"p{len(self.params)}"
+        self.params[name] = value
+        return self.placeholder.format(name)
+
+    def where(self, scope: str, query: Query, *, with_cursor: bool = True) -> str:
+        """The full WHERE clause (without the keyword)."""
+        parts = [f"scope = {self.param(scope)}"]
+        if query.kinds:
+            parts.append("kind IN (" + ", ".join(self.param(k) for k in query.kinds) + ")")
+        if not query.include_deleted:
+            parts.append(self.not_deleted())
+        if query.where is not None:
+            parts.append(self.condition(query.where))
+        if with_cursor and query.after is not None:
+            parts.append(self.keyset(query))
+        return " AND ".join(parts)
+
+    def condition(self, cond: Condition) -> str:
+        """SQL for an AND/OR tree of predicates."""
+        if isinstance(cond, AllOf):
+            return "(" + " AND ".join(self.condition(c) for c in cond.items) + ")" if cond.items else "1=1"
+        if isinstance(cond, AnyOf):
+            return "(" + " OR ".join(self.condition(c) for c in cond.items) + ")" if cond.items else "1=0"
+        if cond.op is Op.NE:
+            # SQL's NULL would make NOT(unknown) unknown: a missing field must count as "not equal".
+            equal = self.condition(Cond(cond.field, Op.EQ, cond.value, cond.ignore_case))
+            return f"NOT COALESCE({equal}, FALSE)"
+        if cond.op is Op.NOT_EXISTS:
+            return f"NOT COALESCE({self.condition(Cond(cond.field, Op.EXISTS))}, FALSE)"
+        if cond.op is Op.IN:
+            if not isinstance(cond.value, list | tuple) or not cond.value:
+                raise InvalidQuery("IN needs a non-empty list of values")
+            return self.condition(
+                AnyOf(tuple(Cond(cond.field, Op.EQ, v, cond.ignore_case) for v in cond.value))
+            )
+        if cond.op is Op.REGEX:
+            if not isinstance(cond.value, str):
+                raise InvalidQuery("a regular expression must be a string")
+            try:
+                re.compile(cond.value)
+            except re.error as exc:
+                raise InvalidQuery(f"invalid regular expression {cond.value!r}: {exc}") from None
+        if cond.field.meta is not None:
+            return self.meta_predicate(_META_COLUMNS[cond.field.meta], cond)
+        return self.body_predicate(cond)
+
+    def meta_predicate(self, column: str, cond: Cond) -> str:
+        """A predicate on a plain column."""
+        if cond.op is Op.EXISTS:
+            return f"{column} IS NOT NULL"
+        if cond.op is Op.REGEX:
+            return self.regex_sql(column, cond.value, cond.ignore_case)
+        if cond.ignore_case and isinstance(cond.value, str):
+            return f"lower({column}) {_COMPARE[cond.op]} lower({self.param(cond.value)})"
+        return f"{column} {_COMPARE[cond.op]} {self.param(cond.value)}"
+
+    def body_predicate(self, cond: Cond) -> str:  # pragma: no cover - abstract
+        """A predicate on a body path (dialect-specific)."""
+        raise NotImplementedError
+
+    def regex_sql(self, expr: str, pattern: str, ignore_case: bool) -> str:  # pragma: no cover
+        """A regex match on a text expression (dialect-specific)."""
+        raise NotImplementedError
+
+    def not_deleted(self) -> str:  # pragma: no cover - abstract
+        """The predicate that hides tombstones."""
+        raise NotImplementedError
+
+    def sort_expr(self, field: Field) -> str:  # pragma: no cover - abstract
+        """The SQL expression a sort key orders by."""
+        raise NotImplementedError
+
+    def null_safe_eq(self, expr: str, placeholder: str) -> str:  # pragma: no cover - abstract
+        """expr equals the parameter, NULL equal to NULL."""
+        raise NotImplementedError
+
+    def cursor_param(self, field: Field, value: Any) -> str:
+        """Bind a cursor value for comparison with sort_expr(field)."""
+        return self.param(value)
+
+    def order_by(self, query: Query) -> str:
+        """ORDER BY for the sort keys, with id as the final tie-breaker."""
+        parts = []
+        for key in query.sort:
+            expr = self.sort_expr(key.field)
+            parts.append(f"{expr} DESC NULLS LAST" if key.descending else f"{expr} ASC NULLS FIRST")
+        parts.append("id ASC")
+        return ", ".join(parts)
+
+    def keyset(self, query: Query) -> str:
+        """Rows strictly after the cursor in the sort order (null-aware, mixed directions)."""
+        after = query.after or ()
+        if len(after) != len(query.sort) + 1:
+            raise InvalidQuery("the cursor does not match the sort keys")
+        alternatives = []
+        equal_prefix: list[str] = []
+        for key, value in zip(query.sort, after, strict=False):
+            expr = self.sort_expr(key.field)
+            placeholder = "NULL" if value is None else self.cursor_param(key.field, value)
+            if key.descending:
+                beyond = "1=0" if value is None else f"({expr} < {placeholder} OR {expr} IS NULL)"
+            else:
+                beyond = f"{expr} IS NOT NULL" if value is None else f"{expr} > {placeholder}"
+            alternatives.append(" AND ".join([*equal_prefix, beyond]))
+            equal_prefix.append(f"{expr} IS NULL" if value is None else self.null_safe_eq(expr, placeholder))
+        alternatives.append(" AND ".join([*equal_prefix, f"id > {self.param(str(after[-1]))}"]))
+        return "(" + " OR ".join(f"({a})" for a in alternatives) + ")"
+
+
+def _check_step(step: str) -> str:
+    if '"' in step or "\\" in step:
+        raise InvalidQuery(f"a field name may not contain quotes or backslashes: {step!r}")
+    return step
+
+
+class SqliteCompiler(Compiler):
+    """SQLite JSON1: json_extract/json_type/json_each; arrays expanded with EXISTS over json_each."""
+
+    placeholder = ":{}"
+
+    def not_deleted(self) -> str:
+        return "deleted = 0"
+
+    def sort_expr(self, field: Field) -> str:
+        if field.meta is not None:
+            return _META_COLUMNS[field.meta]
+        return f"json_extract(body, '{self._path(field.path)}')"
+
+    def null_safe_eq(self, expr: str, placeholder: str) -> str:
+        return f"{expr} IS {placeholder}"
+
+    def cursor_param(self, field: Field, value: Any) -> str:
+        if isinstance(value, dict | list):
+            value = orjson.dumps(value).decode()
+        return self.param(value)
+
+    @staticmethod
+    def _path(steps: tuple[str, ...], prefix: str = "$") -> str:
+        return prefix + "".join(f'."{_check_step(s)}"' for s in steps)
+
+    def body_predicate(self, cond: Cond) -> str:
+        leaf = self._leaf(cond)
+        return self._walk("body", "$", cond.field.path, leaf, 0)
+
+    def _walk(self, src: str, prefix: str, path: tuple[str, ...], leaf: Any, depth: int) -> str:
+        jp = prefix + f'."{_check_step(path[0])}"'
+        rest = path[1:]
+        alias = f"j{depth}"
+        each = f"EXISTS (SELECT 1 FROM json_each({src}, '{jp}') AS {alias} WHERE "
+        if not rest:
+            inner = leaf(f"{alias}.value", f"{alias}.type")
+            direct = leaf(f"json_extract({src}, '{jp}')", f"json_type({src}, '{jp}')")
+            if leaf.exists_only:
+                return f"json_type({src}, '{jp}') IS NOT NULL"
+            return f"(CASE json_type({src}, '{jp}') WHEN 'array' THEN {each}{inner}) ELSE {direct} END)"
+        nested = self._walk(f"{alias}.value", "$", rest, leaf, depth + 1)
+        through = self._walk(src, jp, rest, leaf, depth)
+        return (
+            f"(CASE json_type({src}, '{jp}') WHEN 'array' THEN {each}{alias}.type = 'object' AND {nested})"
+            f" ELSE {through} END)"
+        )
+
+    def _leaf(self, cond: Cond) -> Any:
+        compiler = self
+        value = cond.value
+
+        def leaf(value_sql: str, type_sql: str) -> str:
+            if cond.op is Op.REGEX:
+                return f"({type_sql} = 'text' AND {compiler.regex_sql(value_sql, value, cond.ignore_case)})"
+            guard = _sqlite_type_guard(type_sql, value)
+            if cond.ignore_case and isinstance(value, str):
+                return f"({guard} AND lower({value_sql}) {_COMPARE[cond.op]} lower({compiler.param(value)}))"
+            bound = compiler.param(None if value is None else value)
+            if value is None:
+                return f"({type_sql} = 'null')" if cond.op is Op.EQ else "1=0"
+            return f"({guard} AND {value_sql} {_COMPARE[cond.op]} {bound})"
+
+        leaf.exists_only = cond.op is Op.EXISTS  # type: ignore[attr-defined]
+        return leaf
+
+    def regex_sql(self, expr: str, pattern: str, ignore_case: bool) -> str:
+        return f"oc_regexp({self.param(pattern)}, {expr}, {1 if ignore_case else 0})"
+
+
+def _sqlite_type_guard(type_sql: str, value: Any) -> str:
+    if isinstance(value, bool):
+        return f"{type_sql} IN ('true', 'false')"
+    if isinstance(value, int | float):
+        return f"{type_sql} IN ('integer', 'real')"
+    if isinstance(value, str):
+        return f"{type_sql} = 'text'"
+    if value is None:
+        return f"{type_sql} = 'null'"
+    raise InvalidQuery(f"cannot compare with a value of type {type(value).__name__}")
+
+
+def _jsonpath_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+class PostgresCompiler(Compiler):
+    """PostgreSQL: SQL/JSON path in lax mode (arrays unwrap on their own) for body predicates."""
+
+    placeholder = "%({})s"
+
+    def not_deleted(self) -> str:
+        return "NOT deleted"
+
+    def sort_expr(self, field: Field) -> str:
+        if field.meta is not None:
+            return _META_COLUMNS[field.meta]
+        steps = ",".join('"' + _check_step(s) + '"' for s in field.path)
+        return f"(body #> '{{{steps}}}')"
+
+    def null_safe_eq(self, expr: str, placeholder: str) -> str:
+        return f"{expr} IS NOT DISTINCT FROM {placeholder}"
+
+    def cursor_param(self, field: Field, value: Any) -> str:
+        if field.meta is not None:
+            return self.param(value)
+        return self.param(orjson.dumps(value).decode()) + "::jsonb"
+
+    def body_predicate(self, cond: Cond) -> str:
+        path = "$" + "".join("." + _jsonpath_string(_check_step(s)) for s in cond.field.path)
+        if cond.op is Op.EXISTS:
+            return f"jsonb_path_exists(body, {self.param(path)}::jsonpath)"
+        value = cond.value
+        if cond.op is Op.REGEX:
+            flag = ' flag "i"' if cond.ignore_case else ""
+            expr = f"{path} ? (@ like_regex {_jsonpath_string(value)}{flag})"
+            return f"jsonb_path_exists(body, {self.param(expr)}::jsonpath)"
+        if cond.ignore_case and isinstance(value, str):
+            pattern = "^" + re.escape(value) + "$"
+            expr = f'{path} ? (@ like_regex {_jsonpath_string(pattern)} flag "i")'
+            if cond.op is not Op.EQ:
+                raise InvalidQuery("case-insensitive comparison supports equality only")
+            return f"jsonb_path_exists(body, {self.param(expr)}::jsonpath)"
+        if value is not None and not isinstance(value, str | int | float | bool):
+            raise InvalidQuery(f"cannot compare with a value of type {type(value).__name__}")
+        operator = "==" if cond.op is Op.EQ else _COMPARE[cond.op]
+        expr = f"{path} ? (@ {operator} $v)"
+        variables = orjson.dumps({"v": value}).decode()
+        return f"jsonb_path_exists(body, {self.param(expr)}::jsonpath, {self.param(variables)}::jsonb)"
+
+    def regex_sql(self, expr: str, pattern: str, ignore_case: bool) -> str:
+        operator = "~*" if ignore_case else "~"
+        return f"{expr} {operator} {self.param(pattern)}"

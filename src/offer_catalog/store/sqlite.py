@@ -1,0 +1,248 @@
+"""The embedded store: one SQLite file in WAL mode, synchronous=FULL (a commit is on disk)."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from offer_catalog.documents.model import Document, Event, utc_now
+from offer_catalog.documents.query import Page, Query
+from offer_catalog.errors import AlreadyExists, StoreUnavailable, VersionConflict
+from offer_catalog.store.base import migration_scripts
+from offer_catalog.store.rows import (
+    DOC_COLUMNS,
+    EVENT_COLUMNS,
+    document_params,
+    dump_body,
+    row_to_document,
+    row_to_event,
+)
+from offer_catalog.store.sqlcompile import SqliteCompiler
+
+_INSERT_DOC = f"INSERT INTO documents ({DOC_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
+_INSERT_VERSION = f"INSERT INTO document_versions ({DOC_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
+_UPDATE_DOC = (
+    "UPDATE documents SET version = ?, deleted = ?, created_at = ?, created_by = ?, created_by_client = ?, "
+    "modified_at = ?, modified_by = ?, modified_by_client = ?, body = ? "
+    "WHERE scope = ? AND kind = ? AND id = ? AND version = ?"
+)
+_INSERT_EVENT = "INSERT INTO events (scope, kind, id, version, change, occurred_at) VALUES (?,?,?,?,?,?)"
+_MIGRATIONS_TABLE = (
+    "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
+)
+_SELECT_VERSION = (
+    f"SELECT {DOC_COLUMNS} FROM document_versions WHERE scope = ? AND kind = ? AND id = ? AND version = ?"
+)
+_SELECT_DOC = f"SELECT {DOC_COLUMNS} FROM documents WHERE scope = ? AND kind = ? AND id = ?"
+_SELECT_DOC_ANY_KIND = f"SELECT {DOC_COLUMNS} FROM documents WHERE scope = ? AND id = ?"
+
+
+@lru_cache(maxsize=256)
+def _regex(pattern: str, ignore_case: int) -> re.Pattern[str]:
+    return re.compile(pattern, re.IGNORECASE if ignore_case else 0)
+
+
+def _oc_regexp(pattern: str, value: Any, ignore_case: int) -> int:
+    if not isinstance(value, str):
+        return 0
+    return 1 if _regex(pattern, ignore_case).search(value) else 0
+
+
+class SqliteUnitOfWork:
+    """A unit of work on one SQLite connection."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+
+    def fetch(self, scope: str, kind: str | None, id: str) -> Document | None:
+        if kind is None:
+            row = self.conn.execute(_SELECT_DOC_ANY_KIND, (scope, id)).fetchone()
+        else:
+            row = self.conn.execute(_SELECT_DOC, (scope, kind, id)).fetchone()
+        return None if row is None else row_to_document(row)
+
+    def fetch_version(self, scope: str, kind: str, id: str, version: int) -> Document | None:
+        row = self.conn.execute(
+            _SELECT_VERSION,
+            (scope, kind, id, version),
+        ).fetchone()
+        return None if row is None else row_to_document(row)
+
+    def fetch_history(self, scope: str, kind: str, id: str) -> list[Document]:
+        rows = self.conn.execute(
+            f"SELECT {DOC_COLUMNS} FROM document_versions WHERE scope = ? AND kind = ? AND id = ? "
+            "ORDER BY version",
+            (scope, kind, id),
+        ).fetchall()
+        return [row_to_document(r) for r in rows]
+
+    def save(self, doc: Document, *, expected_version: int | None, change: str) -> None:
+        text = dump_body(doc.body)
+        params = document_params(doc, text)
+        if expected_version is None:
+            try:
+                self.conn.execute(_INSERT_DOC, params)
+            except sqlite3.IntegrityError:
+                raise AlreadyExists(f"{doc.kind} {doc.id!r} already exists", details={"id": doc.id}) from None
+        else:
+            cur = self.conn.execute(_UPDATE_DOC, (*params[3:], doc.scope, doc.kind, doc.id, expected_version))
+            if cur.rowcount != 1:
+                raise VersionConflict(
+                    f"{doc.kind} {doc.id!r} is not at version {expected_version}",
+                    details={"id": doc.id, "expected_version": expected_version},
+                )
+        self.conn.execute(_INSERT_VERSION, params)
+        self.conn.execute(_INSERT_EVENT, (doc.scope, doc.kind, doc.id, doc.version, change, doc.modified_at))
+
+    def query(self, scope: str, query: Query) -> Page:
+        if self.conn.in_transaction:
+            return self._query(scope, query)
+        self.conn.execute("BEGIN")
+        try:
+            return self._query(scope, query)
+        finally:
+            self.conn.execute("COMMIT")
+
+    def _query(self, scope: str, query: Query) -> Page:
+        compiler = SqliteCompiler()
+        where = compiler.where(scope, query)
+        sql = f"SELECT {DOC_COLUMNS} FROM documents WHERE {where} ORDER BY {compiler.order_by(query)}"
+        if query.limit is not None or query.offset:
+            sql += f" LIMIT {-1 if query.limit is None else int(query.limit)} OFFSET {int(query.offset)}"
+        items = [row_to_document(r) for r in self.conn.execute(sql, compiler.params).fetchall()]
+        total = None
+        if query.with_total:
+            counter = SqliteCompiler()
+            count_sql = f"SELECT count(*) FROM documents WHERE {counter.where(scope, query)}"
+            total = self.conn.execute(count_sql, counter.params).fetchone()[0]
+        return Page(items=items, total=total)
+
+    def events_after(self, seq: int, limit: int) -> list[Event]:
+        rows = self.conn.execute(
+            f"SELECT {EVENT_COLUMNS} FROM events WHERE seq > ? ORDER BY seq LIMIT ?", (seq, limit)
+        ).fetchall()
+        return [row_to_event(r) for r in rows]
+
+    def increment_counter(self, key: str, limit: int | None) -> bool:
+        if limit is not None and limit < 1:
+            return False
+        cur = self.conn.execute(
+            "INSERT INTO counters (key, value) VALUES (?, 1) "
+            "ON CONFLICT (key) DO UPDATE SET value = value + 1 WHERE ? IS NULL OR value < ?",
+            (key, limit, limit),
+        )
+        return cur.rowcount == 1
+
+    def read_counters(self, keys: Sequence[str]) -> dict[str, int]:
+        if not keys:
+            return {}
+        marks = ",".join("?" * len(keys))
+        rows = self.conn.execute(f"SELECT key, value FROM counters WHERE key IN ({marks})", tuple(keys))
+        return {k: int(v) for k, v in rows}
+
+
+class SqliteStore:
+    """SQLite file store. One connection per thread; writers serialised in-process and by BEGIN IMMEDIATE."""
+
+    dialect = "sqlite"
+
+    def __init__(self, path: str):
+        self.path = path
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._write_lock = threading.Lock()
+        self._connections: list[sqlite3.Connection] = []
+        self._connections_lock = threading.Lock()
+
+    def _connect(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is not None:
+            return conn
+        try:
+            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30.0)
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = FULL")
+            conn.execute("PRAGMA busy_timeout = 30000")
+            conn.execute("PRAGMA foreign_keys = ON")
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(f"cannot open SQLite database {self.path!r}: {exc}") from exc
+        conn.create_function("oc_regexp", 3, _oc_regexp, deterministic=True)
+        self._local.conn = conn
+        with self._connections_lock:
+            self._connections.append(conn)
+        return conn
+
+    @contextmanager
+    def unit_of_work(self, *, write: bool = False) -> Iterator[SqliteUnitOfWork]:
+        conn = self._connect()
+        if not write:
+            # Reads run in autocommit: one statement sees one snapshot; a list with a total
+            # opens its own read transaction so the page and the count agree.
+            yield SqliteUnitOfWork(conn)
+            return
+        with self._write_lock:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield SqliteUnitOfWork(conn)
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    def _applied(self, conn: sqlite3.Connection) -> set[int]:
+        conn.execute(_MIGRATIONS_TABLE)
+        return {r[0] for r in conn.execute("SELECT version FROM schema_migrations")}
+
+    def pending_migrations(self) -> list[int]:
+        conn = self._connect()
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        applied = self._applied(conn) if "schema_migrations" in tables else set()
+        return [v for v, _ in migration_scripts("sqlite") if v not in applied]
+
+    def migrate(self) -> list[int]:
+        conn = self._connect()
+        done: list[int] = []
+        with self._write_lock:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                applied = self._applied(conn)
+                for version, sql in migration_scripts("sqlite"):
+                    if version in applied:
+                        continue
+                    for statement in (s.strip() for s in sql.split(";")):
+                        if statement and not all(
+                            line.startswith("--") for line in statement.splitlines() if line.strip()
+                        ):
+                            conn.execute(statement)
+                    conn.execute("INSERT INTO schema_migrations VALUES (?, ?)", (version, utc_now()))
+                    done.append(version)
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        return done
+
+    def has_data(self) -> bool:
+        conn = self._connect()
+        row = conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()
+        return bool(row[0])
+
+    def ping(self) -> None:
+        try:
+            self._connect().execute("SELECT 1").fetchone()
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(f"SQLite database {self.path!r} does not answer: {exc}") from exc
+
+    def close(self) -> None:
+        with self._connections_lock:
+            for conn in self._connections:
+                conn.close()
+            self._connections.clear()
+        self._local = threading.local()

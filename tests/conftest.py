@@ -1,0 +1,74 @@
+"""Shared fixtures: a store on each backend, an app client, settings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from offer_catalog.app import create_app
+from offer_catalog.settings import load_settings
+from offer_catalog.store import Store, open_store
+from support import postgres
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    """The ../shared folder beside the repository (specs, seeds, conformance data)."""
+    if not SHARED.is_dir():
+        pytest.fail(f"{SHARED} is missing: tests read the shared reference data from there")
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def postgres_db() -> Iterator[str]:
+    """URL of a throw-away PostgreSQL database, migrated, for this session."""
+    admin = postgres.admin_url()
+    if admin is None:
+        postgres.unavailable("no server answered")
+        raise AssertionError("unreachable")  # pragma: no cover
+    url = postgres.create_database(admin)
+    store = open_store(url, pool_size=2)
+    store.migrate()
+    store.close()
+    yield url
+    postgres.drop_database(admin, url)
+
+
+@pytest.fixture
+def sqlite_store(tmp_path: Path) -> Iterator[Store]:
+    """A migrated SQLite store in a fresh file."""
+    store = open_store(f"sqlite:///{tmp_path / 'catalog.db'}")
+    store.migrate()
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def postgres_store(postgres_db: str) -> Iterator[Store]:
+    """A migrated, emptied PostgreSQL store."""
+    postgres.truncate(postgres_db)
+    store = open_store(postgres_db, pool_size=4)
+    yield store
+    store.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store(request: pytest.FixtureRequest) -> Store:
+    """The same tests on both backends."""
+    fixture = "sqlite_store" if request.param == "sqlite" else "postgres_store"
+    result: Store = request.getfixturevalue(fixture)
+    return result
+
+
+@pytest.fixture
+def client(store: Store) -> Iterator[TestClient]:
+    """An HTTP client against the app on each backend."""
+    settings = load_settings({"database_url": "sqlite:///unused.db"}, environ={})
+    app = create_app(settings, store=store)
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client

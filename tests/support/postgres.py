@@ -1,0 +1,66 @@
+"""Find the local PostgreSQL server for tests; make a throw-away database per test session."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import psycopg
+import pytest
+
+CANDIDATES = (
+    "postgresql://postgres@127.0.0.1:5432/postgres",
+    "postgresql://root@127.0.0.1:5432/postgres",
+    "postgresql://postgres@127.0.0.1:5432/test",
+)
+
+
+def required() -> bool:
+    """PostgreSQL tests must run (CI): an unreachable server is a failure, not a skip."""
+    flag = os.environ.get("OFFER_CATALOG_REQUIRE_POSTGRES") or os.environ.get("CI") or ""
+    return flag.lower() in ("1", "true", "yes")
+
+
+def admin_url() -> str | None:
+    """A URL that connects, or None."""
+    urls = (
+        [os.environ["OFFER_CATALOG_TEST_POSTGRES_URL"]]
+        if "OFFER_CATALOG_TEST_POSTGRES_URL" in os.environ
+        else []
+    )
+    for url in [*urls, *CANDIDATES]:
+        try:
+            with psycopg.connect(url, connect_timeout=3):
+                return url
+        except psycopg.Error:
+            continue
+    return None
+
+
+def unavailable(reason: str) -> None:
+    """Fail when PostgreSQL is required, skip otherwise."""
+    if required():
+        pytest.fail(f"PostgreSQL is required here but {reason}", pytrace=False)
+    pytest.skip(f"PostgreSQL not reachable on 127.0.0.1:5432 ({reason}); set CI=1 to make this a failure")
+
+
+def create_database(url: str) -> str:
+    """Create a fresh database and return its URL."""
+    name = f"oc_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base, _, _ = url.rpartition("/")
+    return f"{base}/{name}"
+
+
+def drop_database(url: str, db_url: str) -> None:
+    """Drop a database made by create_database."""
+    name = db_url.rpartition("/")[2]
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def truncate(db_url: str) -> None:
+    """Empty every table of ours (keep the schema)."""
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute("TRUNCATE documents, document_versions, events, counters RESTART IDENTITY")
