@@ -1,0 +1,200 @@
+"""Capping without I/O: cap rules, period buckets and counter keys; counts come from a read-only view.
+
+Counter key: `<offer @id>|<scope>|<entity>|<period>` with
+- scope `global`, or `profile:<namespace>:<id>` (the profile's first identity);
+- entity `offer`, or `placement:<placement @id>`;
+- period `total` (caps that never reset), `day:YYYY-MM-DD`, `week:YYYY-MM-DD` (the Sunday that starts
+  the week), `month:YYYY-MM`; with `xdm:unitCount` n > 1 the unit reads `day*n`, `week*n`, `month*n`
+  and periods are aligned on n-unit blocks counted from 1970-01-01 (weeks: from Sunday 1969-12-28).
+Periods reset at 00:00 UTC. `|` and `%` inside ids are percent-encoded so keys stay unambiguous.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, Final, Protocol
+
+from offer_catalog.decisioning.model import CapRule
+
+_EPOCH_DAY: Final = date(1970, 1, 1)
+_EPOCH_SUNDAY: Final = date(1969, 12, 28)
+_UNITS: Final = frozenset({"day", "week", "month"})
+
+
+class CounterView(Protocol):
+    """Read-only access to current counter values; a missing key counts 0."""
+
+    def count(self, key: str) -> int:
+        """The current value of `key`."""
+        ...
+
+
+class MappingCounters:
+    """A `CounterView` over a plain mapping of key -> count."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: Mapping[str, int] | None = None) -> None:
+        self._data: Mapping[str, int] = data if data is not None else {}
+
+    def count(self, key: str) -> int:
+        """The value stored under `key`, 0 when absent."""
+        return self._data.get(key, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class CounterIncrement:
+    """What the caller must add to a counter, atomically and only if `current + amount <= limit`.
+
+    `period_start` / `period_end` (ISO dates, end exclusive) bound the bucket; both None for `total`.
+    """
+
+    key: str
+    amount: int
+    limit: int
+    offer_id: str
+    period_start: str | None = None
+    period_end: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """One reset period: its key label and its bounds (ISO dates, end exclusive)."""
+
+    label: str
+    start: str | None
+    end: str | None
+
+
+TOTAL: Final = Period("total", None, None)
+
+
+def period_of(unit: str | None, unit_count: int, today: date) -> Period:
+    """The period bucket holding `today` for a rule repeating every `unit_count` `unit`s."""
+    if unit is None:
+        return TOTAL
+    name = unit if unit_count == 1 else f"{unit}*{unit_count}"
+    if unit == "month":
+        index = (today.year - 1970) * 12 + today.month - 1
+        first = index - index % unit_count
+        after = first + unit_count
+        start = date(1970 + first // 12, first % 12 + 1, 1)
+        end = date(1970 + after // 12, after % 12 + 1, 1)
+        return Period(f"{name}:{start.isoformat()[:7]}", start.isoformat(), end.isoformat())
+    days = 7 if unit == "week" else 1
+    anchor = _EPOCH_SUNDAY if unit == "week" else _EPOCH_DAY
+    span = days * unit_count
+    offset = (today - anchor).days
+    start = anchor + timedelta(days=offset - offset % span)
+    return Period(
+        f"{name}:{start.isoformat()}", start.isoformat(), (start + timedelta(days=span)).isoformat()
+    )
+
+
+def _escape(text: str) -> str:
+    return text.replace("%", "%25").replace("|", "%7C")
+
+
+def profile_scope(namespace: str, ident: str) -> str:
+    """The scope part of a counter key for one profile identity."""
+    return f"profile:{_escape(namespace)}:{_escape(ident)}"
+
+
+def counter_key(offer_id: str, scope: str, placement_id: str | None, period: Period) -> str:
+    """The counter key of an offer for a scope (`global` or `profile_scope(...)`), entity and period."""
+    entity = "offer" if placement_id is None else f"placement:{_escape(placement_id)}"
+    return f"{_escape(offer_id)}|{scope}|{entity}|{period.label}"
+
+
+class CapState:
+    """Per-decision capping state: counter reads, increments planned so far, cached periods."""
+
+    __slots__ = ("_counters", "_periods", "_today", "pending")
+
+    def __init__(self, counters: CounterView, now: datetime) -> None:
+        self._counters = counters
+        self._today = now.date()
+        self._periods: dict[tuple[str | None, int], Period] = {}
+        self.pending: dict[str, CounterIncrement] = {}
+
+    def _keys(
+        self, offer_id: str, caps: tuple[CapRule, ...], placement_id: str, profile: str
+    ) -> dict[str, tuple[int, Period]]:
+        keys: dict[str, tuple[int, Period]] = {}
+        for rule in caps:
+            if rule.per_placement and rule.placement is not None and rule.placement != placement_id:
+                continue
+            period = self._periods.get((rule.unit, rule.unit_count))
+            if period is None:
+                period = self._periods[(rule.unit, rule.unit_count)] = period_of(
+                    rule.unit, rule.unit_count, self._today
+                )
+            key = counter_key(
+                offer_id,
+                profile if rule.per_profile else "global",
+                placement_id if rule.per_placement else None,
+                period,
+            )
+            known = keys.get(key)
+            keys[key] = (rule.limit if known is None else min(known[0], rule.limit), period)
+        return keys
+
+    def admit(self, offer_id: str, caps: tuple[CapRule, ...], placement_id: str, profile: str) -> bool:
+        """Plan one decision of the offer unless a cap would be exceeded; True when admitted."""
+        keys = self._keys(offer_id, caps, placement_id, profile)
+        for key, (limit, _period) in keys.items():
+            planned = self.pending.get(key)
+            if self._counters.count(key) + (planned.amount if planned else 0) + 1 > limit:
+                return False
+        for key, (limit, period) in keys.items():
+            planned = self.pending.get(key)
+            amount = planned.amount + 1 if planned else 1
+            self.pending[key] = CounterIncrement(key, amount, limit, offer_id, period.start, period.end)
+        return True
+
+
+def parse_caps(body: Mapping[str, Any]) -> tuple[tuple[CapRule, ...], str | None]:
+    """The cap rules of an offer instance, and a problem description when one is malformed."""
+    rules: list[CapRule] = []
+    legacy = body.get("xdm:cappingConstraint") or {}
+    for keys, per_profile in (
+        (("xdm:globalCap", "xdm:volume"), False),
+        (("xdm:profileCap", "xdm:frequency"), True),
+    ):
+        limit = next((legacy[k] for k in keys if legacy.get(k) is not None), None)
+        if limit is None:
+            continue
+        if not _is_count(limit):
+            return (), f"{keys[0]} is not a non-negative integer"
+        rules.append(CapRule(limit=limit, per_profile=per_profile, per_placement=False))
+    for index, item in enumerate(body.get("xdm:frequencyCappingConstraints") or []):
+        rule = _frequency_rule(item)
+        if isinstance(rule, str):
+            return (), f"frequencyCappingConstraints[{index}]: {rule}"
+        rules.append(rule)
+    return tuple(rules), None
+
+
+def _frequency_rule(item: Any) -> CapRule | str:
+    if not isinstance(item, Mapping):
+        return "not an object"
+    limit = item.get("xdm:limit", item.get("xdm:count"))
+    scope = item.get("xdm:scope", "global")
+    entity = item.get("xdm:entity", "offer")
+    repeat = item.get("xdm:repeat") or {}
+    unit = repeat.get("xdm:unit", "day") if repeat.get("xdm:enabled") else None
+    count = repeat.get("xdm:unitCount", 1)
+    if not _is_count(limit):
+        return "limit is not a non-negative integer"
+    if scope not in ("global", "profile") or entity not in ("offer", "placement"):
+        return f"unsupported scope {scope!r} or entity {entity!r}"
+    if unit is not None and (unit not in _UNITS or not _is_count(count) or count < 1):
+        return f"unsupported repeat unit {unit!r} x {count!r}"
+    placement = item.get("xdm:placement") if entity == "placement" else None
+    return CapRule(limit, scope == "profile", entity == "placement", unit, count, placement)
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
