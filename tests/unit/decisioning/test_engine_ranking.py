@@ -1,0 +1,354 @@
+"""Engine ranking: priority, random ties, formulas and scores, criteria groups, itemCount, duplicates."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from typing import Any
+
+import pytest
+from decisioning_fixtures import (
+    ACT,
+    FALLBACK,
+    MAIL,
+    NOW,
+    WEB,
+    activity,
+    catalog,
+    collection,
+    criterion,
+    offer,
+    oid,
+    picked,
+    placement,
+    ranking,
+    request,
+    rule,
+    run,
+)
+
+from offer_catalog.decisioning.catalog import build_snapshot
+from offer_catalog.decisioning.engine import decide
+
+
+def options(*names: str) -> list[str]:
+    return [oid(n) for n in names]
+
+
+def test_higher_priority_wins_and_options_come_in_rank_order() -> None:
+    snap = catalog(
+        offer("low", priority=1),
+        offer("high", priority=9),
+        offer("mid", priority=5),
+        activity([criterion(options=options("low", "high", "mid"))]),
+    )
+    assert picked(run(snap, request((ACT, WEB, 3)))) == ["high", "mid", "low"]
+    assert picked(run(snap, request((ACT, WEB)))) == ["high"]
+
+
+def test_ties_are_broken_at_random_and_reproducibly() -> None:
+    names = [f"t{i}" for i in range(5)]
+    snap = catalog(
+        offer("top", priority=9),
+        *(offer(n, priority=3) for n in names),
+        activity([criterion(options=options("top", *names))]),
+    )
+    winners = Counter(picked(run(snap, request((ACT, WEB, 2)), seed=seed))[1] for seed in range(500))
+    assert set(winners) == set(names)  # every tied offer wins sometimes
+    assert all(60 <= count <= 140 for count in winners.values())  # roughly uniform (expected 100)
+    assert picked(run(snap, request((ACT, WEB, 2)), seed=7)) == picked(
+        run(snap, request((ACT, WEB, 2)), seed=7)
+    )
+    assert all(picked(run(snap, request((ACT, WEB, 2)), seed=s))[0] == "top" for s in range(20))
+
+
+def test_ties_at_the_boundary_stay_fair_when_some_are_ineligible() -> None:
+    names = [f"t{i}" for i in range(4)]
+    snap = catalog(
+        rule("r:never", "false"),
+        offer("t0", priority=3, rule="r:never"),
+        *(offer(n, priority=3) for n in names[1:]),
+        activity([criterion(options=options(*names))]),
+    )
+    winners = Counter(picked(run(snap, request(), seed=seed))[0] for seed in range(300))
+    assert set(winners) == {"t1", "t2", "t3"}
+    assert min(winners.values()) > 60
+
+
+def test_ranking_formula_orders_by_score_and_returns_it() -> None:
+    formula = (
+        'if(offer.characteristics.get("code") = homeAddress.city, offer.rank.priority * 10, '
+        + "offer.rank.priority)"
+    )
+    snap = catalog(
+        ranking("f:city", formula),
+        offer("paris", priority=2, **{"xdm:characteristics": {"code": "Paris"}}),
+        offer("rome", priority=5, **{"xdm:characteristics": {"code": "Rome"}}),
+        activity([criterion(options=options("paris", "rome"), function="f:city")]),
+    )
+    response = run(snap, request((ACT, WEB, 2), profile={"homeAddress": {"city": "Paris"}})).response
+    opts = response["xdm:propositions"][0]["xdm:options"]
+    assert [(o["xdm:id"], o["xdm:score"]) for o in opts] == [(oid("paris"), 20.0), (oid("rome"), 5.0)]
+
+
+def test_formula_that_is_unknown_ranks_last_without_score() -> None:
+    snap = catalog(
+        ranking("f:pts", "offer.rank.priority * loyalty.boost"),
+        offer("a", priority=2, **{"xdm:characteristics": {}}),
+        offer("b", priority=9),
+        activity([criterion(options=options("a", "b"), function="f:pts")]),
+    )
+    assert picked(run(snap, request((ACT, WEB, 2), profile={"loyalty": {}}))) in (["a", "b"], ["b", "a"])
+    opts = run(snap, request((ACT, WEB, 2), profile={"loyalty": {"boost": 2}})).response["xdm:propositions"][
+        0
+    ]["xdm:options"]
+    assert [o["xdm:score"] for o in opts] == [18.0, 4.0]
+    unknown = run(snap, request((ACT, WEB, 1), profile={})).response["xdm:propositions"][0]["xdm:options"][0]
+    assert "xdm:score" not in unknown
+
+
+def test_scored_offers_rank_before_unscored_ones() -> None:
+    snap = catalog(
+        ranking("f:gold", 'if(offer.characteristics.get("code") = "a", 1, offer.nope)'),
+        offer("a", priority=0),
+        offer("b", priority=50),
+        offer("c", priority=50),
+        activity([criterion(options=options("b", "c", "a"), function="f:gold")]),
+    )
+    for seed in range(10):
+        assert picked(run(snap, request((ACT, WEB, 3)), seed=seed))[0] == "a"
+
+
+def test_formula_ties_are_random() -> None:
+    snap = catalog(
+        ranking("f:one", "1"),
+        *(offer(n) for n in "abc"),
+        activity([criterion(options=options(*"abc"), function="f:one")]),
+    )
+    assert {picked(run(snap, request(), seed=s))[0] for s in range(60)} == set("abc")
+
+
+def test_unknown_or_unsupported_ranking_falls_back_to_priority() -> None:
+    crit = criterion(options=options("a", "b"), function="f:missing")
+    strategy = criterion(options=options("a", "b"))
+    strategy["xdm:ranking"]["xdm:order"] = {
+        "xdm:orderEvaluationType": "rankingStrategy",
+        "xdm:rankingStrategy": "x",
+    }
+    for c in (crit, strategy):
+        snap = catalog(offer("a", priority=1), offer("b", priority=2), activity([c]))
+        assert picked(run(snap, request())) == ["b"]
+        assert snap.diagnostics
+
+
+def test_criteria_groups_are_used_in_priority_order_and_only_when_needed() -> None:
+    snap = catalog(
+        offer("g1", priority=1),
+        offer("g2a", priority=100),
+        offer("g2b", priority=99),
+        activity(
+            [
+                criterion(options=options("g2a", "g2b"), priority=1),
+                criterion(options=options("g1"), priority=7),
+            ]
+        ),
+    )
+    assert picked(run(snap, request((ACT, WEB, 1)))) == ["g1"]
+    assert picked(run(snap, request((ACT, WEB, 2)))) == ["g1", "g2a"]
+    assert picked(run(snap, request((ACT, WEB, 5)))) == ["g1", "g2a", "g2b"]
+
+
+def test_offers_picked_in_an_earlier_group_are_not_reevaluated() -> None:
+    snap = catalog(
+        offer("a", priority=5),
+        offer("b", priority=1),
+        activity(
+            [criterion(options=options("a"), priority=2), criterion(options=options("a", "b"), priority=1)]
+        ),
+    )
+    assert picked(run(snap, request((ACT, WEB, 3)))) == ["a", "b"]
+
+
+def test_combined_criteria_are_stack_ranked_together_with_the_best_score() -> None:
+    snap = catalog(
+        rule("r:gold", 'loyalty.tier = "gold"'),
+        ranking("f:double", "offer.rank.priority * 2"),
+        ranking("f:bad", "offer.nope"),
+        offer("a", priority=3),
+        offer("b", priority=4),
+        offer("c", priority=7),
+        activity(
+            [
+                criterion(options=options("a", "b"), function="f:double"),
+                criterion(options=options("b", "c"), function="f:bad"),
+                criterion(options=options("a", "c")),
+                criterion(
+                    options=options("c"), constraint={"xdm:eligibilityRule": "r:gold"}, function="f:double"
+                ),
+            ]
+        ),
+    )
+    opts = run(snap, request((ACT, WEB, 3))).response["xdm:propositions"][0]["xdm:options"]
+    # a: max(6 by formula, 3 static) = 6; b: max(8, unknown) = 8; c: max(unknown, 7 static) = 7, no score
+    assert [(o["xdm:id"], o.get("xdm:score")) for o in opts] == [
+        (oid("b"), 8.0),
+        (oid("c"), None),
+        (oid("a"), 6.0),
+    ]
+    gold = run(snap, request((ACT, WEB, 1), profile={"loyalty": {"tier": "gold"}})).response
+    assert gold["xdm:propositions"][0]["xdm:options"][0] == {
+        "xdm:id": oid("c"),
+        "repo:etag": 1,
+        "xdm:score": 14.0,
+    }
+
+
+def test_static_combined_criteria_merge_candidates() -> None:
+    snap = catalog(
+        rule("r:no", "false"),
+        offer("a", priority=3),
+        offer("b", priority=4),
+        activity(
+            [
+                criterion(options=options("a", "b"), constraint={"xdm:eligibilityRule": "r:no"}),
+                criterion(options=options("a")),
+            ]
+        ),
+    )
+    assert picked(run(snap, request((ACT, WEB, 2)))) == ["a"]
+
+
+@pytest.mark.parametrize(("count", "expected"), [(None, 1), (1, 1), (3, 3), (30, 4)])
+def test_item_count(count: int | None, expected: int) -> None:
+    snap = catalog(
+        *(offer(n, priority=i) for i, n in enumerate("abcd")), activity([criterion(options=options(*"abcd"))])
+    )
+    scope = (ACT, WEB) if count is None else (ACT, WEB, count)
+    assert len(picked(run(snap, request(scope)))) == expected
+
+
+def test_fewer_qualifying_offers_than_requested_returns_only_those() -> None:
+    snap = catalog(offer("a"), offer("b", status="draft"), activity([criterion(options=options("a", "b"))]))
+    assert picked(run(snap, request((ACT, WEB, 5)))) == ["a"]
+
+
+ACT2 = "xcore:offer-activity:a2"
+
+
+def two_scopes(**flags: bool) -> list[list[str] | str]:
+    snap = catalog(
+        offer("a", priority=3),
+        offer("b", priority=2),
+        offer("c", priority=1),
+        activity([criterion(options=options("a", "b", "c"))]),
+        activity([criterion(options=options("a", "b", "c"))], ident=ACT2),
+    )
+    dup = {f"xdm:{k}": v for k, v in flags.items()}
+    body = request(
+        (ACT, WEB, 2),
+        (ACT, MAIL, 2),
+        (ACT2, WEB, 2),
+        **({"xdm:allowDuplicatePropositions": dup} if dup else {}),
+    )
+    result = run(snap, body)
+    return [picked(result, i) for i in range(3)]
+
+
+@pytest.mark.parametrize(
+    ("flags", "expected"),
+    [
+        ({"acrossActivities": True, "acrossPlacements": True}, [["a", "b"], ["a", "b"], ["a", "b"]]),
+        ({"acrossActivities": True, "acrossPlacements": False}, [["a", "b"], ["c"], ["a", "b"]]),
+        ({"acrossActivities": False, "acrossPlacements": True}, [["a", "b"], ["a", "b"], ["c"]]),
+        ({"acrossActivities": False, "acrossPlacements": False}, [["a", "b"], ["c"], "fallback:" + FALLBACK]),
+        # defaults: across activities allowed, across placements per the placements (default false)
+        ({}, [["a", "b"], ["c"], ["a", "b"]]),
+    ],
+)
+def test_duplicates_across_scopes(flags: dict[str, bool], expected: list[Any]) -> None:
+    assert two_scopes(**flags) == expected
+
+
+def test_placement_setting_allows_duplicates_when_every_placement_does() -> None:
+    snap = build_snapshot(
+        [
+            placement(WEB, allowDuplicatePlacements=True),
+            placement(MAIL, **{"xdm:allowDuplicatePlacements": True}),
+            *catalog_docs(),
+        ]
+    )
+    result = decide(snap, request((ACT, WEB), (ACT, MAIL)), now=NOW, rng=random.Random(1))
+    assert picked(result, 0) == picked(result, 1) == ["a"]
+
+
+def catalog_docs() -> list[dict[str, Any]]:
+    from decisioning_fixtures import fallback
+
+    return [fallback(), offer("a", priority=2), offer("b"), activity([criterion(options=options("a", "b"))])]
+
+
+def test_same_scope_twice_is_a_duplicate_unless_all_duplicates_are_allowed() -> None:
+    snap = catalog(offer("a", priority=2), offer("b"), activity([criterion(options=options("a", "b"))]))
+    result = run(
+        snap,
+        request(
+            (ACT, WEB), (ACT, WEB), **{"xdm:allowDuplicatePropositions": {"xdm:acrossActivities": False}}
+        ),
+    )
+    assert [picked(result, 0), picked(result, 1)] == [["a"], ["b"]]
+    allowed = {"xdm:acrossActivities": True, "xdm:acrossPlacements": True}
+    result = run(snap, request((ACT, WEB), (ACT, WEB), **{"xdm:allowDuplicatePropositions": allowed}))
+    assert [picked(result, 0), picked(result, 1)] == [["a"], ["a"]]
+
+
+def test_collections_select_candidates() -> None:
+    snap = catalog(
+        offer("a", priority=3, tags=("t:x",)),
+        offer("b", priority=2, tags=("t:x", "t:y")),
+        offer("c", priority=1, tags=("t:y",)),
+        collection("c:any", "anyTags", ["t:x", "t:y"]),
+        collection("c:all", "allTags", ["t:x", "t:y"]),
+        collection("c:list", "offers", [oid("c"), oid("a")]),
+        activity(
+            [
+                criterion(filter_id="c:any", placements=(WEB,)),
+                criterion(filter_id="c:all", placements=(MAIL,)),
+            ]
+        ),
+        activity([criterion(filter_id="c:list")], ident=ACT2),
+    )
+    assert picked(run(snap, request((ACT, WEB, 5)))) == ["a", "b", "c"]
+    assert picked(run(snap, request((ACT, MAIL, 5)))) == ["b"]
+    assert picked(run(snap, request((ACT2, WEB, 5)))) == ["a", "c"]
+
+
+def test_a_whole_tie_block_is_taken_when_more_are_needed() -> None:
+    snap = catalog(
+        offer("a", priority=2),
+        offer("b", priority=2),
+        offer("c", priority=1),
+        activity([criterion(options=options("a", "b", "c"))]),
+    )
+    got = picked(run(snap, request((ACT, WEB, 5))))
+    assert sorted(got[:2]) == ["a", "b"] and got[2] == "c"
+
+
+def test_formula_groups_apply_eligibility_and_constraints() -> None:
+    snap = catalog(
+        rule("r:no", "false"),
+        rule("r:cheap", "offer.rank.priority < 5"),
+        ranking("f:p", "offer.rank.priority"),
+        offer("a", priority=9, status="approved", rule="r:no"),
+        offer("b", priority=8),
+        offer("c", priority=3),
+        activity(
+            [
+                criterion(
+                    options=options("a", "b", "c"),
+                    function="f:p",
+                    constraint={"xdm:eligibilityRule": "r:cheap"},
+                )
+            ]
+        ),
+    )
+    assert picked(run(snap, request((ACT, WEB, 3)))) == ["c"]
