@@ -48,7 +48,9 @@ def read_operation(index: int, raw: JSONValue) -> tuple[str, str, JSONValue, str
     path = _pointer_member(index, op, raw, "path")
     value = raw.get("value", _MISSING)
     if value is _MISSING and op in _WITH_VALUE:
-        raise MalformedPatch(f"missing member 'value' (required by '{op}')", op_index=index, op=op, member="value")
+        raise MalformedPatch(
+            f"missing member 'value' (required by '{op}')", op_index=index, op=op, member="value"
+        )
     from_path = _pointer_member(index, op, raw, "from") if op in _WITH_FROM else None
     return op, path, None if value is _MISSING else value, from_path
 
@@ -56,7 +58,9 @@ def read_operation(index: int, raw: JSONValue) -> tuple[str, str, JSONValue, str
 def _pointer_member(index: int, op: str, raw: dict[str, JSONValue], member: str) -> str:
     pointer = raw.get(member, _MISSING)
     if pointer is _MISSING:
-        raise MalformedPatch(f"missing member '{member}' (required by '{op}')", op_index=index, op=op, member=member)
+        raise MalformedPatch(
+            f"missing member '{member}' (required by '{op}')", op_index=index, op=op, member=member
+        )
     if type(pointer) is not str:
         raise MalformedPatch(
             f"member '{member}' must be a string, not a {type_name(pointer)}",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections import Counter
 from typing import Any, NoReturn
 
 from offer_catalog.patch._json import JSONValue
@@ -18,11 +19,8 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result = dict(pairs)
     if len(result) != len(pairs):
         # A plain parse keeps the last duplicate silently, so {"op":"add","op":"remove"} would pass.
-        seen: set[str] = set()
-        for key, _ in pairs:
-            if key in seen:
-                raise InvalidJson(f"duplicate member name {key!r}")
-            seen.add(key)
+        name = next(key for key, count in Counter(key for key, _ in pairs).items() if count > 1)
+        raise InvalidJson(f"duplicate member name {name!r}")
     return result
 
 
