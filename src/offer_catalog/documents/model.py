@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import msgspec
+
 CREATED = "created"
 UPDATED = "updated"
 DELETED = "deleted"
@@ -22,8 +24,7 @@ class Actor:
 SYSTEM = Actor(user="system", client="offer-catalog")
 
 
-@dataclass(frozen=True, slots=True)
-class Document:
+class Document(msgspec.Struct, frozen=True):
     """One version of a document; `version` is the etag (1 on create, +1 on every write).
 
     `body` is shared, never copied: treat it as immutable (the patch engine returns new

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
+
+from msgspec.structs import replace
 
 from offer_catalog.documents.model import CREATED, DELETED, UPDATED, Actor, Document, utc_now
 from offer_catalog.documents.query import Page, Query

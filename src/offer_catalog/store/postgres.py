@@ -16,14 +16,21 @@ from offer_catalog.store.base import migration_scripts
 from offer_catalog.store.rows import (
     DOC_COLUMNS,
     EVENT_COLUMNS,
+    FETCH_COLUMNS,
     document_params,
     dump_body,
+    fetched_to_document,
     row_to_document,
     row_to_event,
 )
 from offer_catalog.store.sqlcompile import PostgresCompiler
 
 _SELECT = DOC_COLUMNS.replace("body", "body::text")
+_FETCH = (
+    f"SELECT {FETCH_COLUMNS.replace('body', 'body::text')} FROM documents "
+    "WHERE scope = %s AND kind = %s AND id = %s"
+)
+_FETCH_ANY_KIND = f"SELECT {_SELECT} FROM documents WHERE scope = %s AND id = %s"
 _MARKS = "%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s::jsonb"
 _INSERT_DOC = f"INSERT INTO documents ({DOC_COLUMNS}) VALUES ({_MARKS}) ON CONFLICT DO NOTHING"
 _INSERT_VERSION = f"INSERT INTO document_versions ({DOC_COLUMNS}) VALUES ({_MARKS})"
@@ -49,16 +56,10 @@ class PostgresUnitOfWork:
 
     def fetch(self, scope: str, kind: str | None, id: str) -> Document | None:
         if kind is None:
-            cur = self.conn.execute(
-                f"SELECT {_SELECT} FROM documents WHERE scope = %s AND id = %s", (scope, id)
-            )
-        else:
-            cur = self.conn.execute(
-                f"SELECT {_SELECT} FROM documents WHERE scope = %s AND kind = %s AND id = %s",
-                (scope, kind, id),
-            )
-        row = cur.fetchone()
-        return None if row is None else row_to_document(row)
+            row = self.conn.execute(_FETCH_ANY_KIND, (scope, id)).fetchone()
+            return None if row is None else row_to_document(row)
+        row = self.conn.execute(_FETCH, (scope, kind, id)).fetchone()
+        return None if row is None else fetched_to_document(scope, kind, id, row)
 
     def fetch_version(self, scope: str, kind: str, id: str, version: int) -> Document | None:
         row = self.conn.execute(

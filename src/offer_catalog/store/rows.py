@@ -12,6 +12,11 @@ DOC_COLUMNS = (
     "scope, kind, id, version, deleted, created_at, created_by, created_by_client, "
     "modified_at, modified_by, modified_by_client, body"
 )
+# What a fetch by key selects: the key itself is known to the caller (fewer columns decode faster).
+FETCH_COLUMNS = (
+    "version, deleted, created_at, created_by, created_by_client, "  # keep: one string
+    "modified_at, modified_by, modified_by_client, body"
+)
 EVENT_COLUMNS = "seq, scope, kind, id, version, change, occurred_at"
 
 
@@ -30,6 +35,24 @@ def row_to_document(row: tuple[Any, ...]) -> Document:
         modified_by=row[9],
         modified_by_client=row[10],
         body=orjson.loads(row[11]),
+    )
+
+
+def fetched_to_document(scope: str, kind: str, id: str, row: tuple[Any, ...]) -> Document:
+    """Build a Document from a row selected with FETCH_COLUMNS by its key."""
+    return Document(
+        scope=scope,
+        kind=kind,
+        id=id,
+        version=row[0],
+        deleted=bool(row[1]),
+        created_at=row[2],
+        created_by=row[3],
+        created_by_client=row[4],
+        modified_at=row[5],
+        modified_by=row[6],
+        modified_by_client=row[7],
+        body=orjson.loads(row[8]),
     )
 
 

@@ -184,11 +184,11 @@ class SqliteCompiler(Compiler):
         alias = f"j{depth}"
         each = f"EXISTS (SELECT 1 FROM json_each({src}, '{jp}') AS {alias} WHERE "
         if not rest:
-            inner = leaf(f"{alias}.value", f"{alias}.type")
-            direct = leaf(f"json_extract({src}, '{jp}')", f"json_type({src}, '{jp}')")
             if leaf.exists_only:
                 return f"json_type({src}, '{jp}') IS NOT NULL"
-            return f"(CASE json_type({src}, '{jp}') WHEN 'array' THEN {each}{inner}) ELSE {direct} END)"
+            # One JSON parse per row: json_each yields the value itself for a scalar and the
+            # elements for an array; members of an object (text keys) are not values of the path.
+            return f"{each}typeof({alias}.key) <> 'text' AND {leaf(f'{alias}.value', f'{alias}.type')})"
         nested = self._walk(f"{alias}.value", "$", rest, leaf, depth + 1)
         through = self._walk(src, jp, rest, leaf, depth)
         return (

@@ -6,7 +6,7 @@ import re
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -18,8 +18,10 @@ from offer_catalog.store.base import migration_scripts
 from offer_catalog.store.rows import (
     DOC_COLUMNS,
     EVENT_COLUMNS,
+    FETCH_COLUMNS,
     document_params,
     dump_body,
+    fetched_to_document,
     row_to_document,
     row_to_event,
 )
@@ -39,7 +41,7 @@ _MIGRATIONS_TABLE = (
 _SELECT_VERSION = (
     f"SELECT {DOC_COLUMNS} FROM document_versions WHERE scope = ? AND kind = ? AND id = ? AND version = ?"
 )
-_SELECT_DOC = f"SELECT {DOC_COLUMNS} FROM documents WHERE scope = ? AND kind = ? AND id = ?"
+_SELECT_DOC = f"SELECT {FETCH_COLUMNS} FROM documents WHERE scope = ? AND kind = ? AND id = ?"
 _SELECT_DOC_ANY_KIND = f"SELECT {DOC_COLUMNS} FROM documents WHERE scope = ? AND id = ?"
 
 
@@ -63,9 +65,9 @@ class SqliteUnitOfWork:
     def fetch(self, scope: str, kind: str | None, id: str) -> Document | None:
         if kind is None:
             row = self.conn.execute(_SELECT_DOC_ANY_KIND, (scope, id)).fetchone()
-        else:
-            row = self.conn.execute(_SELECT_DOC, (scope, kind, id)).fetchone()
-        return None if row is None else row_to_document(row)
+            return None if row is None else row_to_document(row)
+        row = self.conn.execute(_SELECT_DOC, (scope, kind, id)).fetchone()
+        return None if row is None else fetched_to_document(scope, kind, id, row)
 
     def fetch_version(self, scope: str, kind: str, id: str, version: int) -> Document | None:
         row = self.conn.execute(
@@ -147,6 +149,21 @@ class SqliteUnitOfWork:
         return {k: int(v) for k, v in rows}
 
 
+class _Reader:
+    """A reusable, allocation-free context manager for autocommit reads (the hot path of a get)."""
+
+    __slots__ = ("uow",)
+
+    def __init__(self, uow: SqliteUnitOfWork):
+        self.uow = uow
+
+    def __enter__(self) -> SqliteUnitOfWork:
+        return self.uow
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
 class SqliteStore:
     """SQLite file store. One connection per thread; writers serialised in-process and by BEGIN IMMEDIATE."""
 
@@ -179,14 +196,19 @@ class SqliteStore:
             self._connections.append(conn)
         return conn
 
-    @contextmanager
-    def unit_of_work(self, *, write: bool = False) -> Iterator[SqliteUnitOfWork]:
-        conn = self._connect()
+    def unit_of_work(self, *, write: bool = False) -> AbstractContextManager[SqliteUnitOfWork]:
         if not write:
             # Reads run in autocommit: one statement sees one snapshot; a list with a total
             # opens its own read transaction so the page and the count agree.
-            yield SqliteUnitOfWork(conn)
-            return
+            reader: _Reader | None = getattr(self._local, "reader", None)
+            if reader is None:
+                reader = self._local.reader = _Reader(SqliteUnitOfWork(self._connect()))
+            return reader
+        return self._write_unit()
+
+    @contextmanager
+    def _write_unit(self) -> Iterator[SqliteUnitOfWork]:
+        conn = self._connect()
         with self._write_lock:
             conn.execute("BEGIN IMMEDIATE")
             try:

@@ -1,0 +1,194 @@
+"""Benchmark harness: serve an ASGI app with uvicorn on loopback and drive it with a bounded load.
+
+Every HTTP figure is printed with its ratio to the ceiling app (bench/ceiling.py) measured in the
+same run with the same server settings, because these machines are shared and noisy.
+
+    with serve("ceiling:app") as base: ceiling = load(base, [Req("GET", "/")])
+    with serve("offer_catalog.app:app_from_env", factory=True, env={...}) as base: ...
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+UVICORN_FLAGS = ("--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning")
+
+
+@dataclass(frozen=True)
+class Req:
+    """One request of a load mix."""
+
+    method: str
+    path: str
+    body: bytes = b""
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass
+class Result:
+    """What a load run measured."""
+
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    count: int
+    errors: int
+    statuses: dict[int, int] = field(default_factory=dict)
+
+    def line(self, name: str, ceiling: Result | None = None) -> str:
+        """A printable summary, with the ratio to the ceiling when given."""
+        ratio = f"  {self.rps / ceiling.rps:6.1%} of ceiling" if ceiling and ceiling.rps else ""
+        return (
+            f"{name:<44} {self.rps:9.0f} req/s  p50 {self.p50_ms:6.2f} ms  p99 {self.p99_ms:6.2f} ms"
+            f"  n={self.count} err={self.errors}{ratio}"
+        )
+
+
+def free_port() -> int:
+    """An unused port on 127.0.0.1."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def serve(app: str, *, factory: bool = False, env: dict[str, str] | None = None) -> Iterator[str]:
+    """Run uvicorn (one worker) with the shared flags on loopback until the block ends."""
+    port = free_port()
+    args = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port), *UVICORN_FLAGS]
+    if factory:
+        args.append("--factory")
+    proc = subprocess.Popen(
+        args,
+        cwd=BENCH,
+        env={
+            **os.environ,
+            "OFFER_CATALOG_ACCESS_LOG": "false",
+            "OFFER_CATALOG_LOG_LEVEL": "warning",
+            **(env or {}),
+        },
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"{app} did not start") from None
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def _raw(req: Req, host: str) -> bytes:
+    head = [f"{req.method} {req.path} HTTP/1.1", f"Host: {host}", f"Content-Length: {len(req.body)}"]
+    head += [f"{k}: {v}" for k, v in req.headers]
+    return ("\r\n".join(head) + "\r\n\r\n").encode() + req.body
+
+
+async def _connection(
+    host: str,
+    port: int,
+    pick: Callable[[int], bytes],
+    stop: float,
+    latencies: list[float],
+    statuses: dict[int, int],
+) -> int:
+    reader, writer = await asyncio.open_connection(host, port)
+    errors = 0
+    i = 0
+    try:
+        while time.perf_counter() < stop:
+            payload = pick(i)
+            i += 1
+            started = time.perf_counter()
+            writer.write(payload)
+            status_line = await reader.readline()
+            status = int(status_line.split()[1])
+            length = 0
+            while True:
+                line = await reader.readline()
+                if line in (b"\r\n", b""):
+                    break
+                if line[:15].lower() == b"content-length:":
+                    length = int(line[15:])
+            if length:
+                await reader.readexactly(length)
+            latencies.append(time.perf_counter() - started)
+            statuses[status] = statuses.get(status, 0) + 1
+            if status >= 400:
+                errors += 1
+    finally:
+        writer.close()
+    return errors
+
+
+def load(
+    base: str, requests: Sequence[Req], *, seconds: float = 5.0, concurrency: int = 16, warmup: float = 1.0
+) -> Result:
+    """Drive the server with `concurrency` keep-alive connections for `seconds`, cycling through requests."""
+    host_port = base.removeprefix("http://")
+    host, port = host_port.split(":")
+    raws = [_raw(r, host_port) for r in requests]
+
+    def pick(i: int) -> bytes:
+        return raws[i % len(raws)]
+
+    async def run(duration: float) -> Result:
+        latencies: list[float] = []
+        statuses: dict[int, int] = {}
+        started = time.perf_counter()
+        stop = started + duration
+        errors = await asyncio.gather(
+            *(_connection(host, int(port), pick, stop, latencies, statuses) for _ in range(concurrency))
+        )
+        elapsed = time.perf_counter() - started
+        latencies.sort()
+        if not latencies:
+            return Result(0.0, 0.0, 0.0, 0, sum(errors), statuses)
+        return Result(
+            rps=len(latencies) / elapsed,
+            p50_ms=statistics.median(latencies) * 1000,
+            p99_ms=latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
+            count=len(latencies),
+            errors=sum(errors),
+            statuses=statuses,
+        )
+
+    try:
+        import uvloop
+
+        runner: Callable[..., Result] = uvloop.run  # type: ignore[assignment]
+    except ImportError:  # pragma: no cover
+        runner = asyncio.run
+    if warmup:
+        runner(run(warmup))
+    return runner(run(seconds))
+
+
+def measure_ceiling(*, seconds: float = 5.0, concurrency: int = 16) -> Result:
+    """The ceiling app's req/s and latencies in this run."""
+    with serve("ceiling:app") as base:
+        return load(base, [Req("GET", "/")], seconds=seconds, concurrency=concurrency)
+
+
+if __name__ == "__main__":
+    print(measure_ceiling(seconds=3).line("ceiling (raw ASGI, fixed body)"))

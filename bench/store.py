@@ -1,0 +1,270 @@
+"""Store benchmark, in process: create, get, patch (durable), list with a filter, at 10k and 100k documents.
+
+Baselines measured in the same run on the same table and connection settings:
+- a bare durable SQL UPDATE of the same row (SQLite: WAL + synchronous=FULL, autocommit);
+- a bare SELECT of the body by primary key.
+Targets (SQLite): patch <= 3x bare UPDATE, get <= 3x bare SELECT.
+
+    .venv/bin/python bench/store.py [--sizes 10000,100000] [--postgres URL | --no-postgres]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from offer_catalog.documents import service
+from offer_catalog.documents.model import Actor
+from offer_catalog.documents.query import Cond, Op, Query, body
+from offer_catalog.store import Store, open_store
+
+ACTOR = Actor("bench", "bench-client")
+SCOPE = "bench"
+KIND = "offer"
+
+
+def offer_body(i: int) -> dict[str, Any]:
+    """A ~1.2 KB offer document."""
+    return {
+        "name": f"Offer {i}",
+        "status": ["draft", "approved", "archived"][i % 3],
+        "priority": i % 100,
+        "description": "A realistic offer description " * 4,
+        "tags": [f"tag-{i % 17}", f"tag-{i % 29}"],
+        "representations": [
+            {
+                "placement": f"placement-{i % 50}",
+                "channel": "https://ns.adobe.com/xdm/channel-types/web",
+                "components": [{"type": "html", "format": "text/html", "content": "<p>Offer</p>" * 5}],
+            }
+        ],
+        "validFor": {"startDateTime": "2026-01-01T00:00:00Z", "endDateTime": "2027-01-01T00:00:00Z"},
+        "characteristics": {f"k{j}": f"v{j}" for j in range(8)},
+    }
+
+
+def timed(fn: Callable[[], object], n: int) -> float:
+    """Median microseconds of n calls, in 5 rounds."""
+    rounds = []
+    per_round = max(1, n // 5)
+    for _ in range(5):
+        started = time.perf_counter()
+        for _ in range(per_round):
+            fn()
+        rounds.append((time.perf_counter() - started) / per_round * 1e6)
+    return statistics.median(rounds)
+
+
+def fill(store: Store, count: int, start: int) -> None:
+    """Bulk-load documents, 1,000 per transaction."""
+    for base in range(start, start + count, 1000):
+        with store.unit_of_work(write=True) as uow:
+            for i in range(base, min(base + 1000, start + count)):
+                service.create(uow, scope=SCOPE, kind=KIND, id=f"o{i:07d}", body=offer_body(i), actor=ACTOR)
+
+
+def bare_ops(store: Store, target: str) -> tuple[Callable[[], object], Callable[[], object]]:
+    """A bare durable UPDATE and a bare SELECT by primary key of one row, on the store's own table."""
+    if store.dialect == "sqlite":
+        import sqlite3
+
+        conn = sqlite3.connect(store.path, isolation_level=None)  # type: ignore[attr-defined]
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = FULL")
+        text = conn.execute("SELECT body FROM documents WHERE id = ?", (target,)).fetchone()[0]
+        # Two bodies of equal size: SQLite skips writing a row whose bytes do not change.
+        texts = (text.replace('"priority":', '"priority":1'), text.replace('"priority":', '"priority":2'))
+        key = (SCOPE, KIND, target)
+        flip = iter(range(10**9))
+
+        def update() -> object:
+            return conn.execute(
+                "UPDATE documents SET body = ? WHERE scope = ? AND kind = ? AND id = ?",
+                (texts[next(flip) % 2], *key),
+            )
+
+        def select() -> object:
+            return conn.execute(
+                "SELECT body FROM documents WHERE scope = ? AND kind = ? AND id = ?", key
+            ).fetchone()
+
+        return update, select
+    import psycopg
+
+    pg = psycopg.connect(store.url, autocommit=True)  # type: ignore[attr-defined]
+    row = pg.execute("SELECT body::text FROM documents WHERE id = %s", (target,)).fetchone()
+    text = row[0] if row else "{}"
+    pg_texts = (text.replace('"priority":', '"priority":1'), text.replace('"priority":', '"priority":2'))
+    key = (SCOPE, KIND, target)
+    pg_flip = iter(range(10**9))
+
+    def pg_update() -> object:
+        return pg.execute(
+            "UPDATE documents SET body = %s::jsonb WHERE scope = %s AND kind = %s AND id = %s",
+            (pg_texts[next(pg_flip) % 2], *key),
+        )
+
+    def pg_select() -> object:
+        return pg.execute(
+            "SELECT body::text FROM documents WHERE scope = %s AND kind = %s AND id = %s", key
+        ).fetchone()
+
+    return pg_update, pg_select
+
+
+def make_create(store: Store, size: int) -> Callable[[], object]:
+    """A durable create of a new document per call."""
+    created = iter(range(10**9))
+
+    def create() -> object:
+        with store.unit_of_work(write=True) as uow:
+            return service.create(
+                uow,
+                scope="bench-new",
+                kind=KIND,
+                body=offer_body(1),
+                actor=ACTOR,
+                id=f"n{size}-{next(created)}",
+            )
+
+    return create
+
+
+def make_list(store: Store) -> Callable[[], object]:
+    """A filtered page of 20 with the total count."""
+    query = Query(kinds=(KIND,), where=Cond(body("status"), Op.EQ, "approved"), limit=20)
+
+    def list_page() -> object:
+        with store.unit_of_work() as uow:
+            return service.list_documents(uow, scope=SCOPE, query=query)
+
+    return list_page
+
+
+def verdict(ratio: float) -> str:
+    """PASS or FAIL against the 3x target."""
+    return "PASS" if ratio <= 3 else "FAIL"
+
+
+def verdict(ratio: float) -> str:
+    """PASS or FAIL against the 3x target."""
+    return "PASS" if ratio <= 3 else "FAIL"
+
+
+def run(store: Store, sizes: list[int], label: str) -> list[str]:
+    """Measure every operation at every size; return printable lines."""
+    lines = []
+    loaded = 0
+    rng = random.Random(7)
+    for size in sizes:
+        started = time.perf_counter()
+        fill(store, size - loaded, loaded)
+        loaded = size
+        load_s = time.perf_counter() - started
+        ids = [f"o{rng.randrange(size):07d}" for _ in range(2000)]
+        target = ids[0]
+        cursor = iter(range(10**9))
+
+        def get() -> object:
+            with store.unit_of_work() as uow:
+                return service.get(uow, scope=SCOPE, kind=KIND, id=ids[next(cursor) % len(ids)])
+
+        step = iter(range(10**9))
+
+        def patch() -> object:
+            value = next(step) % 2
+            with store.unit_of_work(write=True) as uow:
+                return service.patch(
+                    uow,
+                    scope=SCOPE,
+                    kind=KIND,
+                    id=target,
+                    change=lambda b: {**b, "priority": value},
+                    actor=ACTOR,
+                )
+
+        created = iter(range(10**9))
+
+        def create() -> object:
+            with store.unit_of_work(write=True) as uow:
+                return service.create(
+                    uow,
+                    scope="bench-new",
+                    kind=KIND,
+                    body=offer_body(1),
+                    actor=ACTOR,
+                    id=f"n{size}-{next(created)}",
+                )
+
+        query = Query(kinds=(KIND,), where=Cond(body("status"), Op.EQ, "approved"), limit=20)
+
+        def list_page() -> object:
+            with store.unit_of_work() as uow:
+                return service.list_documents(uow, scope=SCOPE, query=query)
+
+        bare_update, bare_select = bare_ops(store, target)
+        results = {
+            "bare SELECT by key": timed(bare_select, 5000),
+            "get": timed(get, 5000),
+            "bare durable UPDATE": timed(bare_update, 300),
+            "patch (durable)": timed(patch, 300),
+            "create (durable)": timed(create, 300),
+            "list filter limit=20 + total": timed(list_page, 25 if size >= 100_000 else 100),
+        }
+        lines.append(f"{label} with {size:,} documents (bulk load {load_s:.1f} s)")
+        for name, us in results.items():
+            lines.append(f"  {name:<32} {us:10.1f} µs")
+        get_ratio = results["get"] / results["bare SELECT by key"]
+        patch_ratio = results["patch (durable)"] / results["bare durable UPDATE"]
+        lines.append(f"  get / bare SELECT    = {get_ratio:5.2f}x  (target <= 3x: {verdict(get_ratio)})")
+        lines.append(f"  patch / bare UPDATE  = {patch_ratio:5.2f}x  (target <= 3x: {verdict(patch_ratio)})")
+        for line in lines[-9:]:
+            print(line, flush=True)
+    return lines
+
+
+def main() -> int:
+    """Run on SQLite and, when reachable, PostgreSQL."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--no-postgres", action="store_true")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    with tempfile.TemporaryDirectory() as tmp:
+        store = open_store(f"sqlite:///{Path(tmp) / 'bench.db'}")
+        store.migrate()
+        run(store, sizes, "SQLite (WAL, synchronous=FULL)")
+        store.close()
+    if not args.no_postgres:
+        import psycopg
+
+        admin = args.postgres
+        name = f"oc_bench_{int(time.time())}"
+        try:
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute(f'CREATE DATABASE "{name}"')
+        except psycopg.Error as exc:
+            print(f"PostgreSQL skipped: {exc}")
+            return 0
+        url = admin.rpartition("/")[0] + "/" + name
+        try:
+            store = open_store(url, pool_size=2)
+            store.migrate()
+            run(store, sizes, "PostgreSQL 15 (JSONB, pool)")
+            store.close()
+        finally:
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
