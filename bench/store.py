@@ -153,11 +153,6 @@ def verdict(ratio: float) -> str:
     return "PASS" if ratio <= 3 else "FAIL"
 
 
-def verdict(ratio: float) -> str:
-    """PASS or FAIL against the 3x target."""
-    return "PASS" if ratio <= 3 else "FAIL"
-
-
 def run(store: Store, sizes: list[int], label: str) -> list[str]:
     """Measure every operation at every size; return printable lines."""
     lines = []
