@@ -119,16 +119,6 @@ class Applier:
         if not json_equal(actual, value):
             raise TestFailed(f"expected {_short(value)}, found {_short(actual)}")
 
-    def move(self, from_tokens: Tokens, tokens: Tokens) -> None:
-        """RFC 6902 move: remove at ``from`` then add at ``path``."""
-        if from_tokens == tokens:
-            walk(self.root, from_tokens)  # the source must still exist
-            return
-        if tokens[: len(from_tokens)] == from_tokens:
-            # Compared by tokens, not by string prefix: "/ab" -> "/abc" is a legal move.
-            raise PatchConflict("cannot move a value into one of its own children")
-        self.add(tokens, self.remove(from_tokens))
-
 
 def _short(value: JSONValue) -> str:
     text = repr(value) if type(value) is not dict and type(value) is not list else type_name(value)
@@ -154,13 +144,21 @@ def _run_test(applier: Applier, op: Operation) -> None:
 
 
 def _run_move(applier: Applier, op: Operation) -> None:
-    # Errors about the source name the "from" member; everything else is about "path".
+    # RFC 6902: a remove at "from" then an add at "path"; errors of the remove name "from".
+    from_tokens = op.from_tokens
+    tokens = op.tokens
+    if tokens[: len(from_tokens)] == from_tokens and tokens != from_tokens:
+        # Compared by tokens, not by string prefix: "/ab" -> "/abc" is a legal move.
+        raise PatchConflict("cannot move a value into one of its own children")
     try:
-        walk(applier.root, op.from_tokens)
+        if tokens == from_tokens:
+            walk(applier.root, from_tokens)  # a no-op, but the source must exist
+            return
+        value = applier.remove(from_tokens)
     except PatchError as err:
         err.locate(op.op_index, op.op, op.from_path, "from")
         raise
-    applier.move(op.from_tokens, op.tokens)
+    applier.add(tokens, value)
 
 
 def _run_copy(applier: Applier, op: Operation) -> None:

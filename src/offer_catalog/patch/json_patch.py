@@ -32,8 +32,11 @@ class Plan:
         return iter(self.operations)
 
 
-def read_operation(index: int, raw: JSONValue) -> tuple[str, str, JSONValue, str | None]:
-    """Validate one raw operation object; return its op, path, value and from (unknown members ignored)."""
+def read_operation(index: int, raw: JSONValue, copy_value: bool) -> tuple[str, str, JSONValue, str | None]:
+    """Validate one raw operation object; return its op, path, value and from (unknown members ignored).
+
+    ``copy_value`` deep-copies the value, for plans that may outlive the caller's patch.
+    """
     if type(raw) is not dict:
         raise MalformedPatch(f"an operation must be an object, not a {type_name(raw)}", op_index=index)
     op = raw.get("op", _MISSING)
@@ -52,7 +55,11 @@ def read_operation(index: int, raw: JSONValue) -> tuple[str, str, JSONValue, str
             f"missing member 'value' (required by '{op}')", op_index=index, op=op, member="value"
         )
     from_path = _pointer_member(index, op, raw, "from") if op in _WITH_FROM else None
-    return op, path, None if value is _MISSING else value, from_path
+    if value is _MISSING:
+        value = None
+    elif copy_value and (type(value) is dict or type(value) is list):
+        value = clone(value)
+    return op, path, value, from_path
 
 
 def _pointer_member(index: int, op: str, raw: dict[str, JSONValue], member: str) -> str:
@@ -82,13 +89,11 @@ def parse_member(index: int, op: str, pointer: str, member: str, parse: Callable
 
 def compile_operation(index: int, raw: JSONValue, copy_values: bool) -> Operation:
     """Validate one raw operation into an Operation."""
-    op, path, value, from_path = read_operation(index, raw)
+    op, path, value, from_path = read_operation(index, raw, copy_values)
     tokens: Tokens = parse_member(index, op, path, "path", parse_pointer)
     from_tokens: Tokens = ()
     if from_path is not None:
         from_tokens = parse_member(index, op, from_path, "from", parse_pointer)
-    if copy_values and (type(value) is dict or type(value) is list):
-        value = clone(value)
     return Operation(index, op, path, tokens, value, from_path, from_tokens)
 
 

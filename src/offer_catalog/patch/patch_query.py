@@ -10,7 +10,8 @@ Grammar (a JSON Pointer where any reference token may carry a query)::
 
 * The reference token is an RFC 6901 token (``~0``/``~1`` escapes) without ``?``; it names an
   array, and the conditions select the elements of that array for which every condition holds.
-* ``member`` and ``value`` are percent-decoded after splitting (``%26`` for ``&``, ``%3D`` for ``=``,
+* The first ``?`` of a segment starts its query; conditions split at ``&``, each at its first ``=``.
+  ``member`` and ``value`` are percent-decoded after splitting (``%26`` for ``&``, ``%3D`` for ``=``,
   ``%2F`` for ``/``, ``%2E`` for a ``.`` inside a member name, ``%25`` for ``%``).
 * ``a.b=v`` follows nested objects: the element's member ``a`` must be an object with member ``b``.
 * A condition holds when the member exists and: it is a string equal to ``value``; or a number and
@@ -26,8 +27,9 @@ Semantics:
   removing or inserting at several elements of one array keeps the other indices valid):
   ``remove /relatedParty?role=vendor`` removes every vendor; ``add`` with a query in its last segment
   inserts before each selected element; ``test`` must hold at every selected location.
-* A query that selects nothing raises QueryNoMatch (code ``query_no_match``, 422). A query on a
-  value that is not an array raises PatchConflict; a missing array raises PathNotFound.
+* A query path that selects nothing at all raises QueryNoMatch (code ``query_no_match``, 422); with
+  nested queries, some parents may have no match as long as one has. A query on a value that is not
+  an array raises PatchConflict; a missing array (under any selected parent) raises PathNotFound.
 * ``move`` and ``copy`` need exactly one location for ``from`` and one for ``path`` (else PatchConflict).
 * Paths without ``?`` behave exactly as in JSON Patch; the patch is atomic like a JSON Patch.
 * Not supported: TMF630's trailing form ``/orderItem/quantity?orderItem.productOffering.id=1`` (write
@@ -44,11 +46,12 @@ from typing import NamedTuple
 from urllib.parse import unquote
 
 from offer_catalog.patch._apply import Applier, Operation, run
-from offer_catalog.patch._json import JSONValue, clone, type_name
+from offer_catalog.patch._json import JSONValue, type_name
 from offer_catalog.patch.errors import InvalidPointer, PatchConflict, PatchError, QueryNoMatch
 from offer_catalog.patch.json_patch import check_patch_array, parse_member, read_operation
 from offer_catalog.patch.pointer import Tokens, format_pointer, parse_pointer, walk, where
 
+_ABSENT = object()
 _JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?")
 
 
@@ -66,9 +69,17 @@ class Query(NamedTuple):
     token: str
     conditions: tuple[Condition, ...]
 
-    def matches(self, element: JSONValue) -> bool:
-        """Whether an array element satisfies every condition."""
-        return all(_holds(element, condition) for condition in self.conditions)
+    def select(self, array: list[JSONValue]) -> list[int]:
+        """The indices of the array's elements that satisfy every condition."""
+        conditions = self.conditions
+        selected = []
+        for index, element in enumerate(array):
+            for condition in conditions:
+                if not _holds(element, condition):
+                    break
+            else:
+                selected.append(index)
+        return selected
 
 
 Segment = str | Query
@@ -134,9 +145,9 @@ def _conditions(query: str, path: str) -> tuple[Condition, ...]:
 def _holds(element: JSONValue, condition: Condition) -> bool:
     node = element
     for name in condition.member:
-        if type(node) is not dict or name not in node:
+        if type(node) is not dict:
             return False
-        node = node[name]
+        node = node.get(name, _ABSENT)  # _ABSENT matches no condition below
     t = type(node)
     if t is str:
         return bool(node == condition.text)
@@ -155,14 +166,12 @@ def compile_patch_query(patch: JSONValue) -> QueryPlan:
 
 
 def _compile(index: int, raw: JSONValue, copy_values: bool) -> QueryOperation:
-    op, path, value, from_path = read_operation(index, raw)
+    op, path, value, from_path = read_operation(index, raw, copy_values)
     tokens, segments = parse_member(index, op, path, "path", parse_query_path)
     from_tokens: Tokens = ()
     from_segments = None
     if from_path is not None:
         from_tokens, from_segments = parse_member(index, op, from_path, "from", parse_query_path)
-    if copy_values and (type(value) is dict or type(value) is list):
-        value = clone(value)
     operation = Operation(index, op, path, tokens, value, from_path, from_tokens)
     return QueryOperation(operation, segments, from_segments)
 
@@ -183,9 +192,7 @@ def resolve_query(doc: JSONValue, segments: tuple[Segment, ...]) -> list[Tokens]
                     f"a query needs an array, found a {type_name(array)} at "
                     f"{where(array_tokens, len(array_tokens))}"
                 )
-            selected.extend(
-                (*array_tokens, str(i)) for i, element in enumerate(array) if segment.matches(element)
-            )
+            selected.extend((*array_tokens, str(index)) for index in segment.select(array))
         if not selected:
             raise QueryNoMatch(f"no element of {_arrays(prefixes, segment.token)} matches the query")
         prefixes = selected
@@ -231,7 +238,8 @@ def _expand(doc: JSONValue, query_op: QueryOperation) -> list[Operation]:
     targets = [operation.tokens] if query_op.segments is None else resolve_query(doc, query_op.segments)
     if operation.from_path is not None:
         targets = [_single(targets, "path")]
-    return [operation._replace(tokens=tokens, from_tokens=from_tokens) for tokens in reversed(targets)]
+    index, op, path, _, value, from_path, _ = operation
+    return [Operation(index, op, path, tokens, value, from_path, from_tokens) for tokens in reversed(targets)]
 
 
 def _single(targets: list[Tokens], member: str) -> Tokens:
