@@ -20,6 +20,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from offer_catalog.documents import service
 from offer_catalog.documents.model import Actor
 from offer_catalog.documents.query import Cond, Op, Query, body
@@ -70,6 +72,12 @@ def fill(store: Store, count: int, start: int) -> None:
                 service.create(uow, scope=SCOPE, kind=KIND, id=f"o{i:07d}", body=offer_body(i), actor=ACTOR)
 
 
+def two_bodies(text: str) -> tuple[str, str]:
+    """The stored body with two different priorities of the same length."""
+    doc = orjson.loads(text)
+    return orjson.dumps({**doc, "priority": 1}).decode(), orjson.dumps({**doc, "priority": 2}).decode()
+
+
 def bare_ops(store: Store, target: str) -> tuple[Callable[[], object], Callable[[], object]]:
     """A bare durable UPDATE and a bare SELECT by primary key of one row, on the store's own table."""
     if store.dialect == "sqlite":
@@ -80,7 +88,7 @@ def bare_ops(store: Store, target: str) -> tuple[Callable[[], object], Callable[
         conn.execute("PRAGMA synchronous = FULL")
         text = conn.execute("SELECT body FROM documents WHERE id = ?", (target,)).fetchone()[0]
         # Two bodies of equal size: SQLite skips writing a row whose bytes do not change.
-        texts = (text.replace('"priority":', '"priority":1'), text.replace('"priority":', '"priority":2'))
+        texts = two_bodies(text)
         key = (SCOPE, KIND, target)
         flip = iter(range(10**9))
 
@@ -101,7 +109,7 @@ def bare_ops(store: Store, target: str) -> tuple[Callable[[], object], Callable[
     pg = psycopg.connect(store.url, autocommit=True)  # type: ignore[attr-defined]
     row = pg.execute("SELECT body::text FROM documents WHERE id = %s", (target,)).fetchone()
     text = row[0] if row else "{}"
-    pg_texts = (text.replace('"priority":', '"priority":1'), text.replace('"priority":', '"priority":2'))
+    pg_texts = two_bodies(text)
     key = (SCOPE, KIND, target)
     pg_flip = iter(range(10**9))
 
