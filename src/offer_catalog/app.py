@@ -19,6 +19,7 @@ from offer_catalog.http import RequestContextMiddleware, json_response, request_
 from offer_catalog.logs import configure_logging
 from offer_catalog.settings import Settings, load_settings
 from offer_catalog.store import Store, open_store
+from offer_catalog.tmf620 import tmf620_routes
 
 log = logging.getLogger("offer_catalog.app")
 
@@ -105,6 +106,7 @@ def _all_versions(store: Store) -> list[int]:
 def dialect_routes(settings: Settings) -> list[BaseRoute]:
     """The routes of every HTTP dialect."""
     routes: list[BaseRoute] = []
+    routes.extend(tmf620_routes(settings))
     return routes
 
 
