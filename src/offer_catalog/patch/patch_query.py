@@ -99,6 +99,9 @@ class QueryPlan:
 
     operations: tuple[QueryOperation, ...]
 
+    def __len__(self) -> int:
+        return len(self.operations)
+
     def __iter__(self) -> Iterator[QueryOperation]:
         return iter(self.operations)
 

@@ -367,7 +367,8 @@ def test_query_plan_is_reusable_and_owns_its_values() -> None:
     value = {"role": "new"}
     plan = compile_patch_query([{"op": "add", "path": "/relatedParty?role=owner/extra", "value": value}])
     assert isinstance(plan, QueryPlan)
-    assert len(list(plan)) == 1
+    assert len(plan) == 1
+    assert [query_op.operation.op for query_op in plan] == ["add"]
     value["role"] = "changed"
     first = apply_patch_query(offering(), plan)
     second = apply_patch_query(offering(), plan)
