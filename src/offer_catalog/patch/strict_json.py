@@ -11,7 +11,7 @@ from typing import Any, NoReturn
 from offer_catalog.patch._json import JSONValue
 from offer_catalog.patch.errors import InvalidJson
 
-# A \uXXXX escape of a UTF-16 surrogate: only then can a parsed string hold a lone surrogate.
+# A \ud800-\udfff escape (UTF-16 surrogate): only then can a parsed string hold a lone surrogate.
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
