@@ -1,0 +1,107 @@
+"""Reading a request: its body (bounded, strict JSON), its etag headers, its envelope and its kind."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from starlette.requests import Request
+
+from offer_catalog.errors import ValidationFailed
+from offer_catalog.offer_library.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
+from offer_catalog.offer_library.hal import METADATA
+from offer_catalog.offer_library.media import HAL, MediaType
+from offer_catalog.offer_library.service import ANY, Etags
+from offer_catalog.patch import parse_json
+from offer_catalog.resources.offer_library import KindSpec, by_schema
+
+MAX_BODY = 1024 * 1024  # offers are at most a few KB (guardrail: 1 KB of attributes)
+
+
+async def read_json(request: Request) -> Any:
+    """The request body as strict JSON (duplicate member names and NaN refused); 413 past MAX_BODY."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY:
+        raise PayloadTooLarge(f"the body may hold at most {MAX_BODY} bytes")
+    data = await request.body()
+    if len(data) > MAX_BODY:
+        raise PayloadTooLarge(f"the body may hold at most {MAX_BODY} bytes")
+    return parse_json(data)
+
+
+def parse_etags(header: str | None) -> Etags:
+    """An If-Match / If-None-Match value: None, "*", or the integer etags it lists (quoted or not)."""
+    if header is None or not header.strip():
+        return None
+    if header.strip() == ANY:
+        return ANY
+    etags: set[int] = set()
+    for part in header.split(","):
+        text = part.strip().removeprefix("W/").strip()
+        if len(text) >= 2 and text[0] == text[-1] == '"':
+            text = text[1:-1]
+        if text.isdigit():
+            etags.add(int(text))
+    return frozenset(etags)
+
+
+def unwrap(data: Any, media: MediaType) -> tuple[Any, dict[str, Any] | None]:
+    """(instance, HAL document or None) of a create or replace body.
+
+    `hal+json` bodies are `{"_instance": ..., "_links": ...}`; `schema-instance+json` (and plain
+    JSON) bodies are the bare instance, or the HAL envelope, which some documented examples send.
+    """
+    if not isinstance(data, dict):
+        raise BadRequest("the body must be a JSON object", code="invalid_body")
+    wrapped = media.essence == HAL or (
+        "_instance" in data and set(data) <= {"_instance", "_links", *METADATA}
+    )
+    if not wrapped:
+        return data, None
+    if not isinstance(data.get("_instance"), dict):
+        raise BadRequest("a HAL body needs an _instance object", code="invalid_body")
+    return data["_instance"], data
+
+
+def request_kind(
+    media: MediaType | None, params: Sequence[tuple[str, str]], *, required: bool
+) -> KindSpec | None:
+    """The kind named by the Content-Type's schema parameter and/or the `schema` query parameter."""
+    named: KindSpec | None = None
+    if media is not None and media.params.get("schema"):
+        named = by_schema(media.params["schema"])
+        if named is None:
+            raise UnsupportedMediaType(
+                f"schema {media.params['schema']!r} is not an Offer Library schema", code="unknown_schema"
+            )
+    for key, value in params:
+        if key != "schema" or not value.strip():
+            continue
+        spec = by_schema(value)
+        if spec is None:
+            raise BadRequest(f"schema {value!r} is not an Offer Library schema", code="unknown_schema")
+        if named is not None and spec is not named:
+            raise BadRequest("the schema parameters of Content-Type and query differ", code="schema_conflict")
+        named = spec
+    if named is None and required:
+        raise BadRequest(
+            "name the kind with the Content-Type's schema parameter or a schema query parameter",
+            code="schema_required",
+        )
+    return named
+
+
+def refuse_metadata(document: dict[str, Any] | None) -> None:
+    """A create body may not carry server-set members at the top of a HAL document."""
+    extra = sorted(set(document or {}) - {"_instance", "_links"})
+    if extra:
+        raise ValidationFailed(
+            f"{', '.join(extra)} cannot be set by a client",
+            code="non_editable",
+            details={
+                "errors": [
+                    {"path": f"/{name}", "code": "non_editable", "message": f"{name} is set by the server"}
+                    for name in extra
+                ]
+            },
+        )

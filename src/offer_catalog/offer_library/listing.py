@@ -1,0 +1,310 @@
+"""xcore list parameters as a Query: schema, property, orderby, start, limit, id, name.
+
+`property=path op value` (ops `== != < <= > >= ~`, or a bare path for "has the property"): `~` is a
+case-insensitive regular expression that must match the whole value; paths are dot-separated
+(`_instance.xdm:status`) or repository metadata (`repo:lastModifiedDate`, `instanceId`, ...). URL
+values are strings: one that reads as a number or boolean also matches that typed value.
+`start` is the keyset cursor `<sort values...>,<instanceId>` that `_links.next.href` carries.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from offer_catalog.documents.model import Document
+from offer_catalog.documents.query import (
+    AllOf,
+    AnyOf,
+    Cond,
+    Condition,
+    Field,
+    Op,
+    SortKey,
+    body,
+    meta,
+    sort_value,
+)
+from offer_catalog.errors import InvalidQuery
+from offer_catalog.resources.offer_library import by_schema
+from offer_catalog.resources.offer_library.schema import parse_date_time
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 1000
+META = {
+    "instanceId": "id",
+    "repo:etag": "version",
+    "repo:createdDate": "created_at",
+    "repo:lastModifiedDate": "modified_at",
+    "repo:createdBy": "created_by",
+    "repo:lastModifiedBy": "modified_by",
+    "repo:createdByClientId": "created_by_client",
+    "repo:lastModifiedByClientId": "modified_by_client",
+}
+WIRE = {column: name for name, column in META.items()}
+DATES = frozenset({"created_at", "modified_at"})
+_OPS = {"==": Op.EQ, "!=": Op.NE, "<=": Op.LE, ">=": Op.GE, "<": Op.LT, ">": Op.GT, "~": Op.REGEX}
+_INT = re.compile(r"^-?\d+$")
+_NUMBER = re.compile(r"^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$")
+
+
+def field_of(path: str) -> Field:
+    """The stored field a wire path names: metadata column, or a path inside `_instance`."""
+    path = path.strip()
+    if path in META:
+        return meta(META[path])
+    steps = path.split(".")
+    if steps[0] == "_instance":
+        steps = steps[1:]
+    if not steps or not all(steps):
+        raise InvalidQuery(f"{path!r} is not a property path", code="invalid_property")
+    return body(*steps)
+
+
+def _typed(text: str) -> Any:
+    if text in ("true", "false"):
+        return text == "true"
+    if _INT.match(text):
+        return int(text)
+    if _NUMBER.match(text):
+        return float(text)
+    return None
+
+
+def stored_date(text: str) -> str:
+    """A date-time (RFC 3339, any precision or offset, or epoch milliseconds) in the stored format."""
+    if _INT.match(text):
+        moment = datetime.fromtimestamp(int(text) / 1000, UTC)
+    else:
+        parsed = parse_date_time(text)
+        if parsed is None:
+            raise InvalidQuery(f"{text!r} is not an RFC 3339 date-time", code="invalid_property")
+        moment = parsed.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _meta_value(column: str, text: str) -> Any:
+    if column == "version":
+        if not _INT.match(text):
+            raise InvalidQuery(f"repo:etag compares with integers, not {text!r}", code="invalid_property")
+        return int(text)
+    return stored_date(text) if column in DATES else text
+
+
+def parse_property(text: str) -> Condition:
+    """One `property=` filter as a condition."""
+    match = re.search(r"[=!<>~]", text)
+    if match is None:
+        return Cond(field_of(text), Op.EXISTS)
+    at = match.start()
+    symbol = text[at : at + 2] if text[at : at + 2] in _OPS else text[at]
+    if symbol not in _OPS:
+        raise InvalidQuery(f"unknown operator in property filter {text!r}", code="invalid_property")
+    field, op, value = field_of(text[:at]), _OPS[symbol], text[at + len(symbol) :]
+    if op is Op.REGEX:
+        if field.meta == "version":
+            raise InvalidQuery("repo:etag cannot be matched with ~", code="invalid_property")
+        return Cond(field, op, f"^(?:{value})$", ignore_case=True)
+    if field.meta is not None:
+        return Cond(field, op, _meta_value(field.meta, value))
+    variants: list[Any] = [value]
+    typed = _typed(value)
+    if typed is not None and (op in (Op.EQ, Op.NE) or not isinstance(typed, bool)):
+        variants.append(typed)
+    if op is Op.NE:
+        return AllOf(tuple(Cond(field, op, v) for v in variants))
+    return AnyOf(tuple(Cond(field, op, v) for v in variants)) if len(variants) > 1 else Cond(field, op, value)
+
+
+def parse_order(text: str | None) -> tuple[tuple[SortKey, ...], str | None]:
+    """Sort keys of an `orderby` list and its normalised wire form (ending with instanceId)."""
+    if text is None or not text.strip():
+        return (), None
+    keys: list[SortKey] = []
+    names: list[str] = []
+    for raw in text.split(","):
+        item = raw.strip()  # a "+" that the query string decoded into a space is stripped here
+        descending = item.startswith("-")
+        name = item.lstrip("+-").strip()
+        if not name:
+            raise InvalidQuery(f"empty sort key in orderby {text!r}", code="invalid_orderby")
+        keys.append(SortKey(field_of(name), descending))
+        names.append(("-" if descending else "") + name)
+    if keys[-1] == SortKey(meta("id")):
+        keys.pop()  # the store always ends with instanceId ascending
+    else:
+        names.append("instanceId")
+    return tuple(keys), ",".join(names)
+
+
+def _plain(text: str) -> bool:
+    return bool(text) and not any(c in text for c in ',"') and text == text.strip()
+
+
+def encode_start(values: Sequence[Any], fields: Sequence[Field]) -> str:
+    """The `start` cursor: one item per sort key then the instanceId; strings quoted when ambiguous."""
+    items = []
+    for value, field in zip(values, fields, strict=True):
+        plain = isinstance(value, str) and _plain(value) and value != "null"
+        if plain and (field.meta is not None or _typed(value) is None):
+            items.append(value)
+            continue
+        items.append(
+            json.dumps(value if value is None or isinstance(value, str | int | float) else str(value))
+        )
+    return ",".join(items)
+
+
+def _tokens(text: str) -> list[tuple[str, bool]]:
+    decoder = json.JSONDecoder()
+    out: list[tuple[str, bool]] = []
+    position = 0
+    while True:
+        if text.startswith('"', position):
+            try:
+                value, position = decoder.raw_decode(text, position)
+            except ValueError:
+                raise InvalidQuery("start is not a valid cursor", code="invalid_start") from None
+            out.append((json.dumps(value), True))
+        else:
+            end = text.find(",", position)
+            end = len(text) if end < 0 else end
+            out.append((text[position:end], False))
+            position = end
+        if position == len(text):
+            return out
+        if text[position] != ",":
+            raise InvalidQuery("start is not a valid cursor", code="invalid_start")
+        position += 1
+
+
+def decode_start(text: str, sort: tuple[SortKey, ...]) -> tuple[Any, ...]:
+    """The keyset values of a `start` cursor for these sort keys."""
+    tokens = _tokens(text)
+    fields = [key.field for key in sort] + [meta("id")]
+    if len(tokens) != len(fields):
+        raise InvalidQuery(f"start needs {len(fields)} comma-separated value(s)", code="invalid_start")
+    values: list[Any] = []
+    for (token, quoted), field in zip(tokens, fields, strict=True):
+        if quoted:
+            values.append(json.loads(token))
+        elif token == "null":
+            values.append(None)
+        elif field.meta is not None:
+            values.append(_meta_value(field.meta, token))
+        else:
+            typed = _typed(token)
+            values.append(token if typed is None else typed)
+    return tuple(values)
+
+
+def doc_meta(doc: Document) -> dict[str, Any]:
+    """A document's metadata columns by their query names."""
+    return {
+        "id": doc.id,
+        "kind": doc.kind,
+        "version": doc.version,
+        "created_at": doc.created_at,
+        "modified_at": doc.modified_at,
+        "created_by": doc.created_by,
+        "modified_by": doc.modified_by,
+        "created_by_client": doc.created_by_client,
+        "modified_by_client": doc.modified_by_client,
+    }
+
+
+def start_after(doc: Document, sort: tuple[SortKey, ...]) -> str:
+    """The cursor that continues after doc."""
+    values = [sort_value(doc.body, key.field, doc_meta(doc)) for key in sort] + [doc.id]
+    return encode_start(values, [key.field for key in sort] + [meta("id")])
+
+
+@dataclass(frozen=True, slots=True)
+class ListRequest:
+    """A parsed list or search request."""
+
+    kinds: tuple[str, ...]
+    schema: str | None
+    where: Condition | None
+    sort: tuple[SortKey, ...]
+    order_text: str | None
+    limit: int
+    after: tuple[Any, ...] | None
+
+
+def _one(params: Sequence[tuple[str, str]], *names: str) -> str | None:
+    for key, value in params:
+        if key in names:
+            return value
+    return None
+
+
+def _limit(text: str | None) -> int:
+    if text is None or text == "":
+        return DEFAULT_LIMIT
+    if not _INT.match(text.strip()) or int(text) < 1:
+        raise InvalidQuery(f"limit must be a positive integer, not {text!r}", code="invalid_limit")
+    return min(int(text), MAX_LIMIT)
+
+
+def _name_condition(name: str) -> Cond:
+    if "*" not in name:
+        return Cond(body("xdm:name"), Op.EQ, name)
+    pattern = ".*".join(re.escape(part) for part in name.split("*"))
+    return Cond(body("xdm:name"), Op.REGEX, f"^{pattern}$")
+
+
+def parse_list(params: Sequence[tuple[str, str]], extra: Condition | None = None) -> ListRequest:
+    """The query a list request's parameters describe (extra: a search condition to AND in)."""
+    schemas = [value for key, value in params if key == "schema" and value.strip()]
+    specs = [by_schema(s) for s in schemas]
+    if any(spec is None for spec in specs):
+        raise InvalidQuery(f"unknown schema {schemas[specs.index(None)]!r}", code="unknown_schema")
+    kinds = tuple(dict.fromkeys(spec.name for spec in specs if spec is not None))
+    conditions: list[Condition] = [parse_property(v) for k, v in params if k == "property" and v]
+    ids = [value for key, value in params if key == "id" and value]
+    name = _one(params, "name")
+    if ids and name is not None:
+        raise InvalidQuery("id and name cannot be combined", code="invalid_lookup")
+    if ids:
+        conditions.append(Cond(body("@id"), Op.IN, ids))
+    if name is not None:
+        conditions.append(_name_condition(name))
+    if extra is not None:
+        conditions.append(extra)
+    sort, order_text = parse_order(_one(params, "orderby", "orderBy"))
+    start = _one(params, "start")
+    where = conditions[0] if len(conditions) == 1 else AllOf(tuple(conditions)) if conditions else None
+    return ListRequest(
+        kinds=kinds,
+        schema=specs[0].schema_id if len(specs) == 1 and specs[0] is not None else None,
+        where=where,
+        sort=sort,
+        order_text=order_text,
+        limit=_limit(_one(params, "limit")),
+        after=decode_start(start, sort) if start else None,
+    )
+
+
+def next_href(path: str, params: Sequence[tuple[str, str]], start: str, order_text: str | None) -> str:
+    """The link to the next page: the same parameters, the normalised orderby and the new start."""
+    kept = [(k, v) for k, v in params if k not in ("start", "orderby", "orderBy")]
+    if order_text is not None:
+        kept.append(("orderby", order_text))
+    kept.append(("start", start))
+    return f"{path}?{urlencode(kept)}"
+
+
+def self_href(path: str, query_string: str) -> str:
+    """The link to this page, as requested."""
+    return f"{path}?{query_string}" if query_string else path
+
+
+def wire_name(field: Field) -> str:
+    """The wire name of a stored field (used in messages and documentation)."""
+    return WIRE[field.meta] if field.meta is not None else "_instance." + ".".join(field.path)

@@ -1,0 +1,203 @@
+"""Instance operations of the xcore repository over a unit of work: read, create, replace, patch, delete.
+
+Each checks the container belongs to the caller first (another tenant's container is a 404).
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from typing import Any
+
+from offer_catalog.documents import service
+from offer_catalog.documents.model import Document
+from offer_catalog.errors import ValidationFailed, VersionConflict
+from offer_catalog.offer_library import integrity
+from offer_catalog.offer_library.containers import require_container
+from offer_catalog.offer_library.errors import InstanceReferenced
+from offer_catalog.offer_library.hal import METADATA, instance_document
+from offer_catalog.offer_library.tenancy import Caller
+from offer_catalog.offer_library.validation import PqlCompiler, failed, instance_validator
+from offer_catalog.patch import Plan, apply_json_patch
+from offer_catalog.resources.offer_library import BY_NAME, KindSpec, Problem
+from offer_catalog.resources.offer_library.schema import child
+from offer_catalog.resources.offer_library.spec import INSTANCE
+from offer_catalog.store.base import UnitOfWork
+
+ANY = "*"
+Etags = frozenset[int] | str | None
+"""What If-Match names: None (absent), "*" (any), or the etags it lists."""
+
+EDITABLE_TOP = ("_instance", "_links")  # `_links` is recomputed by the server: its content is ignored
+
+
+def new_at_id(spec: KindSpec) -> str:
+    """A fresh `xcore:<kind>:<16 hex>` @id: milliseconds since the epoch, then 20 random bits."""
+    return f"{spec.id_prefix}{time.time_ns() // 1_000_000:011x}{secrets.randbits(20):05x}"
+
+
+def _expected(current: Document, etags: Etags) -> None:
+    if etags is None or etags == ANY or (isinstance(etags, frozenset) and current.version in etags):
+        return
+    listed = sorted(etags) if isinstance(etags, frozenset) else etags
+    raise VersionConflict(
+        f"the instance is at etag {current.version}, not {listed}",
+        details={"instanceId": current.id, "repo:etag": current.version},
+    )
+
+
+def get_instance(uow: UnitOfWork, *, caller: Caller, container_id: str, instance_id: str) -> Document:
+    """The current version of an instance."""
+    require_container(uow, caller, container_id)
+    return service.get(uow, scope=container_id, kind=None, id=instance_id)
+
+
+def create_instance(
+    uow: UnitOfWork,
+    *,
+    caller: Caller,
+    container_id: str,
+    spec: KindSpec,
+    instance: dict[str, Any],
+    compile_pql: PqlCompiler | None,
+) -> Document:
+    """Create an instance; the server assigns instanceId and @id (a given @id is refused)."""
+    require_container(uow, caller, container_id)
+    if "@id" in instance:
+        raise _non_editable(
+            [Problem(child(INSTANCE, "@id"), "non_editable", "@id is assigned by the server")]
+        )
+    validate = instance_validator(
+        uow, container_id=container_id, spec=spec, instance_id=None, compile_pql=compile_pql
+    )
+    body = {"@id": new_at_id(spec), **instance}
+    return service.create(
+        uow, scope=container_id, kind=spec.name, body=body, actor=caller.actor, validate=validate
+    )
+
+
+def _non_editable(problems: list[Problem]) -> ValidationFailed:
+    return failed(problems, code="non_editable")
+
+
+def _current(
+    uow: UnitOfWork, caller: Caller, container_id: str, instance_id: str, spec: KindSpec | None
+) -> Document:
+    current = get_instance(uow, caller=caller, container_id=container_id, instance_id=instance_id)
+    if spec is not None and spec.name != current.kind:
+        raise ValidationFailed(
+            f"the instance is a {current.kind}, not a {spec.name}",
+            code="schema_mismatch",
+            details={"schema": BY_NAME[current.kind].schema_id},
+        )
+    return current
+
+
+def _check_top_level(document: dict[str, Any], current: dict[str, Any]) -> None:
+    problems = []
+    for name, value in document.items():
+        if name in EDITABLE_TOP:
+            continue
+        pointer = child("", name)
+        if name not in METADATA:
+            problems.append(
+                Problem(pointer, "unknown_member", f"{name} is not a member of an instance document")
+            )
+        elif value != current[name]:
+            problems.append(Problem(pointer, "non_editable", f"{name} is set by the server"))
+    if problems:
+        raise _non_editable(problems)
+
+
+def _write(
+    uow: UnitOfWork,
+    *,
+    caller: Caller,
+    current: Document,
+    instance: Any,
+    compile_pql: PqlCompiler | None,
+) -> Document:
+    if not isinstance(instance, dict):
+        raise failed([Problem(INSTANCE, "type", "_instance must be an object")])
+    at_id = current.body.get("@id")
+    if instance.get("@id", at_id) != at_id:
+        raise _non_editable([Problem(child(INSTANCE, "@id"), "non_editable", "@id cannot change")])
+    body = instance if "@id" in instance else {"@id": at_id, **instance}
+    spec = BY_NAME[current.kind]
+    validate = instance_validator(
+        uow, container_id=current.scope, spec=spec, instance_id=current.id, compile_pql=compile_pql
+    )
+    return service.replace_body(
+        uow,
+        scope=current.scope,
+        kind=current.kind,
+        id=current.id,
+        body=body,
+        actor=caller.actor,
+        expected_version=current.version,
+        validate=validate,
+    )
+
+
+def replace_instance(
+    uow: UnitOfWork,
+    *,
+    caller: Caller,
+    container_id: str,
+    instance_id: str,
+    spec: KindSpec | None,
+    document: dict[str, Any] | None,
+    instance: Any,
+    etags: Etags,
+    compile_pql: PqlCompiler | None,
+) -> Document:
+    """Replace the whole instance (PUT); server-set members of a HAL document may only be repeated."""
+    current = _current(uow, caller, container_id, instance_id, spec)
+    _expected(current, etags)
+    if document is not None:
+        _check_top_level(document, instance_document(current, caller.sandbox))
+    return _write(uow, caller=caller, current=current, instance=instance, compile_pql=compile_pql)
+
+
+def patch_instance(
+    uow: UnitOfWork,
+    *,
+    caller: Caller,
+    container_id: str,
+    instance_id: str,
+    spec: KindSpec | None,
+    plan: Plan,
+    etags: Etags,
+    compile_pql: PqlCompiler | None,
+) -> Document:
+    """Apply a JSON Patch to the instance's HAL document atomically, then validate it like a PUT."""
+    current = _current(uow, caller, container_id, instance_id, spec)
+    _expected(current, etags)
+    document = instance_document(current, caller.sandbox)
+    patched = apply_json_patch(document, plan)
+    if not isinstance(patched, dict) or "_instance" not in patched:
+        raise failed([Problem("/_instance", "required", "the patched document has no _instance")])
+    _check_top_level(patched, document)
+    return _write(uow, caller=caller, current=current, instance=patched["_instance"], compile_pql=compile_pql)
+
+
+def delete_instance(
+    uow: UnitOfWork, *, caller: Caller, container_id: str, instance_id: str, etags: Etags
+) -> Document:
+    """Delete an instance no other instance references; otherwise refuse, listing the referrers."""
+    current = get_instance(uow, caller=caller, container_id=container_id, instance_id=instance_id)
+    _expected(current, etags)
+    found, total = integrity.referrers(uow, container_id, current)
+    if found:
+        raise InstanceReferenced(
+            f"{current.body.get('@id')} is referenced by {total} instance(s); nothing was deleted",
+            details={"referrers": [integrity.referrer_summary(doc) for doc in found], "total": total},
+        )
+    return service.delete(
+        uow,
+        scope=container_id,
+        kind=current.kind,
+        id=current.id,
+        actor=caller.actor,
+        expected_version=current.version,
+    )

@@ -1,0 +1,80 @@
+"""Personalized offer: an option with representations, a selection window, a rank and caps."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from offer_catalog.resources.offer_library.lifecycle import OFFER_LIFECYCLE
+from offer_catalog.resources.offer_library.offer_base import (
+    BASE_PROPS,
+    BASE_REFS,
+    BASE_REQUIRED,
+    SEARCH_FIELDS,
+    one_representation_per_placement,
+    start_before_end,
+)
+from offer_catalog.resources.offer_library.references import RefPath
+from offer_catalog.resources.offer_library.schema import Arr, Bool, Int, Obj, Problem, Str, child
+from offer_catalog.resources.offer_library.spec import INSTANCE, KindSpec
+
+SELECTION_CONSTRAINT = Obj(
+    {
+        "xdm:startDate": Str(fmt="date-time"),
+        "xdm:endDate": Str(fmt="date-time"),
+        "xdm:eligibilityRule": Str(fmt="uri"),
+    },
+    required=("xdm:startDate", "xdm:endDate"),
+)
+RANK = Obj({"xdm:priority": Int(minimum=0)}, required=("xdm:priority",))
+CAPPING = Obj({"xdm:globalCap": Int(minimum=1), "xdm:profileCap": Int(minimum=1)})
+FREQUENCY_CAP = Obj(
+    {
+        "xdm:index": Int(minimum=0),
+        "xdm:limit": Int(minimum=1),
+        "xdm:scope": Str(enum=("global", "profile")),
+        "xdm:entity": Str(enum=("offer", "placement")),
+        "xdm:events": Arr(Str(enum=("decisioning", "custom", "click", "impression")), min_items=1),
+        "xdm:customQuery": Str(),
+        "xdm:repeat": Obj(
+            {
+                "xdm:enabled": Bool(),
+                "xdm:unit": Str(enum=("day", "week", "month")),
+                "xdm:unitCount": Int(minimum=1),
+            }
+        ),
+    },
+    required=("xdm:limit", "xdm:scope", "xdm:entity"),
+)
+
+SHAPE = Obj(
+    {
+        **BASE_PROPS,
+        "xdm:selectionConstraint": SELECTION_CONSTRAINT,
+        "xdm:rank": RANK,
+        "xdm:cappingConstraint": CAPPING,
+        "xdm:frequencyCappingConstraints": Arr(FREQUENCY_CAP),
+        "xdm:fCapConstraintsLastIndex": Int(minimum=0),
+    },
+    required=(*BASE_REQUIRED, "xdm:rank", "xdm:selectionConstraint"),
+)
+
+
+def rules(instance: dict[str, Any]) -> list[Problem]:
+    """One representation per placement; the selection window starts before it ends."""
+    window = instance["xdm:selectionConstraint"]
+    return [
+        *one_representation_per_placement(instance),
+        *start_before_end(window, child(INSTANCE, "xdm:selectionConstraint")),
+    ]
+
+
+SPEC = KindSpec(
+    name="personalized-offer",
+    version="0.5",
+    title="Personalized offer",
+    shape=SHAPE,
+    refs=(*BASE_REFS, RefPath(("xdm:selectionConstraint", "xdm:eligibilityRule"), ("eligibility-rule",))),
+    lifecycle=OFFER_LIFECYCLE,
+    rules=rules,
+    search_fields=SEARCH_FIELDS,
+)

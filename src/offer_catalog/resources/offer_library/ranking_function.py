@@ -1,0 +1,58 @@
+"""Ranking function (ranking formula): a PQL expression scoring offers.
+
+No xcore create page documents its body; it is modelled on the rule: `xdm:name` and the PQL in
+`xdm:expression` (the dps API's `expression`) or, like a rule, in `xdm:condition` (one of them).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from offer_catalog.resources.offer_library.schema import AnyJson, Obj, Problem, Str, child
+from offer_catalog.resources.offer_library.spec import INSTANCE, KindSpec
+
+MAX_PQL = 8_000  # guardrail: ranking formula PQL up to 8K characters
+EXPRESSION_MEMBERS = ("xdm:expression", "xdm:condition")
+
+EXPRESSION = Obj(
+    {
+        "xdm:type": Str(enum=("PQL",)),
+        "xdm:format": Str(enum=("pql/text",)),
+        "xdm:value": Str(min_length=1, max_length=MAX_PQL),
+    },
+    required=("xdm:value",),
+)
+
+SHAPE = Obj(
+    {
+        "xdm:name": Str(),
+        "description": Str(),
+        "xdm:description": Str(),
+        "xdm:expression": EXPRESSION,
+        "xdm:condition": EXPRESSION,
+        "xdm:returnType": AnyJson(object_only=True),
+        "xdm:definedOn": AnyJson(object_only=True),
+    },
+    required=("xdm:name",),
+)
+
+
+def rules(instance: dict[str, Any]) -> list[Problem]:
+    """Exactly one of xdm:expression and xdm:condition holds the formula."""
+    present = [name for name in EXPRESSION_MEMBERS if name in instance]
+    if not present:
+        return [Problem(child(INSTANCE, "xdm:expression"), "required", "xdm:expression is required")]
+    if len(present) > 1:
+        return [Problem(child(INSTANCE, "xdm:condition"), "conflict", "give xdm:expression or xdm:condition")]
+    return []
+
+
+SPEC = KindSpec(
+    name="ranking-function",
+    version="0.3",
+    title="Ranking formula (ranking function)",
+    shape=SHAPE,
+    rules=rules,
+    pql=tuple((name, "xdm:value") for name in EXPRESSION_MEMBERS),
+    search_fields=(("xdm:name",), ("description",), ("xdm:description",), ("xdm:expression", "xdm:value")),
+)

@@ -1,0 +1,77 @@
+"""What every Offer Library kind declares: its schema id, shape, references, lifecycle and extra rules."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from offer_catalog.resources.offer_library.lifecycle import Lifecycle
+from offer_catalog.resources.offer_library.references import Reference, RefPath, find_references
+from offer_catalog.resources.offer_library.schema import Obj, Problem, child
+
+SCHEMA_BASE = "https://ns.adobe.com/experience/offer-management/"
+INSTANCE = "/_instance"
+
+Rules = Callable[[dict[str, Any]], list[Problem]]
+
+
+def no_rules(instance: dict[str, Any]) -> list[Problem]:
+    """The rules of a kind that has none beyond its shape."""
+    return []
+
+
+@dataclass(frozen=True, slots=True)
+class KindSpec:
+    """One instance kind. `name` is the stored kind, the schema's last segment and the @id's middle."""
+
+    name: str
+    version: str
+    title: str
+    shape: Obj
+    refs: tuple[RefPath, ...] = ()
+    lifecycle: Lifecycle | None = None
+    rules: Rules = no_rules
+    pql: tuple[tuple[str, ...], ...] = ()
+    search_fields: tuple[tuple[str, ...], ...] = (("xdm:name",),)
+    unique_name: bool = False
+
+    @property
+    def schema_base(self) -> str:
+        """The schema id without version, e.g. https://ns.adobe.com/experience/offer-management/tag."""
+        return SCHEMA_BASE + self.name
+
+    @property
+    def schema_id(self) -> str:
+        """The schema id with the version this server answers with."""
+        return f"{self.schema_base};version={self.version}"
+
+    @property
+    def id_prefix(self) -> str:
+        """The prefix of the @ids of this kind."""
+        return f"xcore:{self.name}:"
+
+    def check(self, instance: Any) -> list[Problem]:
+        """Every problem of an instance: its shape first, then (when the shape holds) the kind's rules."""
+        out: list[Problem] = []
+        self.shape.check(instance, INSTANCE, out)
+        if not out:
+            out.extend(self.rules(instance))
+        return out
+
+    def references(self, instance: Any) -> list[Reference]:
+        """The @ids of other instances this instance names."""
+        return find_references(instance, self.refs, INSTANCE)
+
+    def pql_texts(self, instance: dict[str, Any]) -> list[tuple[str, str]]:
+        """(pointer, text) of every PQL expression the instance holds."""
+        found: list[tuple[str, str]] = []
+        for path in self.pql:
+            value: Any = instance
+            pointer = INSTANCE
+            for step in path:
+                value = value.get(step) if isinstance(value, dict) else None
+                pointer = child(pointer, step)
+            if isinstance(value, str):
+                found.append((pointer, value))
+        return found

@@ -1,0 +1,16 @@
+"""Tag (collection qualifier): a name offers carry and collections select on; names are unique."""
+
+from __future__ import annotations
+
+from offer_catalog.resources.offer_library.schema import Obj, Str
+from offer_catalog.resources.offer_library.spec import KindSpec
+
+SHAPE = Obj({"xdm:name": Str(min_length=1)}, required=("xdm:name",))
+
+SPEC = KindSpec(
+    name="tag",
+    version="0.1",
+    title="Collection qualifier (tag)",
+    shape=SHAPE,
+    unique_name=True,
+)
