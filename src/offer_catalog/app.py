@@ -15,8 +15,10 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from offer_catalog import errors
+from offer_catalog.decisioning.pql import compile_rule
 from offer_catalog.http import RequestContextMiddleware, json_response, request_id, run_sync, store_of
 from offer_catalog.logs import configure_logging
+from offer_catalog.offer_library import offer_library_routes
 from offer_catalog.settings import Settings, load_settings
 from offer_catalog.store import Store, open_store
 from offer_catalog.tmf620 import tmf620_routes
@@ -107,6 +109,7 @@ def dialect_routes(settings: Settings) -> list[BaseRoute]:
     """The routes of every HTTP dialect."""
     routes: list[BaseRoute] = []
     routes.extend(tmf620_routes(settings))
+    routes.extend(offer_library_routes(settings, compile_pql=compile_rule))
     return routes
 
 

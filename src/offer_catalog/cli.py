@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 
 from offer_catalog.errors import DomainError, SettingsError
+from offer_catalog.offer_library.cli import containers_app
 from offer_catalog.settings import Settings, load_settings, settings_to_env
 
 app = typer.Typer(
@@ -18,6 +19,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+app.add_typer(containers_app, name="containers")
 err = Console(stderr=True)
 
 DatabaseUrl = Annotated[
