@@ -30,6 +30,7 @@ from offer_catalog.decisioning.model import (
     Snapshot,
 )
 from offer_catalog.decisioning.pql import CompiledExpr, PqlSyntaxError, compile_rule, segment_ids
+from offer_catalog.decisioning.pql.batch import Prepared
 from offer_catalog.decisioning.pql.values import parse_instant
 
 KINDS: Final = {
@@ -377,8 +378,11 @@ def _group(
             if criterion not in owners:
                 owners.append(criterion)
     entries = [Entry(offers[o], tuple(c)) for o, c in selected.items()]
-    if any(criterion.formula is not None for criterion, _ids in crits):
-        return Group(static=False, entries=tuple(entries))
+    criteria = tuple(criterion for criterion, _ids in crits)
+    if any(criterion.formula is not None for criterion in criteria):
+        bodies = [entry.offer.body for entry in entries]
+        scorers = {c: Prepared(c.formula, bodies) for c in criteria if c.formula is not None}
+        return Group(static=False, criteria=criteria, entries=tuple(entries), scorers=scorers)
     entries.sort(key=lambda e: -e.offer.priority)
     blocks: list[list[Entry]] = []
     for entry in entries:
@@ -386,4 +390,6 @@ def _group(
             blocks[-1].append(entry)
         else:
             blocks.append([entry])
-    return Group(static=True, entries=tuple(entries), blocks=tuple(tuple(block) for block in blocks))
+    return Group(
+        static=True, criteria=criteria, entries=tuple(entries), blocks=tuple(tuple(b) for b in blocks)
+    )

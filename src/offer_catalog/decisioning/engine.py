@@ -31,10 +31,10 @@ from __future__ import annotations
 import math
 import random
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from offer_catalog.decisioning.capping import (
     CapState,
@@ -54,6 +54,8 @@ from offer_catalog.decisioning.request import (
     Scope,
     parse_request,
 )
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +128,7 @@ def validate(snapshot: Snapshot, request: DecisionRequest) -> None:
             )
 
 
-def _shuffled(block: Sequence[Entry], rng: random.Random) -> Iterator[Entry]:
+def _shuffled(block: Sequence[T], rng: random.Random) -> Iterator[T]:
     """The block in uniformly random order, drawn lazily (Fisher-Yates) so early stops stay cheap."""
     if len(block) == 1:
         yield block[0]
@@ -197,62 +199,103 @@ class _Run:
 
     def fill(self, activity: Activity, scope: Scope) -> list[tuple[Offer, float | None]]:
         picks: list[tuple[Offer, float | None]] = []
-        chosen: set[str] = set()
+        excluded = self.blocked(scope)  # forbidden duplicates, then every offer picked here
         for group in activity.scopes[scope.placement_id].groups:
             if len(picks) >= scope.item_count:
                 break
+            live = tuple(c for c in group.criteria if not c.invariant or self.constraint_ok(c, None))
+            if not live:  # every criterion of the group is ruled out for this profile
+                continue
             if group.static:
+                # When every criterion is offer-invariant and passed, entries need no constraint check.
+                gate = None if len(live) == len(group.criteria) and all(c.invariant for c in live) else live
                 for block in group.blocks:
-                    self.take(_shuffled(block, self.rng), picks, chosen, scope, static=True)
+                    self.take(self.in_block(block, gate, excluded), picks, excluded, scope)
                     if len(picks) >= scope.item_count:
                         break
             else:
-                self.take(self.ranked(group, chosen, scope), picks, chosen, scope, static=False)
+                self.take(self.by_score(group, live, excluded), picks, excluded, scope)
         return picks
 
     def take(
-        self, entries: Iterator[Any], picks: list[Any], chosen: set[str], scope: Scope, *, static: bool
+        self,
+        ranked: Iterator[tuple[Offer, float | None]],
+        picks: list[tuple[Offer, float | None]],
+        excluded: set[str],
+        scope: Scope,
     ) -> None:
-        """Admit entries in order (capping last) until the scope has `item_count` options."""
-        for item in entries:
-            if static:
-                offer: Offer = item.offer
-                if not (self.offer_ok(offer, chosen, scope) and self.constraints_ok(item)):
-                    continue
-                score = None
-            else:
-                offer, score = item
+        """Admit eligible offers in rank order, capping last, until the scope is full."""
+        for offer, score in ranked:
             if offer.caps and not self.caps.admit(offer.id, offer.caps, scope.placement_id, self.scope_key):
                 continue
             picks.append((offer, score))
-            chosen.add(offer.id)
+            excluded.add(offer.id)
             if len(picks) >= scope.item_count:
                 return
 
-    def ranked(self, group: Group, chosen: set[str], scope: Scope) -> Iterator[tuple[Offer, float | None]]:
-        """Eligible entries of a formula group, best score first, ties in random order."""
-        rows: list[tuple[bool, float, float, Offer, float | None]] = []
-        for entry in group.entries:
-            offer = entry.offer
-            if not self.offer_ok(offer, chosen, scope):
-                continue
-            best: tuple[float | None, bool] | None = None
-            for criterion in entry.criteria:
-                if self.constraint_ok(criterion, offer):
-                    best = _better(best, self.score(criterion, offer))
-            if best is None:
-                continue
-            value, from_formula = best
-            missing = value is None
-            rows.append((missing, -(value or 0.0), self.rng.random(), offer, value if from_formula else None))
-        rows.sort(key=lambda row: row[:3])
-        return ((row[3], row[4]) for row in rows)
+    def in_block(
+        self, block: tuple[Entry, ...], gate: tuple[Criterion, ...] | None, excluded: set[str]
+    ) -> Iterator[tuple[Offer, None]]:
+        """Eligible entries of one equal-priority block, in random order, drawn lazily."""
+        for entry in _shuffled(block, self.rng):
+            if self.eligible(entry.offer, excluded) and (gate is None or self.any_constraint(entry, gate)):
+                yield entry.offer, None
 
-    def offer_ok(self, offer: Offer, chosen: set[str], scope: Scope) -> bool:
-        """Not yet proposed, not a forbidden duplicate, inside its dates, eligibility rule true."""
-        if offer.id in chosen or not (offer.start <= self.now_ts <= offer.end):
-            return False
-        if not self.allow_all and self.duplicate(offer.id, scope):
+    def by_score(
+        self, group: Group, live: tuple[Criterion, ...], excluded: set[str]
+    ) -> Iterator[tuple[Offer, float | None]]:
+        """Eligible entries of a formula group, best score first, ties in random order.
+
+        Scores come from the batched formulas; entries are then visited in score order and only
+        checked for eligibility until the scope is full.
+        """
+        scores = {c: scorer.evaluate(self.env) for c, scorer in group.scorers.items() if c in live}
+        criteria = group.criteria
+        if len(criteria) == 1 and criteria[0].invariant and criteria[0].formula is not None:
+            keys: list[float | None] = [_key(value) for value in scores[criteria[0]]]
+            by_formula: list[bool] | None = None
+        else:
+            keys, by_formula = self.combined_keys(group, live, scores)
+        present = [i for i, key in enumerate(keys) if key is not None]
+        order = sorted(present, key=cast("Callable[[int], float]", keys.__getitem__))
+        entries = group.entries
+        for run in _runs(order, keys):
+            for index in _shuffled(run, self.rng):
+                offer = entries[index].offer
+                if self.eligible(offer, excluded):
+                    key = keys[index]
+                    formula = by_formula is None or by_formula[index]
+                    yield offer, (-key if formula and key is not None and key != math.inf else None)
+
+    def combined_keys(
+        self, group: Group, live: tuple[Criterion, ...], scores: Mapping[Criterion, list[Any]]
+    ) -> tuple[list[float | None], list[bool]]:
+        """Sort key per entry (-best score; inf when unknown; None when no live criterion accepts it)."""
+        keys: list[float | None] = []
+        by_formula: list[bool] = []
+        for index, entry in enumerate(group.entries):
+            best: float | None = None
+            formula = present = False
+            for criterion in entry.criteria:
+                if criterion not in live or not (
+                    criterion.invariant or self.constraint_ok(criterion, entry.offer)
+                ):
+                    continue
+                present = True
+                if criterion.formula is None:
+                    value: float | None = float(entry.offer.priority)
+                else:
+                    key = _key(scores[criterion][index])
+                    value = None if key == math.inf else -key
+                if value is not None and (best is None or value > best):
+                    best, formula = value, criterion.formula is not None
+            keys.append((math.inf if best is None else -best) if present else None)
+            by_formula.append(formula)
+        return keys, by_formula
+
+    def eligible(self, offer: Offer, excluded: set[str]) -> bool:
+        """Not excluded (picked, or a forbidden duplicate), inside its dates, eligibility rule true."""
+        if offer.id in excluded or not (offer.start <= self.now_ts <= offer.end):
             return False
         rule = offer.rule
         if rule is None:
@@ -265,22 +308,31 @@ class _Run:
             result = self.rule_cache[rule] = rule.test(self.env)
         return result
 
-    def duplicate(self, offer_id: str, scope: Scope) -> bool:
-        for activity_id, placement_id in self.taken.get(offer_id, ()):
-            same_activity = activity_id == scope.activity_id
-            same_placement = placement_id == scope.placement_id
-            if same_activity and same_placement:
-                return True
-            if (not same_activity and not self.across_activities) or (
-                not same_placement and not self.across_placements
-            ):
+    def blocked(self, scope: Scope) -> set[str]:
+        """Offers proposed by earlier scopes that this scope may not propose again."""
+        if self.allow_all:
+            return set()
+        out = set()
+        for offer_id, uses in self.taken.items():
+            for activity_id, placement_id in uses:
+                same_activity = activity_id == scope.activity_id
+                same_placement = placement_id == scope.placement_id
+                if (
+                    (same_activity and same_placement)
+                    or (not same_activity and not self.across_activities)
+                    or (not same_placement and not self.across_placements)
+                ):
+                    out.add(offer_id)
+        return out
+
+    def any_constraint(self, entry: Entry, live: tuple[Criterion, ...]) -> bool:
+        """One of the entry's criteria still live for this profile accepts the offer."""
+        for criterion in entry.criteria:
+            if criterion in live and (criterion.invariant or self.constraint_ok(criterion, entry.offer)):
                 return True
         return False
 
-    def constraints_ok(self, entry: Entry) -> bool:
-        return any(self.constraint_ok(criterion, entry.offer) for criterion in entry.criteria)
-
-    def constraint_ok(self, criterion: Criterion, offer: Offer) -> bool:
+    def constraint_ok(self, criterion: Criterion, offer: Offer | None) -> bool:
         """The criterion's profile constraint; offer-invariant ones are evaluated once per profile."""
         if criterion.invariant:
             result = self.rule_cache.get(criterion)
@@ -289,9 +341,9 @@ class _Run:
             return result
         return self._constraint(criterion, offer)
 
-    def _constraint(self, criterion: Criterion, offer: Offer) -> bool:
+    def _constraint(self, criterion: Criterion, offer: Offer | None) -> bool:
         if criterion.rule is not None:
-            self.env.offer = offer.body
+            self.env.offer = None if offer is None else offer.body
             return criterion.rule.test(self.env)
         if criterion.any_segments is not None:
             return not criterion.any_segments.isdisjoint(self.env.segments())
@@ -299,22 +351,27 @@ class _Run:
             return criterion.all_segments <= self.env.segments()
         return True
 
-    def score(self, criterion: Criterion, offer: Offer) -> tuple[float | None, bool]:
-        """(score, computed by a formula); a formula that is unknown or not a number scores None."""
-        if criterion.formula is None:
-            return float(offer.priority), False
-        self.env.offer = offer.body
-        value = criterion.formula.evaluate(self.env)
-        if is_number(value) and math.isfinite(value):
-            return float(value), True
-        return None, True
+
+def _key(value: Any) -> float:
+    """Sort key of a formula value: its negation, or +inf (last) when it is not a finite number."""
+    kind = type(value)
+    if kind is float:
+        return -value if -math.inf < value < math.inf else math.inf  # NaN fails both comparisons
+    if kind is int or is_number(value):
+        try:
+            return -float(value)
+        except OverflowError:  # an integer beyond float range cannot be ranked: last, like unknown
+            return math.inf
+    return math.inf
 
 
-def _better(
-    best: tuple[float | None, bool] | None, candidate: tuple[float | None, bool]
-) -> tuple[float | None, bool]:
-    if best is None or best[0] is None:
-        return candidate if best is None or candidate[0] is not None else best
-    if candidate[0] is not None and candidate[0] > best[0]:
-        return candidate
-    return best
+def _runs(order: list[int], keys: Sequence[float | None]) -> Iterator[list[int]]:
+    """Consecutive runs of equal keys in `order`."""
+    run: list[int] = []
+    for index in order:
+        if run and keys[index] != keys[run[0]]:
+            yield run
+            run = []
+        run.append(index)
+    if run:
+        yield run

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from offer_catalog.decisioning.pql import CompiledExpr
+from offer_catalog.decisioning.pql.batch import Prepared
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,12 +86,15 @@ class Group:
 
     When no criterion of the group has a ranking formula (`static`), `blocks` holds the entries
     sorted by offer priority (highest first) and cut into runs of equal priority, so the engine
-    can stop at the first block that fills the request and randomize only inside it.
+    can stop at the first block that fills the request and randomize only inside it. Otherwise
+    `scorers` holds, per formula criterion, the formula prepared over all `entries` (see pql.batch).
     """
 
     static: bool
+    criteria: tuple[Criterion, ...]
     entries: tuple[Entry, ...]
     blocks: tuple[tuple[Entry, ...], ...] = ()
+    scorers: Mapping[Criterion, Prepared] = field(default_factory=dict)  # formula per entry, batched
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -352,3 +352,40 @@ def test_formula_groups_apply_eligibility_and_constraints() -> None:
         ),
     )
     assert picked(run(snap, request((ACT, WEB, 3)))) == ["c"]
+
+
+def test_formula_values_that_are_not_finite_numbers_rank_last() -> None:
+    snap = catalog(
+        ranking("f:x", 'offer.characteristics.get("x")'),
+        offer("half", **{"xdm:characteristics": {"x": 0.5}}),
+        offer("inf", **{"xdm:characteristics": {"x": 1e308 * 10}}),
+        offer("huge", **{"xdm:characteristics": {"x": 10**400}}),
+        offer("text", **{"xdm:characteristics": {"x": "9"}}),
+        offer("two", **{"xdm:characteristics": {"x": 2}}),
+        offer("late", end="2026-02-01T00:00:00Z", **{"xdm:characteristics": {"x": 99}}),
+        activity([criterion(options=options("half", "inf", "huge", "text", "two", "late"), function="f:x")]),
+    )
+    opts = run(snap, request((ACT, WEB, 6))).response["xdm:propositions"][0]["xdm:options"]
+    assert [(o["xdm:id"].rsplit(":", 1)[-1], o.get("xdm:score")) for o in opts][:2] == [
+        ("two", 2.0),
+        ("half", 0.5),
+    ]
+    assert {o["xdm:id"].rsplit(":", 1)[-1] for o in opts[2:]} == {"inf", "huge", "text"}
+    assert all("xdm:score" not in o for o in opts[2:])
+
+
+def test_formula_group_where_no_offer_passes_its_constraint() -> None:
+    snap = catalog(
+        rule("r:cheap", "offer.rank.priority < 0"),
+        ranking("f:p", "offer.rank.priority"),
+        offer("a", priority=1),
+        offer("b", priority=2),
+        activity(
+            [
+                criterion(
+                    options=options("a", "b"), function="f:p", constraint={"xdm:eligibilityRule": "r:cheap"}
+                )
+            ]
+        ),
+    )
+    assert picked(run(snap, request())) == "fallback:" + FALLBACK

@@ -10,19 +10,13 @@ from typing import Any, Final
 
 from lark import Token, Tree
 
+from offer_catalog.decisioning.pql import ops
 from offer_catalog.decisioning.pql.builtins import FUNCTIONS, METHODS, Spec, item
 from offer_catalog.decisioning.pql.errors import PqlCompileError
 from offer_catalog.decisioning.pql.nodes import Fn, Node, Site, combine, constant
+from offer_catalog.decisioning.pql.ops import make_list
 from offer_catalog.decisioning.pql.parser import parse
-from offer_catalog.decisioning.pql.values import (
-    MISSING,
-    Env,
-    alternate_key,
-    compare,
-    equals,
-    is_number,
-    member,
-)
+from offer_catalog.decisioning.pql.values import MISSING, Env, alternate_key, equals, member
 
 _ESCAPES: Final = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "0": "\0"}
 _ESCAPE_RE: Final = re.compile(r"\\(u[0-9a-fA-F]{4}|.)", re.DOTALL)
@@ -36,13 +30,14 @@ _ROOTS: Final[dict[str, Fn]] = {
 class CompiledExpr:
     """A compiled rule or formula: `evaluate(env)` gives the value (or MISSING), `test(env)` a bool."""
 
-    __slots__ = ("_fn", "text", "uses_offer")
+    __slots__ = ("_fn", "node", "text", "uses_offer")
 
-    def __init__(self, text: str, fn: Fn, uses_offer: bool) -> None:
+    def __init__(self, text: str, node: Node) -> None:
         self.text = text
-        self._fn = fn
+        self.node = node
+        self._fn = node.fn
         #: True when the expression reads `offer.*`: it must be evaluated per offer, not once per profile.
-        self.uses_offer = uses_offer
+        self.uses_offer = node.uses_offer
 
     def evaluate(self, env: Env) -> Any:
         """The value of the expression; MISSING when unknown. Never raises."""
@@ -59,8 +54,7 @@ class CompiledExpr:
 @functools.lru_cache(maxsize=8192)
 def compile_rule(text: str) -> CompiledExpr:
     """Parse and compile a PQL text; raise `PqlSyntaxError` / `PqlCompileError` with its position."""
-    node = _Compiler(text).build(parse(text))
-    return CompiledExpr(text, node.fn, node.uses_offer)
+    return CompiledExpr(text, _Compiler(text).build(parse(text)))
 
 
 def _position(token: Token) -> int:
@@ -77,13 +71,11 @@ def _escaped(match: re.Match[str]) -> str:
     return chr(int(code[1:], 16)) if len(code) == 5 else _ESCAPES.get(code, code)
 
 
-def _path_fn(root: Fn, keys: list[str]) -> Fn:
+def _walker(keys: list[str]) -> Callable[[Any], Any]:
+    """A function following `keys` from a value (each key in either spelling); MISSING on a miss."""
     steps = tuple((key, alternate_key(key)) for key in keys)
-    if not steps:
-        return root
 
-    def walk(env: Env) -> Any:
-        obj = root(env)
+    def walk(obj: Any) -> Any:
         for key, alt in steps:
             if type(obj) is not dict and not isinstance(obj, Mapping):
                 return MISSING
@@ -98,6 +90,16 @@ def _path_fn(root: Fn, keys: list[str]) -> Fn:
         return obj
 
     return walk
+
+
+def _path(root: Fn, keys: list[str], *, offer: bool) -> Node:
+    walk = _walker(keys)
+    return Node(lambda env: walk(root(env)), uses_offer=offer, uses_env=not offer)
+
+
+def _binary(op: Callable[[Any, Any], Any], left: Node, right: Node) -> Node:
+    lf, rf = left.fn, right.fn
+    return combine(lambda env: op(lf(env), rf(env)), left, right, op=op)
 
 
 class _Compiler:
@@ -131,7 +133,7 @@ class _Compiler:
     def _list_(self, tree: Tree[Any]) -> Node:
         items = self._args(tree.children[0])
         fns = [i.fn for i in items]
-        return combine(lambda env: [f(env) for f in fns], *items)
+        return combine(lambda env: [f(env) for f in fns], *items, op=make_list)
 
     # ---- paths
     def _name(self, tree: Tree[Any]) -> Node:
@@ -152,18 +154,19 @@ class _Compiler:
             assert isinstance(token, Token)
             name = str(token)
             if name in _ROOTS:
-                return Node(_path_fn(_ROOTS[name], keys), uses_offer=name == "offer")
-            return Node(_path_fn(_ROOTS["profile"], [name, *keys]))
+                return _path(_ROOTS[name], keys, offer=name == "offer")
+            return _path(_ROOTS["profile"], [name, *keys], offer=False)
         if base.data == "context_ref":
             schema = str(base.children[0])[2:-1].strip()
-            return Node(_path_fn(operator.methodcaller("context_of_type", schema), keys))
+            return _path(operator.methodcaller("context_of_type", schema), keys, offer=False)
         inner = self.build(base)
-        return combine(_path_fn(inner.fn, keys), inner)
+        walk = _walker(keys)
+        f = inner.fn
+        return combine(lambda env: walk(f(env)), inner, op=walk)
 
     def _index(self, tree: Tree[Any]) -> Node:
         container, key = (self.build(child) for child in tree.children)
-        c, k = container.fn, key.fn
-        return combine(lambda env: item(c(env), k(env)), container, key)
+        return _binary(item, container, key)
 
     # ---- calls
     def _call(self, tree: Tree[Any]) -> Node:
@@ -198,73 +201,73 @@ class _Compiler:
 
     def _eq(self, tree: Tree[Any]) -> Node:
         left, right = self._pair(tree)
-        lf, rf = left.fn, right.fn
         if right.const and type(right.value) is str:
-            literal: str = right.value
+            lf, literal = left.fn, right.value
 
             def eq_str(env: Env) -> Any:
                 value = lf(env)
                 return value == literal if type(value) is str else equals(value, literal)
 
-            return combine(eq_str, left, right)
-        return combine(lambda env: equals(lf(env), rf(env)), left, right)
+            return combine(eq_str, left, right, op=equals)
+        return _binary(equals, left, right)
 
     def _ne(self, tree: Tree[Any]) -> Node:
-        left, right = self._pair(tree)
-        lf, rf = left.fn, right.fn
-
-        def ne(env: Env) -> Any:
-            result = equals(lf(env), rf(env))
-            return result if result is MISSING else not result
-
-        return combine(ne, left, right)
-
-    def _order(self, tree: Tree[Any], accept: Callable[[int], bool]) -> Node:
-        left, right = self._pair(tree)
-        lf, rf = left.fn, right.fn
-
-        def ordered(env: Env) -> Any:
-            result = compare(lf(env), rf(env))
-            return result if result is MISSING else accept(result)
-
-        return combine(ordered, left, right)
+        return _binary(ops.ne, *self._pair(tree))
 
     def _lt(self, tree: Tree[Any]) -> Node:
-        return self._order(tree, lambda c: c < 0)
+        return _binary(ops.lt, *self._pair(tree))
 
     def _le(self, tree: Tree[Any]) -> Node:
-        return self._order(tree, lambda c: c <= 0)
+        return _binary(ops.le, *self._pair(tree))
 
     def _gt(self, tree: Tree[Any]) -> Node:
-        return self._order(tree, lambda c: c > 0)
+        return _binary(ops.gt, *self._pair(tree))
 
     def _ge(self, tree: Tree[Any]) -> Node:
-        return self._order(tree, lambda c: c >= 0)
+        return _binary(ops.ge, *self._pair(tree))
+
+    def _add(self, tree: Tree[Any]) -> Node:
+        return _binary(ops.add, *self._pair(tree))
+
+    def _sub(self, tree: Tree[Any]) -> Node:
+        return _binary(ops.sub, *self._pair(tree))
+
+    def _mul(self, tree: Tree[Any]) -> Node:
+        return _binary(ops.mul, *self._pair(tree))
+
+    def _div(self, tree: Tree[Any]) -> Node:
+        return _binary(ops.div, *self._pair(tree))
+
+    def _mod(self, tree: Tree[Any]) -> Node:
+        return _binary(ops.mod, *self._pair(tree))
 
     def _in_(self, tree: Tree[Any]) -> Node:
         needle, haystack = self._pair(tree)
-        nf, hf = needle.fn, haystack.fn
         if haystack.const and isinstance(haystack.value, list) and haystack.value:
             values = haystack.value
             if all(type(v) is str for v in values):
                 strings = frozenset(values)
+                nf = needle.fn
 
                 def in_strings(env: Env) -> Any:
                     value = nf(env)
                     return value in strings if type(value) is str else member(value, values)
 
-                return combine(in_strings, needle, haystack)
-        return combine(lambda env: member(nf(env), hf(env)), needle, haystack)
+                return combine(in_strings, needle, haystack, op=member)
+        return _binary(member, needle, haystack)
 
     def _not_in(self, tree: Tree[Any]) -> Node:
-        inner = self._in_(tree)
-        f = inner.fn
-        return combine(lambda env: _negate(f(env)), inner)
+        return self._unary(ops.negate, self._in_(tree))
 
     def _not_(self, tree: Tree[Any]) -> Node:
-        inner = self.build(tree.children[0])
+        return self._unary(ops.negate, self.build(tree.children[0]))
+
+    def _neg(self, tree: Tree[Any]) -> Node:
+        return self._unary(ops.neg, self.build(tree.children[0]))
+
+    def _unary(self, op: Callable[[Any], Any], inner: Node) -> Node:
         f = inner.fn
-        return combine(lambda env: _negate(f(env)), inner)
+        return combine(lambda env: op(f(env)), inner, op=op)
 
     def _and_(self, tree: Tree[Any]) -> Node:
         left, right = self._pair(tree)
@@ -272,14 +275,11 @@ class _Compiler:
 
         def and_(env: Env) -> Any:
             a = lf(env)
-            if a is False:
+            if a is False:  # short-circuit; the value is the same as ops.and_
                 return False
-            b = rf(env)
-            if b is False:
-                return False
-            return True if a is True and b is True else MISSING
+            return ops.and_(a, rf(env))
 
-        return combine(and_, left, right)
+        return combine(and_, left, right, op=ops.and_)
 
     def _or_(self, tree: Tree[Any]) -> Node:
         left, right = self._pair(tree)
@@ -289,56 +289,6 @@ class _Compiler:
             a = lf(env)
             if a is True:
                 return True
-            b = rf(env)
-            if b is True:
-                return True
-            return False if a is False and b is False else MISSING
+            return ops.or_(a, rf(env))
 
-        return combine(or_, left, right)
-
-    def _arith(self, tree: Tree[Any], op: Callable[[Any, Any], Any]) -> Node:
-        left, right = self._pair(tree)
-        lf, rf = left.fn, right.fn
-        concat = op is operator.add
-
-        def arith(env: Env) -> Any:
-            a, b = lf(env), rf(env)
-            if is_number(a) and is_number(b):
-                try:
-                    return op(a, b)
-                except (ZeroDivisionError, OverflowError):
-                    return MISSING
-            if concat and type(a) is str and type(b) is str:
-                return a + b
-            return MISSING
-
-        return combine(arith, left, right)
-
-    def _add(self, tree: Tree[Any]) -> Node:
-        return self._arith(tree, operator.add)
-
-    def _sub(self, tree: Tree[Any]) -> Node:
-        return self._arith(tree, operator.sub)
-
-    def _mul(self, tree: Tree[Any]) -> Node:
-        return self._arith(tree, operator.mul)
-
-    def _div(self, tree: Tree[Any]) -> Node:
-        return self._arith(tree, operator.truediv)
-
-    def _mod(self, tree: Tree[Any]) -> Node:
-        return self._arith(tree, operator.mod)
-
-    def _neg(self, tree: Tree[Any]) -> Node:
-        inner = self.build(tree.children[0])
-        f = inner.fn
-
-        def neg(env: Env) -> Any:
-            value = f(env)
-            return -value if is_number(value) else MISSING
-
-        return combine(neg, inner)
-
-
-def _negate(value: Any) -> Any:
-    return (not value) if type(value) is bool else MISSING
+        return combine(or_, left, right, op=ops.or_)

@@ -1,4 +1,10 @@
-"""Compiled expression nodes: a closure over `Env` plus what the compiler knows about it."""
+"""Compiled expression nodes: a closure over `Env` plus what the compiler knows about it.
+
+Besides its closure, a node records whether it reads the offer (`uses_offer`) or the rest of the
+environment (`uses_env`: profile, context, clock), its children, and `op`: the element-wise function
+of its children's values, when it is one. `batch.py` uses these to evaluate an expression for many
+offers at once.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from offer_catalog.decisioning.pql.errors import PqlCompileError
 from offer_catalog.decisioning.pql.values import Env
 
 Fn = Callable[[Env], Any]
@@ -13,7 +20,7 @@ Fn = Callable[[Env], Any]
 _FOLD_ENV = Env()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Node:
     """One compiled sub-expression; `const` nodes hold their value and are folded into parents."""
 
@@ -21,6 +28,9 @@ class Node:
     const: bool = False
     value: Any = None
     uses_offer: bool = False
+    uses_env: bool = False
+    op: Callable[..., Any] | None = None
+    children: tuple[Node, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,14 +41,30 @@ class Site:
     position: int
     name: str
 
+    def error(self, reason: str) -> PqlCompileError:
+        """A compile error located at this call."""
+        return PqlCompileError(reason, text=self.text, position=self.position)
+
 
 def constant(value: Any) -> Node:
     """A node that always yields `value`."""
     return Node(lambda _env: value, const=True, value=value)
 
 
-def combine(fn: Fn, *children: Node, fold: bool = True) -> Node:
-    """A node computed from `children`; folded to a constant when they all are and `fold` is set."""
+def combine(
+    fn: Fn, *children: Node, fold: bool = True, op: Callable[..., Any] | None = None, env: bool = False
+) -> Node:
+    """A node computed from `children`; folded to a constant when they all are and `fold` is set.
+
+    `op`, when given, computes the node from its children's values alone; `env` marks a node that
+    reads the environment itself (the clock, segment membership).
+    """
     if fold and all(child.const for child in children):
         return constant(fn(_FOLD_ENV))
-    return Node(fn, uses_offer=any(child.uses_offer for child in children))
+    return Node(
+        fn,
+        uses_offer=any(child.uses_offer for child in children),
+        uses_env=env or any(child.uses_env for child in children),
+        op=op,
+        children=children,
+    )

@@ -1,0 +1,87 @@
+"""Element-wise PQL operators over values (MISSING-aware), shared by closures and batch evaluation."""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable
+from typing import Any
+
+from offer_catalog.decisioning.pql.values import MISSING, compare, equals, is_number
+
+
+def ne(left: Any, right: Any) -> Any:
+    """PQL `!=`."""
+    result = equals(left, right)
+    return result if result is MISSING else not result
+
+
+def _ordering(accept: Callable[[int], bool]) -> Callable[[Any, Any], Any]:
+    def ordered(left: Any, right: Any) -> Any:
+        result = compare(left, right)
+        return result if result is MISSING else accept(result)
+
+    return ordered
+
+
+lt = _ordering(lambda c: c < 0)
+le = _ordering(lambda c: c <= 0)
+gt = _ordering(lambda c: c > 0)
+ge = _ordering(lambda c: c >= 0)
+
+
+def _arith(op: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    concat = op is operator.add
+
+    def arith(a: Any, b: Any) -> Any:
+        ta, tb = type(a), type(b)
+        if ((ta is int or ta is float) and (tb is int or tb is float)) or (is_number(a) and is_number(b)):
+            try:
+                return op(a, b)
+            except (ZeroDivisionError, OverflowError):
+                return MISSING
+        if concat and type(a) is str and type(b) is str:
+            return a + b
+        return MISSING
+
+    return arith
+
+
+add = _arith(operator.add)
+sub = _arith(operator.sub)
+mul = _arith(operator.mul)
+div = _arith(operator.truediv)
+mod = _arith(operator.mod)
+
+
+def neg(value: Any) -> Any:
+    """Unary minus of a number."""
+    return -value if is_number(value) else MISSING
+
+
+def negate(value: Any) -> Any:
+    """PQL `not`: booleans flip, anything else is unknown."""
+    return (not value) if type(value) is bool else MISSING
+
+
+def and_(a: Any, b: Any) -> Any:
+    """Kleene `and`: false wins, then unknown."""
+    if a is False or b is False:
+        return False
+    return True if a is True and b is True else MISSING
+
+
+def or_(a: Any, b: Any) -> Any:
+    """Kleene `or`: true wins, then unknown."""
+    if a is True or b is True:
+        return True
+    return False if a is False and b is False else MISSING
+
+
+def if_(cond: Any, then: Any, other: Any) -> Any:
+    """`if(c, a, b)` on values: an unknown condition takes the else branch."""
+    return then if cond is True else other
+
+
+def make_list(*items: Any) -> list[Any]:
+    """A list literal."""
+    return list(items)
