@@ -1,6 +1,7 @@
 """Decision engine benchmark: in-process decisions per second on one core, snapshot build time and memory.
 
-Run: .venv/bin/python bench/decide_engine.py [--write]   (~30 s; --write updates docs/benchmarks/decide_engine.md)
+Run: .venv/bin/python bench/decide_engine.py [--write]
+(~25 s; --write also updates docs/benchmarks/decide_engine.md)
 
 An in-memory container: 10,000 personalized offers (10 placement groups of 5 placements, each offer
 represented on its group's placements), 200 decision rules (segment checks, attribute and context
@@ -338,7 +339,8 @@ def main() -> None:
     baseline = results[-1][1]
     lines = [
         f"python {platform.python_version()} on {platform.machine()}, one core, {BUDGET:.0f} s per scenario",
-        f"container: {N_OFFERS:,} offers, {N_RULES} rules, {N_PLACEMENTS} placements, {N_ACTIVITIES} activities, "
+        f"container: {N_OFFERS:,} offers, {N_RULES} rules, {N_PLACEMENTS} placements, "
+        f"{N_ACTIVITIES} activities, "
         f"40 collections of {COLLECTION_SIZE}; {candidates:,} (activity, placement, group) candidate entries",
         f"snapshot build: {build_s:.2f} s; memory: {traced / 2**20:.1f} MiB allocated (tracemalloc), "
         f"{approx / 2**20:.1f} MiB reachable (approximate_size, includes the instance bodies); "
@@ -357,8 +359,9 @@ def main() -> None:
         DOC.parent.mkdir(parents=True, exist_ok=True)
         DOC.write_text(
             "# Decision engine benchmark\n\n"
-            "Reproduce: `.venv/bin/python bench/decide_engine.py --write` (about 30 s, in-process, one core).\n"
-            "See the module docstring of `bench/decide_engine.py` for the generated container and scenarios.\n"
+            "Reproduce: `.venv/bin/python bench/decide_engine.py --write` "
+            "(about 25 s, in-process, one core).\n"
+            "The module docstring of `bench/decide_engine.py` describes the container and scenarios.\n"
             "Timings are only meaningful as ratios within one run (shared, noisy machines).\n\n"
             f"Latest run ({datetime.now(UTC).date().isoformat()}):\n\n{report}\n",
             encoding="utf-8",
