@@ -157,7 +157,6 @@ class _Run:
     ) -> None:
         self.snapshot = snapshot
         self.request = request
-        self.profile = profile
         self.caps = caps
         self.now = now
         self.now_ts = now.timestamp()
@@ -252,7 +251,9 @@ class _Run:
         scores = {c: scorer.evaluate(self.env) for c, scorer in group.scorers.items() if c in live}
         criteria = group.criteria
         if len(criteria) == 1 and criteria[0].invariant and criteria[0].formula is not None:
-            keys: list[float | None] = [_key(value) for value in scores[criteria[0]]]
+            keys: list[float | None] = [
+                -v if type(v) is float and -math.inf < v < math.inf else _key(v) for v in scores[criteria[0]]
+            ]
             by_formula: list[bool] | None = None
         else:
             keys, by_formula = self.combined_keys(group, live, scores)

@@ -98,6 +98,7 @@ def test_examples_and_fallback_paths() -> None:
         "+ loyalty.points / 1000",
         'inSegment(offer.characteristics.get("seg"))',  # reads env and offer without an element-wise op
         "offer.rank.priority",  # offer-only: computed when prepared
+        "offer.rank.priority + loyalty.big",  # float + huge int overflows: element-wise fallback
         "loyalty.points",  # profile-only: broadcast
         '(offer.characteristics).get("city").size()',
     ]

@@ -80,3 +80,9 @@ def test_unknown_function_is_a_compile_error() -> None:
 def test_keywords_are_reserved(text: str) -> None:
     with pytest.raises(PqlSyntaxError):
         compile_rule(text)
+
+
+def test_parser_is_built_once() -> None:
+    from offer_catalog.decisioning.pql.parser import _parser
+
+    assert _parser() is _parser()

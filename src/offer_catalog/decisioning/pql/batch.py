@@ -57,15 +57,26 @@ def _columns(op: Callable[..., Any], parts: list[_Part], size: int) -> Callable[
     inline = _INLINE.get(op)
 
     def column(env: Env) -> list[Any]:
-        args = [fn(env) if is_column else repeat(fn(env), size) for is_column, fn in parts]
-        return inline(*args) if inline is not None else list(map(op, *args))
+        values = [(is_column, fn(env)) for is_column, fn in parts]
+        if inline is not None:
+            try:
+                return inline(*_broadcast(values, size))
+            except OverflowError:  # an int too large for float arithmetic: let `op` decide per element
+                pass
+        return list(map(op, *_broadcast(values, size)))
 
     return column
 
 
+def _broadcast(values: list[tuple[bool, Any]], size: int) -> list[Any]:
+    return [value if is_column else repeat(value, size) for is_column, value in values]
+
+
 # Hot element-wise operators written as comprehensions: the common case runs without a call.
-# Same-type int or float operands cannot raise under + - * (floats overflow to inf, like `ops`).
+# Only exact int/float operands take the fast path; + - * on them can only raise OverflowError
+# (int/float mixes beyond float range), handled above by falling back to the element-wise `op`.
 _SIMPLE = (str, int, float)
+_NUMBERS = (int, float)
 
 
 def _if_column(cond: Iterable[Any], then: Iterable[Any], other: Iterable[Any]) -> list[Any]:
@@ -82,14 +93,13 @@ def _eq_column(left: Iterable[Any], right: Iterable[Any]) -> list[Any]:
 def _arith_column(op: Callable[[Any, Any], Any], raw: Callable[[Any, Any], Any]) -> Callable[..., list[Any]]:
     def column(left: Iterable[Any], right: Iterable[Any]) -> list[Any]:
         return [
-            raw(a, b) if type(a) is type(b) and type(a) in _NUMBERS else op(a, b)
+            raw(a, b) if type(a) in _NUMBERS and type(b) in _NUMBERS else op(a, b)
             for a, b in zip(left, right, strict=False)
         ]
 
     return column
 
 
-_NUMBERS = (int, float)
 _INLINE: dict[Callable[..., Any], Callable[..., list[Any]]] = {
     ops.if_: _if_column,
     equals: _eq_column,
