@@ -174,7 +174,30 @@ def test_counters_never_pass_their_limit(store: Store) -> None:
         results = [uow.increment_counter("cap:o1", 3) for _ in range(5)]
         assert uow.increment_counter("free", None)
         assert not uow.increment_counter("zero", 0)
+        assert uow.increment_counter("by-two", 5, amount=2)
+        assert uow.increment_counter("by-two", 5, amount=3)
+        assert not uow.increment_counter("by-two", 5, amount=1)
+        assert not uow.increment_counter("too-big", 2, amount=3)
     assert results == [True, True, True, False, False]
     with store.unit_of_work() as uow:
-        assert uow.read_counters(["cap:o1", "free", "missing"]) == {"cap:o1": 3, "free": 1}
+        assert uow.read_counters(["cap:o1", "free", "missing", "by-two"]) == {
+            "cap:o1": 3,
+            "free": 1,
+            "by-two": 5,
+        }
         assert uow.read_counters([]) == {}
+
+
+def test_last_event_seq_per_scope(store: Store) -> None:
+    with store.unit_of_work() as uow:
+        assert uow.last_event_seq("t1") == 0
+    doc = create(store, {"n": 1})
+    with store.unit_of_work(write=True) as uow:
+        service.create(uow, scope="other", kind="offer", body={}, actor=ALICE)
+    with store.unit_of_work() as uow:
+        first = uow.last_event_seq("t1")
+        assert first > 0 and uow.last_event_seq("other") > first
+    with store.unit_of_work(write=True) as uow:
+        service.delete(uow, scope="t1", kind="offer", id=doc.id, actor=ALICE)
+    with store.unit_of_work() as uow:
+        assert uow.last_event_seq("t1") > uow.last_event_seq("other")

@@ -42,8 +42,12 @@ class UnitOfWork(Protocol):
         """Outbox events with a sequence number above seq, in order."""
         ...
 
-    def increment_counter(self, key: str, limit: int | None) -> bool:
-        """Add one to a counter unless that would pass limit; True when it was added."""
+    def increment_counter(self, key: str, limit: int | None, amount: int = 1) -> bool:
+        """Add amount to a counter unless that would pass limit; True when it was added."""
+        ...
+
+    def last_event_seq(self, scope: str) -> int:
+        """The sequence number of the newest outbox event of a scope (0 if none)."""
         ...
 
     def read_counters(self, keys: Sequence[str]) -> dict[str, int]:

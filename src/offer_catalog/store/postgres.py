@@ -116,15 +116,19 @@ class PostgresUnitOfWork:
         ).fetchall()
         return [row_to_event(r) for r in rows]
 
-    def increment_counter(self, key: str, limit: int | None) -> bool:
-        if limit is not None and limit < 1:
+    def increment_counter(self, key: str, limit: int | None, amount: int = 1) -> bool:
+        if limit is not None and amount > limit:
             return False
         cur = self.conn.execute(
-            "INSERT INTO counters AS c (key, value) VALUES (%s, 1) "
-            "ON CONFLICT (key) DO UPDATE SET value = c.value + 1 WHERE %s::bigint IS NULL OR c.value < %s",
-            (key, limit, limit),
+            "INSERT INTO counters AS c (key, value) VALUES (%s, %s) ON CONFLICT (key) DO UPDATE "
+            "SET value = c.value + excluded.value WHERE %s::bigint IS NULL OR c.value + excluded.value <= %s",
+            (key, amount, limit, limit),
         )
         return cur.rowcount == 1
+
+    def last_event_seq(self, scope: str) -> int:
+        row = self.conn.execute("SELECT max(seq) FROM events WHERE scope = %s", (scope,)).fetchone()
+        return int(row[0] or 0) if row else 0
 
     def read_counters(self, keys: Sequence[str]) -> dict[str, int]:
         if not keys:

@@ -131,15 +131,19 @@ class SqliteUnitOfWork:
         ).fetchall()
         return [row_to_event(r) for r in rows]
 
-    def increment_counter(self, key: str, limit: int | None) -> bool:
-        if limit is not None and limit < 1:
+    def increment_counter(self, key: str, limit: int | None, amount: int = 1) -> bool:
+        if limit is not None and amount > limit:
             return False
         cur = self.conn.execute(
-            "INSERT INTO counters (key, value) VALUES (?, 1) "
-            "ON CONFLICT (key) DO UPDATE SET value = value + 1 WHERE ? IS NULL OR value < ?",
-            (key, limit, limit),
+            "INSERT INTO counters (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE "
+            "SET value = value + excluded.value WHERE ? IS NULL OR value + excluded.value <= ?",
+            (key, amount, limit, limit),
         )
         return cur.rowcount == 1
+
+    def last_event_seq(self, scope: str) -> int:
+        row = self.conn.execute("SELECT max(seq) FROM events WHERE scope = ?", (scope,)).fetchone()
+        return int(row[0] or 0)
 
     def read_counters(self, keys: Sequence[str]) -> dict[str, int]:
         if not keys:
