@@ -63,3 +63,51 @@ def test_acknowledged_writes_survive_kill_9(tmp_path: Path) -> None:
     assert set(acknowledged) <= stored
     # Nothing half-written: each stored document has its history row and its event.
     assert len(events) == len(stored)
+
+
+@pytest.mark.slow
+def test_server_killed_mid_stream_keeps_every_acknowledged_write(tmp_path: Path) -> None:
+    import threading
+
+    import httpx
+
+    from support.server import running_server
+
+    url = f"sqlite:///{tmp_path / 'served.db'}"
+    acknowledged: list[str] = []
+    stop = threading.Event()
+
+    def writer(base: str) -> None:
+        with httpx.Client(base_url=base, timeout=5) as http:
+            i = 0
+            while not stop.is_set():
+                oid = f"crash-{i:05d}"
+                try:
+                    response = http.post(
+                        "/tmf-api/productCatalogManagement/v4/productOffering", json={"id": oid, "name": oid}
+                    )
+                except httpx.HTTPError:
+                    return
+                if response.status_code == 201:
+                    acknowledged.append(oid)
+                i += 1
+
+    with running_server(url) as (base, proc):
+        thread = threading.Thread(target=writer, args=(base,))
+        thread.start()
+        deadline = time.monotonic() + 60
+        while len(acknowledged) < 100 and time.monotonic() < deadline and thread.is_alive():
+            time.sleep(0.01)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+        stop.set()
+        thread.join(timeout=10)
+    assert len(acknowledged) >= 100, "the stream of writes did not get going"
+    with running_server(url) as (base, _):
+        with httpx.Client(base_url=base, timeout=5) as http:
+            missing = [
+                oid
+                for oid in acknowledged
+                if http.get(f"/tmf-api/productCatalogManagement/v4/productOffering/{oid}").status_code != 200
+            ]
+    assert missing == []
