@@ -16,6 +16,7 @@ from starlette.routing import BaseRoute, Route
 
 from offer_catalog import errors
 from offer_catalog.decisioning.pql import compile_rule
+from offer_catalog.decisioning.routes import decisioning_routes
 from offer_catalog.http import RequestContextMiddleware, json_response, request_id, run_sync, store_of
 from offer_catalog.logs import configure_logging
 from offer_catalog.offer_library import offer_library_routes
@@ -110,6 +111,7 @@ def dialect_routes(settings: Settings) -> list[BaseRoute]:
     routes: list[BaseRoute] = []
     routes.extend(tmf620_routes(settings))
     routes.extend(offer_library_routes(settings, compile_pql=compile_rule))
+    routes.extend(decisioning_routes(settings))
     return routes
 
 

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from offer_catalog.decisioning.cli import decide
 from offer_catalog.errors import DomainError, SettingsError
 from offer_catalog.offer_library.cli import containers_app
 from offer_catalog.settings import Settings, load_settings, settings_to_env
@@ -20,6 +21,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(containers_app, name="containers")
+app.command("decide")(decide)
 err = Console(stderr=True)
 
 DatabaseUrl = Annotated[

@@ -1,0 +1,128 @@
+"""`offer-catalog decide`: one decision against the configured database, printed as the API answers it."""
+
+from __future__ import annotations
+
+import random
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import orjson
+import typer
+
+from offer_catalog.decisioning.request import DecisionRequestError
+from offer_catalog.decisioning.service import Caches, decide_for, response_body
+from offer_catalog.documents.model import Actor
+from offer_catalog.errors import DomainError, NotFound
+from offer_catalog.offer_library.containers import require_container
+from offer_catalog.offer_library.tenancy import Caller
+from offer_catalog.patch import PatchError, parse_json
+from offer_catalog.settings import load_settings
+from offer_catalog.store import Store, open_store
+from offer_catalog.store.base import UnitOfWork
+
+CLI_ACTOR = Actor(user="offer-catalog-cli", client="offer-catalog-cli")
+
+
+def _fail(message: str, status: int = 1) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(status)
+
+
+def read_profile(path: str) -> dict[str, Any]:
+    """The profile of a file (`-` for stdin): one `xdm:profiles` entry (identity map, profile data)."""
+    try:
+        data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+    except OSError as exc:
+        raise _fail(f"cannot read profile file {path!r}: {exc.strerror or exc}", 2) from None
+    try:
+        profile = parse_json(data)
+    except PatchError as exc:
+        raise _fail(f"profile file {path!r} is not valid JSON: {exc}", 2) from None
+    if not isinstance(profile, dict):
+        raise _fail(f"profile file {path!r} must hold a JSON object (one profile)", 2)
+    return profile
+
+
+def _open(database_url: str | None) -> Store:
+    try:
+        settings = load_settings({"database_url": database_url})
+        store = open_store(settings.database_url, pool_size=2)
+        pending = store.pending_migrations()
+    except DomainError as exc:
+        raise _fail(f"({exc.code}) {exc.message}", 2) from None
+    if pending:
+        store.close()
+        raise _fail(f"the database is not ready (pending migrations {pending}): run `offer-catalog migrate`")
+    return store
+
+
+def decide(
+    container: Annotated[str, typer.Option("--container", help="Container id.")],
+    activity: Annotated[str, typer.Option("--activity", help="Activity (decision) @id.")],
+    placement: Annotated[str, typer.Option("--placement", help="Placement @id.")],
+    profile: Annotated[
+        str,
+        typer.Option(
+            "--profile", help="JSON file with one profile (xdm:identityMap, xdm:profileData); - reads stdin."
+        ),
+    ],
+    org: Annotated[
+        str | None, typer.Option("--org", help="Check the container belongs to this organisation.")
+    ] = None,
+    sandbox: Annotated[str | None, typer.Option("--sandbox", help="... and to this sandbox.")] = None,
+    items: Annotated[int, typer.Option("--items", help="Options wanted (1-30).")] = 1,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Obey caps but count nothing.")] = False,
+    include_content: Annotated[
+        bool, typer.Option("--content/--no-content", help="Include offer content.")
+    ] = True,
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            "--database-url", help="sqlite:///path or postgresql://... (OFFER_CATALOG_DATABASE_URL)"
+        ),
+    ] = None,
+) -> None:
+    """Decide offers for one profile and print the response JSON (counters count unless --dry-run)."""
+    if (org is None) != (sandbox is None):
+        raise _fail("give both --org and --sandbox, or neither", 2)
+    body = {
+        "xdm:propositionRequests": [
+            {"xdm:activityId": activity, "xdm:placementId": placement, "xdm:itemCount": items}
+        ],
+        "xdm:profiles": [read_profile(profile)],
+        "xdm:responseFormat": {"xdm:includeContent": include_content},
+        "xdm:dryRun": dry_run,
+    }
+    store = _open(database_url)
+    try:
+        result = _decide(store, container, body, org, sandbox)
+    finally:
+        store.close()
+    typer.echo(orjson.dumps(response_body(result), option=orjson.OPT_INDENT_2).decode())
+
+
+def _decide(store: Store, container: str, body: dict[str, Any], org: str | None, sandbox: str | None) -> Any:
+    def check(uow: UnitOfWork) -> None:
+        if org is not None and sandbox is not None:
+            require_container(uow, Caller(org=org, sandbox=sandbox, actor=CLI_ACTOR), container)
+        elif uow.last_event_seq(container) == 0:
+            raise NotFound(f"container {container!r} holds no instances (unknown id?)")
+
+    try:
+        decision = decide_for(
+            store,
+            container_id=container,
+            request_body=body,
+            now=datetime.now(UTC),
+            rng=random.Random(),
+            caches=Caches(),
+            check=check,
+        )
+    except DecisionRequestError as exc:
+        where = f" at {exc.pointer}" if exc.pointer else ""
+        raise _fail(f"({exc.code}) {exc.message}{where}") from None
+    except DomainError as exc:
+        raise _fail(f"({exc.code}) {exc.message}") from None
+    return decision.result

@@ -1,0 +1,246 @@
+"""Deciding against a stored container: cached snapshot, optimistic counter reads, caps applied atomically.
+
+Counters. The engine asks `counters.count(key)` lazily, only for capped offers it is about to
+propose. Rather than one database read per key, the view answers from a per-process cache of
+*lower bounds*: counters only grow (a period's counter has its own key), so a value seen once, or
+seen plus what this process added since, is never above the stored one. The decision is then
+checked where it matters, in the write: every increment is applied in ONE transaction as
+`value + amount <= limit`, in key order (so concurrent PostgreSQL transactions lock rows in the
+same order and cannot deadlock). If all are accepted the decision was valid against the counts at
+commit time. If one is refused, the transaction rolls back, the current values of the request's
+counters are read (one `read_counters` call) into the cache and the decision is made again; after
+`PIN_AFTER` refused attempts, counters that refused are treated as exhausted (conservative: a cap
+is never exceeded, an offer may at worst fall back early under extreme contention); after
+`MAX_ATTEMPTS` the request fails with `capping_contention` (HTTP 503). A decision that touches no
+capped offer reads and writes no counter at all.
+
+A dry run obeys the caps but writes nothing: the counters it asked for are read (one call) and
+the decision is replayed with the same random draws while any value differs from the cache.
+
+Nothing else is recorded for a decision (no decision event, no proposition log): the counters are
+its only durable trace.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from offer_catalog.decisioning.capping import CounterIncrement
+from offer_catalog.decisioning.engine import DecisionResult, decide
+from offer_catalog.decisioning.request import DecisionRequest, DecisionRequestError, parse_request
+from offer_catalog.decisioning.snapshots import SnapshotCache
+from offer_catalog.documents import service as documents
+from offer_catalog.documents.query import Cond, Op, Query, body
+from offer_catalog.errors import DomainError
+from offer_catalog.offer_library.containers import list_containers
+from offer_catalog.store.base import Store, UnitOfWork
+
+MAX_ATTEMPTS = 8
+PIN_AFTER = 4
+ACTIVITY = "offer-activity"
+
+
+class CappingContention(DomainError):
+    """Concurrent decisions kept taking the same capped counters; nothing was counted, try again."""
+
+    code = "capping_contention"
+
+
+class CounterCache:
+    """Per-process lower bounds of counter values (counters only grow); bounded in size."""
+
+    def __init__(self, max_keys: int = 200_000) -> None:
+        self.max_keys = max_keys
+        self._values: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> int:
+        """The highest value known for key (0 when unknown)."""
+        return self._values.get(key, 0)
+
+    def raise_to(self, values: Mapping[str, int]) -> None:
+        """Record values seen or reached; a lower value than the known one is ignored."""
+        with self._lock:
+            if len(self._values) + len(values) > self.max_keys:
+                self._values.clear()  # forgetting a lower bound is always safe
+            for key, value in values.items():
+                if value > self._values.get(key, 0):
+                    self._values[key] = value
+
+
+@dataclass
+class Caches:
+    """What a process keeps between decisions: compiled snapshots and counter lower bounds."""
+
+    snapshots: SnapshotCache = field(default_factory=SnapshotCache)
+    counters: CounterCache = field(default_factory=CounterCache)
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The engine's result, the container decided in, and how many attempts capping needed."""
+
+    result: DecisionResult
+    container_id: str
+    attempts: int
+
+
+class _View:
+    """The counter view of one engine call: cache lower bounds, pinned exhausted keys, keys asked."""
+
+    __slots__ = ("_cache", "_pinned", "seen")
+
+    def __init__(self, cache: CounterCache, pinned: Mapping[str, int]) -> None:
+        self._cache = cache
+        self._pinned = pinned
+        self.seen: dict[str, int] = {}
+
+    def count(self, key: str) -> int:
+        value = self._pinned.get(key)
+        if value is None:
+            value = self._cache.get(key)
+        self.seen[key] = value
+        return value
+
+
+class _Refused(Exception):
+    def __init__(self, values: dict[str, int]) -> None:
+        super().__init__("a counter refused its increment")
+        self.values = values
+
+
+def apply_increments(uow: UnitOfWork, increments: Sequence[CounterIncrement]) -> dict[str, int] | None:
+    """Apply every increment as `value + amount <= limit`, in key order; on a refusal return the
+    values the counters had before this unit touched them (the caller must roll back), else None."""
+    ordered = sorted(increments, key=lambda inc: inc.key)
+    for done, inc in enumerate(ordered):
+        if not uow.increment_counter(inc.key, inc.limit, inc.amount):
+            values = uow.read_counters([i.key for i in ordered])
+            for applied in ordered[:done]:
+                values[applied.key] = values.get(applied.key, 0) - applied.amount
+            return values
+    return None
+
+
+def _commit(store: Store, increments: Sequence[CounterIncrement]) -> dict[str, int] | None:
+    try:
+        with store.unit_of_work(write=True) as uow:
+            refused = apply_increments(uow, increments)
+            if refused is not None:
+                raise _Refused(refused)  # rolls the unit back
+    except _Refused as exc:
+        return exc.values
+    return None
+
+
+def decide_for(
+    store: Store,
+    *,
+    container_id: str,
+    request_body: Mapping[str, Any] | DecisionRequest,
+    now: datetime,
+    rng: random.Random,
+    caches: Caches,
+    check: Callable[[UnitOfWork], object] | None = None,
+) -> Decision:
+    """Decide a request against a container and draw the counters down (unless dry run).
+
+    `check(uow)` runs in the first read unit (the caller's tenancy check). Raises
+    `DecisionRequestError` for a bad request, `CappingContention` when capping never settles.
+    """
+    request = request_body if isinstance(request_body, DecisionRequest) else parse_request(request_body)
+    pinned: dict[str, int] = {}
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        entry = caches.snapshots.get(store, container_id, check=check if attempt == 1 else None)
+        if request.dry_run:
+            result = _dry_run(store, entry.snapshot, request, now, rng, caches.counters)
+            return Decision(result, container_id, attempt)
+        view = _View(caches.counters, pinned)
+        result = decide(entry.snapshot, request, now=now, counters=view, rng=rng)
+        if not result.increments:
+            return Decision(result, container_id, attempt)
+        refused = _commit(store, result.increments)
+        if refused is None:
+            caches.counters.raise_to({i.key: view.seen.get(i.key, 0) + i.amount for i in result.increments})
+            return Decision(result, container_id, attempt)
+        caches.counters.raise_to(refused)
+        if attempt >= PIN_AFTER:
+            for inc in result.increments:
+                if refused.get(inc.key, 0) + inc.amount > inc.limit:
+                    pinned[inc.key] = inc.limit
+    raise CappingContention(
+        f"capped counters kept changing under concurrent decisions ({MAX_ATTEMPTS} attempts)",
+        details={"containerId": container_id, "attempts": MAX_ATTEMPTS},
+    )
+
+
+def _dry_run(
+    store: Store,
+    snapshot: Any,
+    request: DecisionRequest,
+    now: datetime,
+    rng: random.Random,
+    cache: CounterCache,
+) -> DecisionResult:
+    """Decide without writing; replay with the same draws until the counters asked match the store."""
+    state = rng.getstate()
+    result: DecisionResult | None = None
+    for _ in range(MAX_ATTEMPTS):
+        view = _View(cache, {})
+        result = decide(snapshot, request, now=now, counters=view, rng=rng)
+        if not view.seen:
+            return result
+        with store.unit_of_work() as uow:
+            current = uow.read_counters(list(view.seen))
+        cache.raise_to(current)
+        if all(current.get(key, 0) <= value for key, value in view.seen.items()):
+            return result
+        rng.setstate(state)
+    assert result is not None
+    return result
+
+
+def response_body(result: DecisionResult) -> dict[str, Any]:
+    """The body the API answers: one profile's response, or `{"xdm:responses": [...]}` for several."""
+    if len(result.responses) == 1:
+        return result.response
+    return {"xdm:responses": list(result.responses)}
+
+
+def find_container(uow: UnitOfWork, *, org: str, sandbox: str, request: DecisionRequest) -> str:
+    """The one container of the tenant that holds every activity the request names.
+
+    `unknown_activity` (422) when an activity is in none of them, `ambiguous_activity` (422) when
+    an activity is in several, `activities_in_several_containers` (422) when they are spread out.
+    """
+    pointers: dict[str, str] = {}
+    for index, scope in enumerate(request.scopes):
+        pointers.setdefault(scope.activity_id, f"/xdm:propositionRequests/{index}/xdm:activityId")
+    query = Query(kinds=(ACTIVITY,), where=Cond(body("@id"), Op.IN, list(pointers)), with_total=False)
+    holders: dict[str, list[str]] = {}
+    for container in list_containers(uow, org=org, sandbox=sandbox):
+        for doc in documents.list_documents(uow, scope=container.id, query=query).items:
+            holders.setdefault(str(doc.body.get("@id")), []).append(container.id)
+    for activity, pointer in pointers.items():
+        found = holders.get(activity, [])
+        if not found:
+            raise DecisionRequestError(
+                "unknown_activity", f"no container of the caller holds activity {activity!r}", pointer=pointer
+            )
+        if len(found) > 1:
+            raise DecisionRequestError(
+                "ambiguous_activity", f"activity {activity!r} is in {len(found)} containers", pointer=pointer
+            )
+    containers = {holders[activity][0] for activity in pointers}
+    if len(containers) > 1:
+        raise DecisionRequestError(
+            "activities_in_several_containers",
+            "the requested activities are not all in one container: use /data/core/ode/{containerId}",
+            pointer="/xdm:propositionRequests",
+        )
+    return containers.pop()
