@@ -2,11 +2,13 @@
 
 Grammar (after splitting the raw query string on `&`, then each part on `;`, then percent-decoding):
 `attr[.op]=value[,value...]`, `attr>=value` (also `>`, `<`, `<=`, `!=` literally or URL-encoded),
-`attr*=regex`; `attr` is a dotted member path. `,` and `;` and a repeated key mean OR; `&` means AND.
+`attr*=regex`; `attr` is a dotted member path. `,` and `;` mean OR, and so does a repeated `attr=` or
+`attr*=`; `&` means AND (so `a.gte=1&a.lt=5` is a range). `attr!=a,b` matches neither a nor b.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +29,9 @@ _SEGMENT = re.compile(r"[A-Za-z_@$][\w@$-]*")
 _NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?")
 # A date-time cut short (no zone): equality matches every value that starts with it, as the RI does.
 _PARTIAL_DATETIME = re.compile(r"\d{4}-\d{2}(-\d{2}(T\d{2}(:\d{2}(:\d{2}(\.\d+)?)?)?)?)?")
+# Regex features outside the portable subset: inline flags and groups "(?", escapes other than
+# metacharacters and \d \s \w (and their negations), "{,n}" quantifiers.
+_UNPORTABLE = re.compile(r"\(\?|\\[^nrt\\|.?*+(){}\[\]^$dDsSwW-]|\{,")
 _SUFFIX_OPS = {
     "eq": Op.EQ,
     "ne": Op.NE,
@@ -71,6 +76,8 @@ def _items(raw: str) -> list[list[tuple[str, str, str]]]:
             if not part:
                 continue
             text = unquote_plus(part)
+            if "\x00" in text:
+                raise _invalid("a query may not contain NUL characters")
             match = _ITEM.fullmatch(text)
             if match is None:
                 raise _invalid(f"{text!r} is not of the form attribute=value (or attribute<op>value)")
@@ -96,7 +103,8 @@ def _readings(text: str) -> list[Any]:
         return [text, text == "true"]
     if _NUMBER.fullmatch(text):
         number = float(text) if any(c in text for c in ".eE") else int(text)
-        return [text, number]
+        if math.isfinite(number) and abs(number) < 2**63:
+            return [text, number]
     return [text]
 
 
@@ -112,13 +120,20 @@ def _one_value(field: Field, op: Op, text: str, path: tuple[str, ...]) -> Condit
     return conditions[0] if len(conditions) == 1 else AnyOf(tuple(conditions))
 
 
+def _check_regex(pattern: str) -> str:
+    """A pattern in the subset both stores agree on (Python `re` and XQuery/SQL-JSON like_regex)."""
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise _invalid(f"invalid regular expression {pattern!r}: {exc}") from None
+    for match in _UNPORTABLE.finditer(pattern):
+        raise _invalid(f"regular expression construct {match.group()!r} is not supported")
+    return pattern
+
+
 def _filter(resource: Resource, path: tuple[str, ...], op: Op, raw: str) -> Condition:
     if op is Op.REGEX:
-        pattern = _literal(raw)
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            raise _invalid(f"invalid regular expression {pattern!r}: {exc}") from None
+        pattern = _check_regex(_literal(raw))
         return Cond(meta("id") if path == ("id",) else body(*path), Op.REGEX, pattern)
     values = _values(raw)
     field = body(*path)
@@ -188,8 +203,11 @@ def parse_list(raw: str, resource: Resource) -> ListParams:
                 params[key] = f"{params[key]},{value}" if key in params else value
             else:
                 filters.append(_filter_item(resource, key, symbol, value))
-        if len(filters) == 1:
+        if len(filters) == 1 and filters[0][0][1] in (Op.EQ, Op.REGEX):
+            # A repeated `attr=value` (or `attr*=re`) is an OR of the values, like `attr=a,b`.
             groups.setdefault(filters[0][0], []).append(filters[0][1])
+        elif len(filters) == 1:
+            alternatives.append(filters[0][1])
         elif filters:
             alternatives.append(AnyOf(tuple(c for _, c in filters)))
     conditions = [c[0] if len(c) == 1 else AnyOf(tuple(c)) for c in groups.values()] + alternatives

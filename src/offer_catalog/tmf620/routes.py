@@ -98,7 +98,7 @@ class TmfApi:
                 headers={"WWW-Authenticate": 'Bearer realm="tmf620"'},
             )
         path: str = request.scope["path"]
-        if not path.startswith(self.base):
+        if not path.startswith(self.base) or "\x00" in path:
             raise self._not_found(path)
         segments = path[len(self.base) :].split("/")
         if len(segments) > 1 and segments[-1] == "":

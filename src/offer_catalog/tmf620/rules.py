@@ -6,6 +6,8 @@ import re
 from datetime import datetime
 from typing import Any
 
+import orjson
+
 from offer_catalog.errors import ValidationFailed
 from offer_catalog.tmf620.lifecycle import DEFAULT_STATE, canonical_state, check_transition
 from offer_catalog.tmf620.schema import MEMBER_TYPES, REQUIRED_ON_CREATE, RESOURCE_CLASSES
@@ -93,6 +95,14 @@ def _check_type(cls: str, body: dict[str, Any], previous: dict[str, Any] | None)
         )
 
 
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any("\x00" in k or _has_nul(v) for k, v in value.items())
+    return isinstance(value, list) and any(_has_nul(v) for v in value)
+
+
 def prepare(cls: str, body: Any, previous: dict[str, Any] | None, now: str) -> dict[str, Any]:
     """The body to store for a create (previous None) or an update; ValidationFailed/LifecycleViolation."""
     if not isinstance(body, dict):
@@ -118,5 +128,8 @@ def prepare(cls: str, body: Any, previous: dict[str, Any] | None, now: str) -> d
     result["lifecycleStatus"] = canonical_state(result["lifecycleStatus"])
     if previous is not None:
         check_transition(previous.get("lifecycleStatus", ""), result["lifecycleStatus"])
+    if b"\\u0000" in orjson.dumps(result) and _has_nul(result):
+        # PostgreSQL cannot store NUL in text or jsonb; refuse it on every store alike.
+        raise ValidationFailed("the resource may not contain NUL characters", code="invalid_value")
     result["lastUpdate"] = now
     return result
