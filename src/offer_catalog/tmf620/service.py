@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -151,17 +151,25 @@ def delete(uow: UnitOfWork, *, resource: Resource, id: str, accepted: frozenset[
 def list_page(
     uow: UnitOfWork, *, resource: Resource, params: ListParams, limit: int
 ) -> tuple[list[Document], int]:
-    """The documents of one page and the number of all that match."""
+    """The documents of one page and the number of all that match.
+
+    The count scans every match, so it runs only when the page does not show where the matches end.
+    """
     query = Query(
         kinds=(resource.kind,),
         where=params.where,
         sort=params.sort,
         offset=params.offset,
         limit=limit,
-        with_total=True,
+        with_total=False,
     )
-    page = documents.list_documents(uow, scope=SCOPE, query=query)
-    return list(page.items), int(page.total or 0)
+    items = list(documents.list_documents(uow, scope=SCOPE, query=query).items)
+    if len(items) < limit and (items or params.offset == 0):
+        return items, params.offset + len(items)
+    counted = documents.list_documents(
+        uow, scope=SCOPE, query=replace(query, offset=0, limit=0, with_total=True)
+    )
+    return items, int(counted.total or 0)
 
 
 def _entry(resource: Resource, doc: Document, base: str) -> Entry:
