@@ -151,10 +151,8 @@ def delete(uow: UnitOfWork, *, resource: Resource, id: str, accepted: frozenset[
 def list_page(
     uow: UnitOfWork, *, resource: Resource, params: ListParams, limit: int
 ) -> tuple[list[Document], int]:
-    """The documents of one page and the number of all that match.
-
-    The count scans every match, so it runs only when the page does not show where the matches end.
-    """
+    """The documents of one page and the number of all that match."""
+    # Counting scans every match: do it only when the page does not show where the matches end.
     query = Query(
         kinds=(resource.kind,),
         where=params.where,

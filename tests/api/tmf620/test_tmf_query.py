@@ -100,6 +100,19 @@ def test_filters_match_the_reference(
         assert _ids(client.get(f"{URL}?{query}")) == expected, query
 
 
+@pytest.mark.parametrize(
+    "pattern",
+    ["^alpha", r"\d$", "a(l|m)p", "^(beta|gamma) ", "[0-9]{2}$", r"\s\d", "A", "x*", r"a\.b", "[^a-z ]"],
+)
+def test_regex_subset_agrees_on_both_stores(
+    client: TestClient, catalog: list[dict[str, Any]], pattern: str
+) -> None:
+    groups: list[Group] = [(Atom("name", "regex", (pattern,)),)]
+    expected = [v["id"] for v in run(catalog, groups)]
+    assert _ids(client.get(f"{URL}?name*={quote(pattern, safe='')}")) == expected
+    assert _ids(client.get(f"{URL}?name.regex={quote(pattern, safe='')}")) == expected
+
+
 def _random_groups(rng: random.Random, catalog: list[dict[str, Any]]) -> list[Group]:
     sample = rng.choice(catalog)
     candidates = {
