@@ -191,6 +191,9 @@ class SqliteStore:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = FULL")
             conn.execute("PRAGMA busy_timeout = 30000")
+            # Filtered lists scan bodies: keep them in memory (64 MiB cache, reads through mmap).
+            conn.execute("PRAGMA cache_size = -65536")
+            conn.execute("PRAGMA mmap_size = 1073741824")
             conn.execute("PRAGMA foreign_keys = ON")
         except sqlite3.Error as exc:
             raise StoreUnavailable(f"cannot open SQLite database {self.path!r}: {exc}") from exc
