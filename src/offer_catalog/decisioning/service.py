@@ -3,19 +3,20 @@
 Counters. The engine asks `counters.count(key)` lazily, only for capped offers it is about to
 propose. Rather than one database read per key, the view answers from a per-process cache of
 *lower bounds*: counters only grow (a period's counter has its own key), so a value seen once, or
-seen plus what this process added since, is never above the stored one. The decision is then
-checked where it matters, in the write: every increment is applied in ONE transaction as
-`value + amount <= limit`, in key order (so concurrent PostgreSQL transactions lock rows in the
-same order and cannot deadlock). If all are accepted the decision was valid against the counts at
-commit time. If one is refused, the transaction rolls back, the current values of the request's
-counters are read (one `read_counters` call) into the cache and the decision is made again; after
-`PIN_AFTER` refused attempts, counters that refused are treated as exhausted (conservative: a cap
-is never exceeded, an offer may at worst fall back early under extreme contention); after
-`MAX_ATTEMPTS` the request fails with `capping_contention` (HTTP 503). A decision that touches no
-capped offer reads and writes no counter at all.
+seen plus what this process added since, is never above the stored one. The decision is checked
+where it matters, in the write: its increments are applied all-or-none in one transaction, each as
+`value + amount <= limit`, in key order (PostgreSQL transactions then lock rows in one order and
+cannot deadlock). If all are accepted, the decision was valid against the counts at commit time. If
+one is refused, the ones applied are taken back, the current values of the request's counters are
+read (one `read_counters` call) into the cache and the decision is made again. After `PIN_AFTER`
+refused attempts, the counters that refused are treated as exhausted (conservative: a cap is never
+exceeded; under extreme contention an offer may fall back a little early); after `MAX_ATTEMPTS` the
+request fails with `capping_contention` (HTTP 503, nothing counted). A decision that proposes no
+capped offer neither reads nor writes a counter. On SQLite, the increment sets of concurrent
+decisions share one transaction (group commit, see `CounterWriter`).
 
-A dry run obeys the caps but writes nothing: the counters it asked for are read (one call) and
-the decision is replayed with the same random draws while any value differs from the cache.
+A dry run obeys the caps but writes nothing: the counters it asked for are read (one call) and the
+decision is replayed with the same random draws while a value differs from the cached one.
 
 Nothing else is recorded for a decision (no decision event, no proposition log): the counters are
 its only durable trace.
@@ -79,6 +80,7 @@ class Caches:
 
     snapshots: SnapshotCache = field(default_factory=SnapshotCache)
     counters: CounterCache = field(default_factory=CounterCache)
+    writer: CounterWriter = field(default_factory=lambda: CounterWriter())
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,34 +110,78 @@ class _View:
         return value
 
 
-class _Refused(Exception):
-    def __init__(self, values: dict[str, int]) -> None:
-        super().__init__("a counter refused its increment")
-        self.values = values
-
-
 def apply_increments(uow: UnitOfWork, increments: Sequence[CounterIncrement]) -> dict[str, int] | None:
-    """Apply every increment as `value + amount <= limit`, in key order; on a refusal return the
-    values the counters had before this unit touched them (the caller must roll back), else None."""
+    """Apply all increments (each as `value + amount <= limit`, in key order) or none.
+
+    On a refusal the ones already applied are taken back in the same unit and the current values of
+    all the counters are returned; None when all were applied.
+    """
     ordered = sorted(increments, key=lambda inc: inc.key)
     for done, inc in enumerate(ordered):
         if not uow.increment_counter(inc.key, inc.limit, inc.amount):
-            values = uow.read_counters([i.key for i in ordered])
             for applied in ordered[:done]:
-                values[applied.key] = values.get(applied.key, 0) - applied.amount
-            return values
+                uow.increment_counter(applied.key, None, -applied.amount)
+            return uow.read_counters([i.key for i in ordered])
     return None
 
 
-def _commit(store: Store, increments: Sequence[CounterIncrement]) -> dict[str, int] | None:
-    try:
-        with store.unit_of_work(write=True) as uow:
-            refused = apply_increments(uow, increments)
-            if refused is not None:
-                raise _Refused(refused)  # rolls the unit back
-    except _Refused as exc:
-        return exc.values
-    return None
+class _Slot:
+    __slots__ = ("done", "error", "increments", "refused")
+
+    def __init__(self, increments: Sequence[CounterIncrement]) -> None:
+        self.increments = increments
+        self.refused: dict[str, int] | None = None
+        self.error: BaseException | None = None
+        self.done = False
+
+
+class CounterWriter:
+    """Applies the increment sets of decisions; on SQLite concurrent sets share one transaction.
+
+    SQLite commits one writer at a time, each with its own fsync: the thread that finds no write in
+    progress applies every set queued so far in one unit (group commit), each set all-or-none,
+    while the others wait for their result. PostgreSQL runs one unit per set: it already
+    commits concurrent transactions together, and separate units keep row locks in key order.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._queue: list[_Slot] = []
+        self._busy = False
+
+    def apply(self, store: Store, increments: Sequence[CounterIncrement]) -> dict[str, int] | None:
+        """None when every increment was applied; else the counters' current values (none applied)."""
+        if store.dialect != "sqlite":
+            with store.unit_of_work(write=True) as uow:
+                return apply_increments(uow, increments)
+        slot = _Slot(increments)
+        batch: list[_Slot] = []
+        with self._cond:
+            self._queue.append(slot)
+            while self._busy and not slot.done:
+                self._cond.wait()
+            if not slot.done:
+                self._busy = True
+                batch, self._queue = self._queue, []
+        if batch:
+            self._write(store, batch)
+        if slot.error is not None:
+            raise slot.error
+        return slot.refused
+
+    def _write(self, store: Store, batch: list[_Slot]) -> None:
+        error: BaseException | None = None
+        try:
+            with store.unit_of_work(write=True) as uow:
+                for queued in batch:
+                    queued.refused = apply_increments(uow, queued.increments)
+        except BaseException as exc:  # every set of the batch shares the unit's fate
+            error = exc
+        with self._cond:
+            for queued in batch:
+                queued.error, queued.done = error, True
+            self._busy = False
+            self._cond.notify_all()
 
 
 def decide_for(
@@ -164,7 +210,7 @@ def decide_for(
         result = decide(entry.snapshot, request, now=now, counters=view, rng=rng)
         if not result.increments:
             return Decision(result, container_id, attempt)
-        refused = _commit(store, result.increments)
+        refused = caches.writer.apply(store, result.increments)
         if refused is None:
             caches.counters.raise_to({i.key: view.seen.get(i.key, 0) + i.amount for i in result.increments})
             return Decision(result, container_id, attempt)

@@ -1,0 +1,241 @@
+"""HTTP decision benchmark: POST /data/core/ode/{container}/decisions on a real uvicorn server (SQLite).
+
+Run: .venv/bin/python bench/decide.py [--seconds 10] [--concurrency 16] [--write]
+(~90 s; --write also updates docs/benchmarks/decide_http.md)
+
+The container is the engine benchmark's (bench/decide_engine.py: 10,000 personalized offers, 200
+rules, 50 placements, 20 activities, collections of 500, 10% global caps, 10% daily profile caps),
+created through the Offer Library service layer (`create_instance`: validation, PQL compilation,
+reference checks, history and outbox, as over HTTP; offers and collections with the documents
+service after their kind's checks, see BULK) in a fresh SQLite file. Every request is the
+engine benchmark's headline "3-item request" (3 scopes x 1 item, priority-ranked activities) for
+one of 2,000 generated profiles, content included; capped offers draw their counters down durably.
+
+Printed: the ceiling app (raw ASGI, same uvicorn settings) and the decision endpoint, each with
+req/s and p50/p99, and the endpoint's ratio to the ceiling; then, in process, decisions per second
+through `decide_for` (snapshot cached, counters read and written on SQLite) against the pure
+engine alone on the same snapshot, and the snapshot's build time and approximate memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import random
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+
+import decide_engine as gen
+from harness import Req, Result, load, measure_ceiling, serve
+from offer_catalog.decisioning.engine import decide
+from offer_catalog.decisioning.pql import compile_rule
+from offer_catalog.decisioning.service import Caches, decide_for
+from offer_catalog.documents import service as documents
+from offer_catalog.documents.model import Actor
+from offer_catalog.offer_library.containers import create_container
+from offer_catalog.offer_library.service import create_instance, new_at_id
+from offer_catalog.offer_library.tenancy import Caller
+from offer_catalog.resources.offer_library import BY_NAME
+from offer_catalog.store import Store, open_store
+from offer_catalog.store.base import UnitOfWork
+
+DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks" / "decide_http.md"
+ORG, SANDBOX = "BENCH@AdobeOrg", "prod"
+CALLER = Caller(ORG, SANDBOX, Actor("bench", "bench-client"))
+HEADERS = (
+    ("Authorization", "Bearer bench"),
+    ("x-api-key", "bench-client"),
+    ("x-gw-ims-org-id", ORG),
+    ("x-sandbox-name", SANDBOX),
+    ("Content-Type", "application/json"),
+    ("Accept", "application/json"),
+)
+# Creation order: every reference points at an instance created earlier.
+ORDER = (
+    "offer-placement",
+    "eligibility-rule",
+    "ranking-function",
+    "tag",
+    "personalized-offer",
+    "offer-filter",
+    "fallback-offer",
+    "offer-activity",
+)
+WEB = "https://ns.adobe.com/xdm/channel-types/web"
+BATCH = 500
+# Created with the documents service after the kind's own checks, skipping the Offer Library's
+# per-write reference lookups, which scan the container: through `create_instance` the 10,000 offers
+# and 40 collections took 417 s (reported); every other kind goes through `create_instance`.
+BULK = ("personalized-offer", "offer-filter")
+
+
+def _remap(value: Any, ids: dict[str, str]) -> Any:
+    if isinstance(value, str):
+        return ids.get(value, value)
+    if isinstance(value, list):
+        return [_remap(v, ids) for v in value]
+    if isinstance(value, dict):
+        return {k: _remap(v, ids) for k, v in value.items()}
+    return value
+
+
+def _valid(kind: str, body: dict[str, Any]) -> dict[str, Any]:
+    """The generator's body with the members the Offer Library requires and the engine does not."""
+    if kind == "offer-placement":
+        body = {**body, "xdm:channel": WEB}
+    if kind == "fallback-offer":
+        reps = [
+            {
+                **r,
+                "xdm:channel": WEB,
+                "xdm:components": [{**c, "dc:format": "text/html"} for c in r["xdm:components"]],
+            }
+            for r in body["xdm:representations"]
+        ]
+        body = {**body, "xdm:representations": reps}
+    return body
+
+
+def _create(uow: UnitOfWork, container: str, kind: str, body: dict[str, Any]) -> str:
+    spec = BY_NAME[kind]
+    if kind not in BULK:
+        doc = create_instance(
+            uow, caller=CALLER, container_id=container, spec=spec, instance=body, compile_pql=compile_rule
+        )
+        return str(doc.body["@id"])
+    problems = spec.check(body)  # the kind's shape and rules; references hold by construction
+    assert not problems, problems
+    at_id = new_at_id(spec)
+    documents.create(uow, scope=container, kind=kind, body={"@id": at_id, **body}, actor=CALLER.actor)
+    return at_id
+
+
+def build_container(store: Store) -> tuple[str, dict[str, str], float]:
+    """Create the benchmark container through the service; (container id, generator id -> @id, seconds)."""
+    started = time.perf_counter()
+    docs = sorted(gen.build_container(), key=lambda d: ORDER.index(d["schema"]))
+    ids: dict[str, str] = {}
+    with store.unit_of_work(write=True) as uow:
+        container = create_container(uow, org=ORG, sandbox=SANDBOX, name="bench", actor=CALLER.actor).id
+    for start in range(0, len(docs), BATCH):
+        with store.unit_of_work(write=True) as uow:
+            for doc in docs[start : start + BATCH]:
+                body = _valid(doc["schema"], _remap(doc["instance"], ids))
+                ids[doc["@id"]] = _create(uow, container, doc["schema"], body)
+    return container, ids, time.perf_counter() - started
+
+
+def request_bodies(ids: dict[str, str], count: int) -> list[dict[str, Any]]:
+    """The headline 3-item request (3 scopes x 1 item) for `count` generated profiles."""
+    scopes = [_remap(gen.scope(a, a, 1), ids) for a in range(3)]
+    return [
+        {
+            "xdm:propositionRequests": scopes,
+            "xdm:profiles": [p],
+            "xdm:responseFormat": {"xdm:includeContent": True},
+        }
+        for p in gen.profiles(count)
+    ]
+
+
+def in_process(
+    store: Store, container: str, bodies: list[dict[str, Any]], seconds: float
+) -> dict[str, float]:
+    """Decisions per second through decide_for (cached snapshot, SQLite counters) and the bare engine."""
+    caches = Caches()
+    entry = caches.snapshots.get(store, container)
+    rng = random.Random(3)
+    now = datetime.now(UTC)
+    out: dict[str, float] = {"build_s": entry.build_seconds, "bytes": entry.approximate_size()}
+    for name in ("service", "engine"):
+        done = 0
+        cpu, wall = time.process_time(), time.perf_counter()
+        while time.perf_counter() - wall < seconds:
+            body = bodies[done % len(bodies)]
+            if name == "service":
+                decide_for(store, container_id=container, request_body=body, now=now, rng=rng, caches=caches)
+            else:
+                decide(entry.snapshot, body, now=now, counters=None, rng=rng)
+            done += 1
+        out[name] = done / (time.perf_counter() - wall)
+        out[name + "_cpu"] = done / (time.process_time() - cpu)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--write", action="store_true")
+    args = parser.parse_args()
+    lines = [
+        f"python {platform.python_version()} on {platform.machine()}; uvicorn, 1 worker, uvloop + httptools; "
+        f"{args.seconds:.0f} s per load run, {args.concurrency} keep-alive connections, loopback",
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+        store = open_store(url)
+        store.migrate()
+        container, ids, build_s = build_container(store)
+        lines.append(
+            f"container: {gen.N_OFFERS:,} offers, {gen.N_RULES} rules, {gen.N_PLACEMENTS} placements, "
+            f"{gen.N_ACTIVITIES} activities, collections of {gen.COLLECTION_SIZE}; "
+            f"created through the service in {build_s:.1f} s"
+        )
+        bodies = request_bodies(ids, 2_000)
+        path = f"/data/core/ode/{container}/decisions"
+        reqs = [Req("POST", path, orjson.dumps(b), HEADERS) for b in bodies]
+        ceiling = measure_ceiling(seconds=args.seconds, concurrency=args.concurrency)
+        with serve(
+            "offer_catalog.app:app_from_env", factory=True, env={"OFFER_CATALOG_DATABASE_URL": url}
+        ) as base:
+            started = time.perf_counter()
+            first = httpx.post(base + path, content=reqs[0].body, headers=dict(HEADERS), timeout=120)
+            assert first.status_code == 200, first.text
+            cold_s = time.perf_counter() - started
+            result: Result = load(base, reqs, seconds=args.seconds, concurrency=args.concurrency)
+        lines += [
+            f"first decision (loads the 10,000 offers and compiles the snapshot): {cold_s:.2f} s",
+            "",
+            "```",
+            ceiling.line("ceiling (raw ASGI, fixed body)"),
+            result.line("POST decisions, 3 scopes x 1 item", ceiling),
+            "```",
+            f"statuses: {dict(sorted(result.statuses.items()))}",
+        ]
+        figures = in_process(store, container, bodies, min(args.seconds, 5.0))
+        store.close()
+    lines += [
+        "",
+        "In process, one thread (same container, same 2,000 profiles, counters on the same SQLite file):",
+        "",
+        "| path | decisions/s (wall) | decisions/CPU-s | vs engine alone |",
+        "|---|---:|---:|---:|",
+        f"| `decide_for` (snapshot check + counters) | {figures['service']:,.0f} "
+        f"| {figures['service_cpu']:,.0f} | {figures['service'] / figures['engine']:.2f}x |",
+        f"| `engine.decide` alone | {figures['engine']:,.0f} | {figures['engine_cpu']:,.0f} | 1.00x |",
+        "",
+        f"snapshot: built in {figures['build_s']:.2f} s, {figures['bytes'] / 2**20:.1f} MiB reachable "
+        "(approximate_size, includes the instance bodies)",
+    ]
+    report = "\n".join(lines)
+    print(report)
+    if args.write:
+        DOC.write_text(
+            "# HTTP decision benchmark\n\n"
+            "Reproduce: `.venv/bin/python bench/decide.py --write` (about 90 s).\n"
+            "The module docstring of `bench/decide.py` describes the container and the load.\n"
+            "Timings are only meaningful as ratios within one run (shared, noisy machines).\n\n"
+            f"Latest run ({datetime.now(UTC).date().isoformat()}):\n\n{report}\n",
+            encoding="utf-8",
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,151 @@
+"""The decision service below HTTP: snapshot cache refresh, all-or-none counters, group commit, retries."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from dec_support import Catalog, decision_request, profile
+
+from offer_catalog.decisioning.capping import TOTAL, CounterIncrement, counter_key
+from offer_catalog.decisioning.service import (
+    MAX_ATTEMPTS,
+    Caches,
+    CappingContention,
+    CounterWriter,
+    apply_increments,
+    decide_for,
+)
+from offer_catalog.store import Store
+from offer_catalog.store.base import UnitOfWork
+
+NOW = datetime(2030, 5, 1, 12, tzinfo=UTC)
+
+
+def _decide(store: Store, cat: Catalog, body: dict[str, Any], caches: Caches, **kw: Any) -> Any:
+    return decide_for(
+        store,
+        container_id=cat.container,
+        request_body=body,
+        now=NOW,
+        rng=random.Random(1),
+        caches=caches,
+        **kw,
+    )
+
+
+def _read(store: Store, *keys: str) -> dict[str, int]:
+    with store.unit_of_work() as uow:
+        return uow.read_counters(list(keys))
+
+
+def test_increments_apply_all_or_none(store: Store) -> None:
+    with store.unit_of_work(write=True) as uow:
+        assert apply_increments(uow, [CounterIncrement("b", 1, 1, "o")]) is None
+        refused = apply_increments(uow, [CounterIncrement("a", 2, 5, "o"), CounterIncrement("b", 1, 1, "o")])
+    assert refused == {"a": 0, "b": 1}
+    assert _read(store, "a", "b") == {"a": 0, "b": 1}
+
+
+def test_the_writer_never_passes_a_limit_under_threads(store: Store) -> None:
+    writer = CounterWriter()
+    store.ping()  # opens a PostgreSQL pool before the threads share it
+    increments = [CounterIncrement("hot", 1, 10, "o"), CounterIncrement("cold", 1, 1000, "o")]
+    with ThreadPoolExecutor(16) as pool:
+        results = list(pool.map(lambda _: writer.apply(store, increments), range(60)))
+    assert sum(r is None for r in results) == 10
+    assert all(r["hot"] == 10 for r in results if r is not None)
+    assert _read(store, "hot", "cold") == {"hot": 10, "cold": 10}
+
+
+def test_concurrent_first_decisions_build_the_snapshot_once(store: Store, catalog: Catalog) -> None:
+    caches = Caches()
+    body = decision_request(catalog["main"], catalog["web"], profile("a@x.y", tier="gold"))
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda _: _decide(store, catalog, body, caches), range(16)))
+    assert caches.snapshots.builds == 1
+    entry = caches.snapshots.peek(catalog.container)
+    assert entry is not None and entry.seq > 0
+    _decide(store, catalog, body, caches)
+    assert caches.snapshots.builds == 1
+    catalog.xc.patch(catalog["gold"], [{"op": "replace", "path": "/_instance/xdm:name", "value": "Gold"}])
+    _decide(store, catalog, body, caches)
+    _decide(store, catalog, body, caches)
+    assert caches.snapshots.builds == 2
+
+
+def test_a_stale_lower_bound_is_corrected_by_the_write(store: Store, catalog: Catalog) -> None:
+    """Another process (own caches) drew the global cap down: the refused write re-reads, decides again."""
+    key = counter_key(catalog["flash"], "global", None, TOTAL)
+    body = decision_request(catalog["flash_activity"], catalog["web"], profile("a@x.y"))
+    elsewhere = Caches()
+    for _ in range(10):
+        _decide(store, catalog, body, elsewhere)
+    here = Caches()
+    decision = _decide(store, catalog, body, here)
+    assert decision.attempts == 2
+    assert "xdm:fallback" in decision.result.response["xdm:propositions"][0]
+    assert here.counters.get(key) == 10
+    assert _decide(store, catalog, body, here).attempts == 1  # now known exhausted: no write at all
+
+
+def test_two_profiles_of_one_identity_share_a_cap(store: Store, catalog: Catalog) -> None:
+    caches = Caches()
+    one = decision_request(catalog["flash_activity"], catalog["web"], profile("a@x.y"))
+    for _ in range(8):
+        _decide(store, catalog, one, Caches())  # 8 of 10 taken elsewhere
+    both = decision_request(catalog["flash_activity"], catalog["web"], profile("b@x.y"))
+    both["xdm:profiles"] += [profile("c@x.y"), profile("d@x.y")]
+    decision = _decide(store, catalog, both, caches)  # wants 3, 2 left: refused once, then 2 + fallback
+    kinds = ["xdm:options" in r["xdm:propositions"][0] for r in decision.result.responses]
+    assert kinds == [True, True, False] and decision.attempts == 2
+    assert _read(store, counter_key(catalog["flash"], "global", None, TOTAL)) == {
+        counter_key(catalog["flash"], "global", None, TOTAL): 10
+    }
+
+
+class _RefusingUnit:
+    """A unit whose conditional increments always find the cap taken (a stand-in for endless contention)."""
+
+    def __init__(self, uow: UnitOfWork):
+        self._uow = uow
+
+    def increment_counter(self, key: str, limit: int | None, amount: int = 1) -> bool:
+        return False if limit is not None else self._uow.increment_counter(key, limit, amount)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._uow, name)
+
+
+class _RefusingStore:
+    def __init__(self, store: Store):
+        self._store = store
+        self.dialect = store.dialect
+
+    @contextmanager
+    def unit_of_work(self, *, write: bool = False) -> Iterator[Any]:
+        with self._store.unit_of_work(write=write) as uow:
+            yield _RefusingUnit(uow) if write else uow
+
+
+def test_endless_contention_fails_without_counting(store: Store, catalog: Catalog) -> None:
+    body = decision_request(catalog["flash_activity"], catalog["web"], profile("a@x.y"))
+    with pytest.raises(CappingContention) as caught:
+        _decide(_RefusingStore(store), catalog, body, Caches())  # type: ignore[arg-type]
+    assert caught.value.code == "capping_contention" and caught.value.details["attempts"] == MAX_ATTEMPTS
+    assert _read(store, counter_key(catalog["flash"], "global", None, TOTAL)) == {}
+
+
+def test_a_dry_run_reads_the_true_counts(store: Store, catalog: Catalog) -> None:
+    kid = decision_request(catalog["main"], catalog["web"], profile("kid@x.y", age=10, segments=("vip",)))
+    for _ in range(2):
+        _decide(store, catalog, kid, Caches())
+    dry = Caches()
+    decision = _decide(store, catalog, {**kid, "xdm:dryRun": True}, dry)
+    assert "xdm:fallback" in decision.result.response["xdm:propositions"][0]
+    assert decision.result.increments == () and decision.result.dry_run
