@@ -1,7 +1,8 @@
 """The Decisioning API: POST /data/core/ode/{containerId}/decisions, POST /data/core/ods/decisions.
 
 Same tenancy headers as the Offer Library (`Authorization`, `x-api-key`, `x-gw-ims-org-id`,
-`x-sandbox-name`); errors are problem+json. Decisions run in the thread pool (a snapshot rebuild or
+`x-sandbox-name`); errors are problem+json. Also GET .../{containerId}/diagnostics (the compiled
+snapshot) and GET /data/core/ode/openapi.json. Decisions run in the thread pool (a snapshot rebuild or
 a counter write must not stall the event loop); the caches live as long as the app (one per process).
 """
 

@@ -10,8 +10,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from dec_support import Catalog, decision_request, profile
+from dec_support import Catalog, build_catalog, decide, decision_request, make_container, profile
+from starlette.testclient import TestClient
 
+from offer_catalog.app import create_app
 from offer_catalog.decisioning.capping import TOTAL, CounterIncrement, counter_key
 from offer_catalog.decisioning.service import (
     MAX_ATTEMPTS,
@@ -21,6 +23,7 @@ from offer_catalog.decisioning.service import (
     apply_increments,
     decide_for,
 )
+from offer_catalog.settings import load_settings
 from offer_catalog.store import Store
 from offer_catalog.store.base import UnitOfWork
 
@@ -132,6 +135,9 @@ class _RefusingStore:
         with self._store.unit_of_work(write=write) as uow:
             yield _RefusingUnit(uow) if write else uow
 
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
 
 def test_endless_contention_fails_without_counting(store: Store, catalog: Catalog) -> None:
     body = decision_request(catalog["flash_activity"], catalog["web"], profile("a@x.y"))
@@ -139,6 +145,17 @@ def test_endless_contention_fails_without_counting(store: Store, catalog: Catalo
         _decide(_RefusingStore(store), catalog, body, Caches())  # type: ignore[arg-type]
     assert caught.value.code == "capping_contention" and caught.value.details["attempts"] == MAX_ATTEMPTS
     assert _read(store, counter_key(catalog["flash"], "global", None, TOTAL)) == {}
+
+
+def test_endless_contention_is_a_503_over_http(store: Store) -> None:
+    settings = load_settings({"database_url": "sqlite:///unused.db"}, environ={})
+    app = create_app(settings, store=_RefusingStore(store))  # type: ignore[arg-type]
+    with TestClient(app, raise_server_exceptions=False) as client:
+        catalog = build_catalog(client, make_container(store))
+        body = decision_request(catalog["flash_activity"], catalog["web"], profile("a@x.y"))
+        response = decide(client, catalog.container, body)
+    assert response.status_code == 503 and response.headers["retry-after"] == "1"
+    assert response.json()["code"] == "capping_contention"
 
 
 def test_a_dry_run_reads_the_true_counts(store: Store, catalog: Catalog) -> None:
