@@ -188,16 +188,42 @@ def test_counters_never_pass_their_limit(store: Store) -> None:
         assert uow.read_counters([]) == {}
 
 
-def test_last_event_seq_per_scope(store: Store) -> None:
+def test_last_event_seq_grows_with_each_write_of_its_scope(store: Store) -> None:
     with store.unit_of_work() as uow:
         assert uow.last_event_seq("t1") == 0
     doc = create(store, {"n": 1})
+    with store.unit_of_work() as uow:
+        first = uow.last_event_seq("t1")
     with store.unit_of_work(write=True) as uow:
         service.create(uow, scope="other", kind="offer", body={}, actor=ALICE)
     with store.unit_of_work() as uow:
-        first = uow.last_event_seq("t1")
-        assert first > 0 and uow.last_event_seq("other") > first
+        assert first > 0 and uow.last_event_seq("t1") == first and uow.last_event_seq("other") > 0
     with store.unit_of_work(write=True) as uow:
         service.delete(uow, scope="t1", kind="offer", id=doc.id, actor=ALICE)
     with store.unit_of_work() as uow:
-        assert uow.last_event_seq("t1") > uow.last_event_seq("other")
+        after_delete = uow.last_event_seq("t1")
+        assert after_delete > first
+    with pytest.raises(NotFound), store.unit_of_work(write=True) as uow:
+        service.create(uow, scope="t1", kind="offer", body={}, actor=ALICE)
+        service.patch(uow, scope="t1", kind="offer", id=doc.id, change=dict, actor=ALICE)
+    with store.unit_of_work() as uow:
+        assert uow.last_event_seq("t1") == after_delete, "a rolled-back write does not count"
+
+
+@pytest.mark.postgres
+def test_first_use_from_many_threads_opens_one_pool(postgres_db: str) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from offer_catalog.store import open_store
+
+    fresh = open_store(postgres_db, pool_size=4)
+    try:
+
+        def read(_: int) -> int:
+            with fresh.unit_of_work() as uow:
+                return uow.last_event_seq("nowhere")
+
+        with ThreadPoolExecutor(8) as pool:
+            assert list(pool.map(read, range(16))) == [0] * 16
+    finally:
+        fresh.close()

@@ -63,4 +63,6 @@ def drop_database(url: str, db_url: str) -> None:
 def truncate(db_url: str) -> None:
     """Empty every table of ours (keep the schema)."""
     with psycopg.connect(db_url, autocommit=True) as conn:
-        conn.execute("TRUNCATE documents, document_versions, events, counters RESTART IDENTITY")
+        conn.execute(
+            "TRUNCATE documents, document_versions, events, counters, scope_changes RESTART IDENTITY"
+        )

@@ -47,7 +47,10 @@ class UnitOfWork(Protocol):
         ...
 
     def last_event_seq(self, scope: str) -> int:
-        """The sequence number of the newest outbox event of a scope (0 if none)."""
+        """A number that grows with every committed write to a scope (0 before the first).
+
+        A reader that saw value n and later sees n again has missed no committed write.
+        """
         ...
 
     def read_counters(self, keys: Sequence[str]) -> dict[str, int]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -41,6 +42,10 @@ _UPDATE_DOC = (
 )
 _INSERT_EVENT = (
     "INSERT INTO events (scope, kind, id, version, change, occurred_at) VALUES (%s,%s,%s,%s,%s,%s)"
+)
+_BUMP_SCOPE = (
+    "INSERT INTO scope_changes AS s (scope, seq) VALUES (%s, 1) "
+    "ON CONFLICT (scope) DO UPDATE SET seq = s.seq + 1"
 )
 _MIGRATIONS_TABLE = (
     "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
@@ -92,6 +97,7 @@ class PostgresUnitOfWork:
                 )
         self.conn.execute(_INSERT_VERSION, params)
         self.conn.execute(_INSERT_EVENT, (doc.scope, doc.kind, doc.id, doc.version, change, doc.modified_at))
+        self.conn.execute(_BUMP_SCOPE, (doc.scope,))
 
     def query(self, scope: str, query: Query) -> Page:
         compiler = PostgresCompiler()
@@ -127,7 +133,7 @@ class PostgresUnitOfWork:
         return cur.rowcount == 1
 
     def last_event_seq(self, scope: str) -> int:
-        row = self.conn.execute("SELECT max(seq) FROM events WHERE scope = %s", (scope,)).fetchone()
+        row = self.conn.execute("SELECT seq FROM scope_changes WHERE scope = %s", (scope,)).fetchone()
         return int(row[0] or 0) if row else 0
 
     def read_counters(self, keys: Sequence[str]) -> dict[str, int]:
@@ -148,9 +154,14 @@ class PostgresStore:
             url, min_size=1, max_size=pool_size, open=False, kwargs={"autocommit": True}, timeout=10.0
         )
         self._opened = False
+        self._open_lock = threading.Lock()
 
     def _ensure_open(self) -> None:
-        if not self._opened:
+        if self._opened:
+            return
+        with self._open_lock:
+            if self._opened:
+                return
             try:
                 self.pool.open(wait=True, timeout=10.0)
             except Exception as exc:
