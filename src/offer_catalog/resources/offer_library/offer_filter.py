@@ -44,12 +44,19 @@ def rules(instance: dict[str, Any]) -> list[Problem]:
     ]
 
 
+def refs_of(instance: dict[str, Any]) -> tuple[RefPath, ...]:
+    """The id list names tags, or personalized offers for an `offers` filter."""
+    kinds = ("personalized-offer",) if instance.get("xdm:filterType") == "offers" else ("tag",)
+    return tuple(RefPath((name,), kinds) for name in ID_MEMBERS)
+
+
 SPEC = KindSpec(
     name="offer-filter",
     version="0.1",
     title="Collection (offer filter)",
     shape=SHAPE,
     refs=tuple(RefPath((name,), ("tag", "personalized-offer")) for name in ID_MEMBERS),
+    refs_of=refs_of,
     rules=rules,
     search_fields=(("xdm:name",), ("xdm:filterType",)),
 )

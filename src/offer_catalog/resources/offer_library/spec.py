@@ -30,6 +30,7 @@ class KindSpec:
     title: str
     shape: Obj
     refs: tuple[RefPath, ...] = ()
+    refs_of: Callable[[dict[str, Any]], tuple[RefPath, ...]] | None = None  # narrower, per instance
     lifecycle: Lifecycle | None = None
     rules: Rules = no_rules
     pql: tuple[tuple[str, ...], ...] = ()
@@ -60,8 +61,9 @@ class KindSpec:
         return out
 
     def references(self, instance: Any) -> list[Reference]:
-        """The @ids of other instances this instance names."""
-        return find_references(instance, self.refs, INSTANCE)
+        """The @ids of other instances this instance names, with the kinds each may name."""
+        paths = self.refs if self.refs_of is None else self.refs_of(instance)
+        return find_references(instance, paths, INSTANCE)
 
     def pql_texts(self, instance: dict[str, Any]) -> list[tuple[str, str]]:
         """(pointer, text) of every PQL expression the instance holds."""
