@@ -46,7 +46,6 @@ META = {
     "repo:createdByClientId": "created_by_client",
     "repo:lastModifiedByClientId": "modified_by_client",
 }
-WIRE = {column: name for name, column in META.items()}
 DATES = frozenset({"created_at", "modified_at"})
 _OPS = {"==": Op.EQ, "!=": Op.NE, "<=": Op.LE, ">=": Op.GE, "<": Op.LT, ">": Op.GT, "~": Op.REGEX}
 _INT = re.compile(r"^-?\d+$")
@@ -303,8 +302,3 @@ def next_href(path: str, params: Sequence[tuple[str, str]], start: str, order_te
 def self_href(path: str, query_string: str) -> str:
     """The link to this page, as requested."""
     return f"{path}?{query_string}" if query_string else path
-
-
-def wire_name(field: Field) -> str:
-    """The wire name of a stored field (used in messages and documentation)."""
-    return WIRE[field.meta] if field.meta is not None else "_instance." + ".".join(field.path)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -12,7 +13,7 @@ from starlette.routing import BaseRoute, Route
 from offer_catalog.documents import service as documents
 from offer_catalog.documents.model import Document
 from offer_catalog.documents.query import AllOf, Condition, Page, Query
-from offer_catalog.http import json_response, run_unit
+from offer_catalog.http import json_response, run_sync, run_unit, store_of
 from offer_catalog.offer_library import hal, listing, media, search, service
 from offer_catalog.offer_library.containers import list_containers, require_container
 from offer_catalog.offer_library.errors import answers_problems
@@ -30,6 +31,7 @@ PATCH_TYPES = (media.PATCH_HAL, media.JSON_PATCH, media.SCHEMA_INSTANCE)
 RECEIPT_TYPES = (media.RECEIPT, media.JSON)
 HAL_TYPES = (media.HAL, media.JSON)
 INSTANCE_KINDS = tuple(spec.name for spec in ALL)
+T = TypeVar("T")
 
 
 def _etag(doc: Document) -> str:
@@ -42,6 +44,17 @@ def _receipt(
     return json_response(
         hal.receipt(doc), status, {"ETag": _etag(doc), **(headers or {})}, media.with_params(accept)
     )
+
+
+async def _scan(request: Request, work: Callable[[UnitOfWork], T]) -> T:
+    """Run a read that may scan a whole container in the thread pool, never on the event loop."""
+    store = store_of(request)
+
+    def call() -> T:
+        with store.unit_of_work() as uow:
+            return work(uow)
+
+    return await run_sync(call)
 
 
 class XcoreApi:
@@ -159,7 +172,8 @@ class XcoreApi:
             ),
             write=True,
         )
-        return _receipt(doc, accept, 201, {"Location": hal.instance_href(container_id, doc.id)})
+        headers = {"Location": hal.instance_href(container_id, doc.id), "Content-Base": f"{hal.BASE}/"}
+        return _receipt(doc, accept, 201, headers)
 
     async def _put(self, request: Request, caller: Caller, container_id: str, instance_id: str) -> Response:
         content = media.content_type(request.headers.get("content-type"), BODY_TYPES)
@@ -229,7 +243,7 @@ class XcoreApi:
             require_container(uow, caller, container_id)
             return documents.list_documents(uow, scope=container_id, query=query)
 
-        page = await run_unit(request, work, write=False)
+        page = await _scan(request, work)
         items = []
         for doc in page.items:
             item = hal.instance_document(doc, caller.sandbox)
