@@ -7,7 +7,6 @@ from typing import Any
 
 from starlette.requests import Request
 
-from offer_catalog.errors import ValidationFailed
 from offer_catalog.offer_library.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
 from offer_catalog.offer_library.hal import METADATA
 from offer_catalog.offer_library.media import HAL, MediaType
@@ -89,19 +88,3 @@ def request_kind(
             code="schema_required",
         )
     return named
-
-
-def refuse_metadata(document: dict[str, Any] | None) -> None:
-    """A create body may not carry server-set members at the top of a HAL document."""
-    extra = sorted(set(document or {}) - {"_instance", "_links"})
-    if extra:
-        raise ValidationFailed(
-            f"{', '.join(extra)} cannot be set by a client",
-            code="non_editable",
-            details={
-                "errors": [
-                    {"path": f"/{name}", "code": "non_editable", "message": f"{name} is set by the server"}
-                    for name in extra
-                ]
-            },
-        )

@@ -17,7 +17,7 @@ from offer_catalog.http import json_response, run_sync, run_unit, store_of
 from offer_catalog.offer_library import hal, listing, media, search, service
 from offer_catalog.offer_library.containers import list_containers, require_container
 from offer_catalog.offer_library.errors import answers_problems
-from offer_catalog.offer_library.inputs import parse_etags, read_json, refuse_metadata, request_kind, unwrap
+from offer_catalog.offer_library.inputs import parse_etags, read_json, request_kind, unwrap
 from offer_catalog.offer_library.openapi import openapi_document
 from offer_catalog.offer_library.tenancy import Caller, caller_of
 from offer_catalog.offer_library.validation import PqlCompiler
@@ -159,7 +159,6 @@ class XcoreApi:
         spec = request_kind(content, request.query_params.multi_items(), required=True)
         assert spec is not None
         instance, document = unwrap(await read_json(request), content)
-        refuse_metadata(document)
         doc = await run_unit(
             request,
             lambda uow: service.create_instance(
@@ -169,6 +168,7 @@ class XcoreApi:
                 spec=spec,
                 instance=instance,
                 compile_pql=self.compile_pql,
+                document=document,
             ),
             write=True,
         )
@@ -226,11 +226,13 @@ class XcoreApi:
         accept = media.negotiate(request.headers.get("accept"), HAL_TYPES)
         params = request.query_params.multi_items()
         spec = listing.parse_list(params)
-        q = next((v for k, v in params if k == "q"), "") if searching else ""
-        paths = search.search_paths(spec.kinds, [v for k, v in params if k == "field" and v])
-        found = search.search_condition(q, next((v for k, v in params if k == "qop"), None), paths)
-        if found is not None:
-            spec = replace(spec, where=found if spec.where is None else AllOf((spec.where, found)))
+        q, paths = "", []
+        if searching:
+            q = next((v for k, v in params if k == "q"), "")
+            paths = search.search_paths(spec.kinds, [v for k, v in params if k == "field" and v])
+            found = search.search_condition(q, next((v for k, v in params if k == "qop"), None), paths)
+            if found is not None:
+                spec = replace(spec, where=found if spec.where is None else AllOf((spec.where, found)))
         query = Query(
             kinds=spec.kinds or INSTANCE_KINDS,
             where=spec.where,

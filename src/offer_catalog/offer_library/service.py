@@ -60,9 +60,11 @@ def create_instance(
     spec: KindSpec,
     instance: dict[str, Any],
     compile_pql: PqlCompiler | None,
+    document: dict[str, Any] | None = None,
 ) -> Document:
-    """Create an instance; the server assigns instanceId and @id (a given @id is refused)."""
+    """Create an instance; the server assigns instanceId, @id and the HAL document's other members."""
     require_container(uow, caller, container_id)
+    check_top_level(document, None)
     if "@id" in instance:
         raise _non_editable(
             [Problem(child(INSTANCE, "@id"), "non_editable", "@id is assigned by the server")]
@@ -93,9 +95,10 @@ def _current(
     return current
 
 
-def _check_top_level(document: dict[str, Any], current: dict[str, Any]) -> None:
+def check_top_level(document: dict[str, Any] | None, current: dict[str, Any] | None) -> None:
+    """Server-set members of a HAL document may only repeat current's values (nothing on create)."""
     problems = []
-    for name, value in document.items():
+    for name, value in (document or {}).items():
         if name in EDITABLE_TOP:
             continue
         pointer = child("", name)
@@ -103,7 +106,7 @@ def _check_top_level(document: dict[str, Any], current: dict[str, Any]) -> None:
             problems.append(
                 Problem(pointer, "unknown_member", f"{name} is not a member of an instance document")
             )
-        elif value != current[name]:
+        elif current is None or value != current[name]:
             problems.append(Problem(pointer, "non_editable", f"{name} is set by the server"))
     if problems:
         raise _non_editable(problems)
@@ -155,7 +158,7 @@ def replace_instance(
     current = _current(uow, caller, container_id, instance_id, spec)
     _expected(current, etags)
     if document is not None:
-        _check_top_level(document, instance_document(current, caller.sandbox))
+        check_top_level(document, instance_document(current, caller.sandbox))
     return _write(uow, caller=caller, current=current, instance=instance, compile_pql=compile_pql)
 
 
@@ -177,7 +180,7 @@ def patch_instance(
     patched = apply_json_patch(document, plan)
     if not isinstance(patched, dict) or "_instance" not in patched:
         raise failed([Problem("/_instance", "required", "the patched document has no _instance")])
-    _check_top_level(patched, document)
+    check_top_level(patched, document)
     return _write(uow, caller=caller, current=current, instance=patched["_instance"], compile_pql=compile_pql)
 
 
