@@ -6,8 +6,7 @@ Run: .venv/bin/python bench/decide.py [--seconds 10] [--concurrency 16] [--write
 The container is the engine benchmark's (bench/decide_engine.py: 10,000 personalized offers, 200
 rules, 50 placements, 20 activities, collections of 500, 10% global caps, 10% daily profile caps),
 created through the Offer Library service layer (`create_instance`: validation, PQL compilation,
-reference checks, history and outbox, as over HTTP; offers and collections with the documents
-service after their kind's checks, see BULK) in a fresh SQLite file. Every request is the
+reference checks, history and outbox, as over HTTP) in a fresh SQLite file. Every request is the
 engine benchmark's headline "3-item request" (3 scopes x 1 item, priority-ranked activities) for
 one of 2,000 generated profiles, content included; capped offers draw their counters down durably.
 
@@ -36,10 +35,9 @@ from harness import Req, Result, load, measure_ceiling, serve
 from offer_catalog.decisioning.engine import decide
 from offer_catalog.decisioning.pql import compile_rule
 from offer_catalog.decisioning.service import Caches, decide_for
-from offer_catalog.documents import service as documents
 from offer_catalog.documents.model import Actor
 from offer_catalog.offer_library.containers import create_container
-from offer_catalog.offer_library.service import create_instance, new_at_id
+from offer_catalog.offer_library.service import create_instance
 from offer_catalog.offer_library.tenancy import Caller
 from offer_catalog.resources.offer_library import BY_NAME
 from offer_catalog.store import Store, open_store
@@ -56,9 +54,8 @@ NOTES = """Reading the figures:
   while developing), since every commit waits for an fsync.
 - The first decision after any change to the container rebuilds the snapshot (the "first
   decision" line above): about 2 s for 10,000 offers, paid once per worker process and change.
-- 10,000 offers are created in about 2 s here because the offers and collections skip the Offer
-  Library's per-write reference lookups (see `BULK` in `bench/decide.py`): through
-  `create_instance` each of those lookups scans the container, and the same container took 417 s.
+- The whole container is created through `create_instance` in a few seconds: references resolve
+  through the indexed `@id` column, not a scan of the container.
 """
 ORG, SANDBOX = "BENCH@AdobeOrg", "prod"
 CALLER = Caller(ORG, SANDBOX, Actor("bench", "bench-client"))
@@ -83,10 +80,6 @@ ORDER = (
 )
 WEB = "https://ns.adobe.com/xdm/channel-types/web"
 BATCH = 500
-# Created with the documents service after the kind's own checks, skipping the Offer Library's
-# per-write reference lookups, which scan the container: through `create_instance` the 10,000 offers
-# and 40 collections took 417 s (reported); every other kind goes through `create_instance`.
-BULK = ("personalized-offer", "offer-filter")
 
 
 def _remap(value: Any, ids: dict[str, str]) -> Any:
@@ -117,17 +110,15 @@ def _valid(kind: str, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _create(uow: UnitOfWork, container: str, kind: str, body: dict[str, Any]) -> str:
-    spec = BY_NAME[kind]
-    if kind not in BULK:
-        doc = create_instance(
-            uow, caller=CALLER, container_id=container, spec=spec, instance=body, compile_pql=compile_rule
-        )
-        return str(doc.body["@id"])
-    problems = spec.check(body)  # the kind's shape and rules; references hold by construction
-    assert not problems, problems
-    at_id = new_at_id(spec)
-    documents.create(uow, scope=container, kind=kind, body={"@id": at_id, **body}, actor=CALLER.actor)
-    return at_id
+    doc = create_instance(
+        uow,
+        caller=CALLER,
+        container_id=container,
+        spec=BY_NAME[kind],
+        instance=body,
+        compile_pql=compile_rule,
+    )
+    return str(doc.body["@id"])
 
 
 def build_container(store: Store) -> tuple[str, dict[str, str], float]:

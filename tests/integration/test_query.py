@@ -182,3 +182,23 @@ def test_meta_field_filters(store: Store) -> None:
     assert [d.id for d in since.items] == [docs[2].id]
     assert [d.id for d in regex.items] == [docs[1].id, docs[2].id]
     assert case.total == 2 and has.total == 2
+
+
+def test_at_id_is_an_indexed_meta_field(store: Store) -> None:
+    scope, docs = load(store, [{"@id": "xcore:a:1"}, {"@id": "xcore:a:2"}, {"@id": 3}, {}])
+    with store.unit_of_work(write=True) as uow:
+        service.patch(
+            uow,
+            scope=scope,
+            kind=docs[1].kind,
+            id=docs[1].id,
+            change=lambda b: {"@id": "xcore:a:9"},
+            actor=Actor("u"),
+        )
+    with store.unit_of_work() as uow:
+        found = service.list_documents(
+            uow, scope=scope, query=Query(where=Cond(meta("at_id"), Op.IN, ["xcore:a:9", "xcore:a:2", "3"]))
+        )
+        present = service.list_documents(uow, scope=scope, query=Query(where=Cond(meta("at_id"), Op.EXISTS)))
+    assert [d.id for d in found.items] == [docs[1].id]
+    assert [d.id for d in present.items] == [docs[1].id]

@@ -22,6 +22,9 @@ def meta_of(doc: Document) -> dict[str, Any]:
         "modified_by": doc.modified_by,
         "created_by_client": doc.created_by_client,
         "modified_by_client": doc.modified_by_client,
+        "at_id": doc.body.get("@id")
+        if isinstance(doc.body, dict) and isinstance(doc.body.get("@id"), str)
+        else None,
     }
 
 

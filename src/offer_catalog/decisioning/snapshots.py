@@ -1,8 +1,9 @@
 """A per-process cache of compiled catalog snapshots, one per container, rebuilt when the container changes.
 
 Freshness: every write to a container's instances bumps the scope's change number in the same
-transaction (`last_event_seq`, one indexed read; see the store), which is the container's version. Each decision reads it; a snapshot built from instances read *after*
-that number was seen is current. A change made through any worker process is therefore visible to
+transaction (`last_event_seq`, one indexed read; see the store), which is the container's version.
+Each decision reads it; a snapshot built from instances read *after* that number was seen is
+current. A change made through any worker process is therefore visible to
 the next decision in every process. Rebuilds take a per-container lock, so concurrent requests on
 a stale container build once and the others wait for that build.
 """

@@ -22,6 +22,7 @@ META_FIELDS = frozenset(
         "modified_by",
         "created_by_client",
         "modified_by_client",
+        "at_id",  # the body's "@id" when it is a string (indexed)
     }
 )
 

@@ -19,7 +19,7 @@ def find_by_ids(uow: UnitOfWork, container_id: str, kinds: tuple[str, ...], ids:
     """The live instances of the given kinds whose @id is one of ids."""
     if not ids or not kinds:
         return []
-    query = Query(kinds=kinds, where=Cond(body("@id"), Op.IN, ids), with_total=False)
+    query = Query(kinds=kinds, where=Cond(meta("at_id"), Op.IN, ids), with_total=False)
     return service.list_documents(uow, scope=container_id, query=query).items
 
 

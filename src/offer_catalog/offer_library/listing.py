@@ -271,7 +271,7 @@ def parse_list(params: Sequence[tuple[str, str]], extra: Condition | None = None
     if ids and name is not None:
         raise InvalidQuery("id and name cannot be combined", code="invalid_lookup")
     if ids:
-        conditions.append(Cond(body("@id"), Op.IN, ids))
+        conditions.append(Cond(meta("at_id"), Op.IN, ids))
     if name is not None:
         conditions.append(_name_condition(name))
     if extra is not None:

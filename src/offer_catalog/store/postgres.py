@@ -18,6 +18,7 @@ from offer_catalog.store.rows import (
     DOC_COLUMNS,
     EVENT_COLUMNS,
     FETCH_COLUMNS,
+    at_id_of,
     document_params,
     dump_body,
     fetched_to_document,
@@ -33,11 +34,12 @@ _FETCH = (
 )
 _FETCH_ANY_KIND = f"SELECT {_SELECT} FROM documents WHERE scope = %s AND id = %s"
 _MARKS = "%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s::jsonb"
-_INSERT_DOC = f"INSERT INTO documents ({DOC_COLUMNS}) VALUES ({_MARKS}) ON CONFLICT DO NOTHING"
+_INSERT_DOC = f"INSERT INTO documents ({DOC_COLUMNS}, at_id) VALUES ({_MARKS}, %s) ON CONFLICT DO NOTHING"
 _INSERT_VERSION = f"INSERT INTO document_versions ({DOC_COLUMNS}) VALUES ({_MARKS})"
 _UPDATE_DOC = (
     "UPDATE documents SET version = %s, deleted = %s, created_at = %s, created_by = %s, "
-    "created_by_client = %s, modified_at = %s, modified_by = %s, modified_by_client = %s, body = %s::jsonb "
+    "created_by_client = %s, modified_at = %s, modified_by = %s, modified_by_client = %s, body = %s::jsonb, "
+    "at_id = %s "
     "WHERE scope = %s AND kind = %s AND id = %s AND version = %s"
 )
 _INSERT_EVENT = (
@@ -85,11 +87,13 @@ class PostgresUnitOfWork:
     def save(self, doc: Document, *, expected_version: int | None, change: str) -> None:
         params = document_params(doc, dump_body(doc.body))
         if expected_version is None:
-            cur = self.conn.execute(_INSERT_DOC, params)
+            cur = self.conn.execute(_INSERT_DOC, (*params, at_id_of(doc.body)))
             if cur.rowcount != 1:
                 raise AlreadyExists(f"{doc.kind} {doc.id!r} already exists", details={"id": doc.id})
         else:
-            cur = self.conn.execute(_UPDATE_DOC, (*params[3:], doc.scope, doc.kind, doc.id, expected_version))
+            cur = self.conn.execute(
+                _UPDATE_DOC, (*params[3:], at_id_of(doc.body), doc.scope, doc.kind, doc.id, expected_version)
+            )
             if cur.rowcount != 1:
                 raise VersionConflict(
                     f"{doc.kind} {doc.id!r} is not at version {expected_version}",

@@ -81,6 +81,15 @@ def row_to_event(row: tuple[Any, ...]) -> Event:
     )
 
 
+def at_id_of(body: Any) -> str | None:
+    """The body's "@id" when it is a string (stored in its own indexed column)."""
+    if type(body) is dict:
+        value = body.get("@id")
+        if type(value) is str:
+            return value
+    return None
+
+
 def dump_body(body: Any) -> str:
     """Serialise a body for storage."""
     return orjson.dumps(body).decode()

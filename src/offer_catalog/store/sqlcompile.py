@@ -21,6 +21,7 @@ _META_COLUMNS = {
     "modified_by": "modified_by",
     "created_by_client": "created_by_client",
     "modified_by_client": "modified_by_client",
+    "at_id": "at_id",
 }
 
 
@@ -66,6 +67,10 @@ class Compiler:
         if cond.op is Op.IN:
             if not isinstance(cond.value, list | tuple) or not cond.value:
                 raise InvalidQuery("IN needs a non-empty list of values")
+            if cond.field.meta is not None and not cond.ignore_case:
+                # A plain IN list lets the planner use the column's index (an OR chain may not).
+                column = _META_COLUMNS[cond.field.meta]
+                return f"{column} IN (" + ", ".join(self.param(v) for v in cond.value) + ")"
             return self.condition(
                 AnyOf(tuple(Cond(cond.field, Op.EQ, v, cond.ignore_case) for v in cond.value))
             )
@@ -153,6 +158,25 @@ class SqliteCompiler(Compiler):
     """SQLite JSON1: json_extract/json_type/json_each; arrays expanded with EXISTS over json_each."""
 
     placeholder = ":{}"
+
+    @staticmethod
+    def source(query: Query) -> str:
+        """The FROM source: a lookup by "@id" is told to use its index.
+
+        Without statistics SQLite prefers the (scope, id) index, which yields rows in id order, and
+        scans the whole scope instead of looking the few ids up.
+        """
+        where = query.where
+        terms = where.items if isinstance(where, AllOf) else (where,)
+        for term in terms:
+            if (
+                isinstance(term, Cond)
+                and term.field.meta == "at_id"
+                and term.op in (Op.EQ, Op.IN)
+                and not term.ignore_case
+            ):
+                return "documents INDEXED BY documents_scope_at_id"
+        return "documents"
 
     def not_deleted(self) -> str:
         return "deleted = 0"

@@ -19,6 +19,7 @@ from offer_catalog.store.rows import (
     DOC_COLUMNS,
     EVENT_COLUMNS,
     FETCH_COLUMNS,
+    at_id_of,
     document_params,
     dump_body,
     fetched_to_document,
@@ -27,11 +28,11 @@ from offer_catalog.store.rows import (
 )
 from offer_catalog.store.sqlcompile import SqliteCompiler
 
-_INSERT_DOC = f"INSERT INTO documents ({DOC_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
+_INSERT_DOC = f"INSERT INTO documents ({DOC_COLUMNS}, at_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
 _INSERT_VERSION = f"INSERT INTO document_versions ({DOC_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
 _UPDATE_DOC = (
     "UPDATE documents SET version = ?, deleted = ?, created_at = ?, created_by = ?, created_by_client = ?, "
-    "modified_at = ?, modified_by = ?, modified_by_client = ?, body = ? "
+    "modified_at = ?, modified_by = ?, modified_by_client = ?, body = ?, at_id = ? "
     "WHERE scope = ? AND kind = ? AND id = ? AND version = ?"
 )
 _INSERT_EVENT = "INSERT INTO events (scope, kind, id, version, change, occurred_at) VALUES (?,?,?,?,?,?)"
@@ -89,11 +90,13 @@ class SqliteUnitOfWork:
         params = document_params(doc, text)
         if expected_version is None:
             try:
-                self.conn.execute(_INSERT_DOC, params)
+                self.conn.execute(_INSERT_DOC, (*params, at_id_of(doc.body)))
             except sqlite3.IntegrityError:
                 raise AlreadyExists(f"{doc.kind} {doc.id!r} already exists", details={"id": doc.id}) from None
         else:
-            cur = self.conn.execute(_UPDATE_DOC, (*params[3:], doc.scope, doc.kind, doc.id, expected_version))
+            cur = self.conn.execute(
+                _UPDATE_DOC, (*params[3:], at_id_of(doc.body), doc.scope, doc.kind, doc.id, expected_version)
+            )
             if cur.rowcount != 1:
                 raise VersionConflict(
                     f"{doc.kind} {doc.id!r} is not at version {expected_version}",
@@ -114,14 +117,15 @@ class SqliteUnitOfWork:
     def _query(self, scope: str, query: Query) -> Page:
         compiler = SqliteCompiler()
         where = compiler.where(scope, query)
-        sql = f"SELECT {DOC_COLUMNS} FROM documents WHERE {where} ORDER BY {compiler.order_by(query)}"
+        source = compiler.source(query)
+        sql = f"SELECT {DOC_COLUMNS} FROM {source} WHERE {where} ORDER BY {compiler.order_by(query)}"
         if query.limit is not None or query.offset:
             sql += f" LIMIT {-1 if query.limit is None else int(query.limit)} OFFSET {int(query.offset)}"
         items = [row_to_document(r) for r in self.conn.execute(sql, compiler.params).fetchall()]
         total = None
         if query.with_total:
             counter = SqliteCompiler()
-            count_sql = f"SELECT count(*) FROM documents WHERE {counter.where(scope, query)}"
+            count_sql = f"SELECT count(*) FROM {source} WHERE {counter.where(scope, query)}"
             total = self.conn.execute(count_sql, counter.params).fetchone()[0]
         return Page(items=items, total=total)
 
