@@ -20,11 +20,16 @@ from offer_catalog.decisioning.routes import decisioning_routes
 from offer_catalog.http import RequestContextMiddleware, json_response, request_id, run_sync, store_of
 from offer_catalog.logs import configure_logging
 from offer_catalog.offer_library import offer_library_routes
+from offer_catalog.offer_library.listing import FILTER_INDEXES as OL_FILTER_INDEXES
 from offer_catalog.settings import Settings, load_settings
 from offer_catalog.store import Store, open_store
 from offer_catalog.tmf620 import tmf620_routes
+from offer_catalog.tmf620.query import FILTER_INDEXES as TMF_FILTER_INDEXES
 
 log = logging.getLogger("offer_catalog.app")
+
+# The top-level members the dialects' lists filter on most; the store indexes each.
+MEMBER_INDEXES = (*TMF_FILTER_INDEXES, *OL_FILTER_INDEXES)
 
 # Generic status of each domain error; the dialects refine these in their own error bodies.
 STATUS_OF: dict[type[errors.DomainError], int] = {
@@ -91,13 +96,13 @@ async def ready(request: Request) -> Response:
 def prepare_store(store: Store) -> None:
     """Apply migrations on an empty database; refuse to serve a database with pending migrations."""
     pending = store.pending_migrations()
-    if not pending:
-        return
-    if store.has_data() and len(pending) < len(list(_all_versions(store))):
-        raise errors.SettingsError(
-            f"the database needs migrations {pending}: run `offer-catalog migrate` first"
-        )
-    store.migrate()
+    if pending:
+        if store.has_data() and len(pending) < len(list(_all_versions(store))):
+            raise errors.SettingsError(
+                f"the database needs migrations {pending}: run `offer-catalog migrate` first"
+            )
+        store.migrate()
+    store.ensure_member_indexes(MEMBER_INDEXES)
 
 
 def _all_versions(store: Store) -> list[int]:

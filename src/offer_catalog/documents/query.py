@@ -29,10 +29,15 @@ META_FIELDS = frozenset(
 
 @dataclass(frozen=True, slots=True)
 class Field:
-    """A body path, or (with `meta`) one of the stored document's own columns."""
+    """A body path, or (with `meta`) one of the stored document's own columns.
+
+    `scalar` is a promise from the caller (usually its schema, enforced on write): the member is
+    never an array or an object. A store may then compare it directly and use a member index.
+    """
 
     path: tuple[str, ...] = ()
     meta: str | None = None
+    scalar: bool = False
 
     def __post_init__(self) -> None:
         if self.meta is not None and self.meta not in META_FIELDS:
@@ -41,9 +46,9 @@ class Field:
             raise ValueError("a body field needs a non-empty path")
 
 
-def body(*path: str) -> Field:
-    """A field inside the JSON body."""
-    return Field(path=tuple(path))
+def body(*path: str, scalar: bool = False) -> Field:
+    """A field inside the JSON body (`scalar`: the caller's schema says it is never an array)."""
+    return Field(path=tuple(path), scalar=scalar)
 
 
 def meta(name: str) -> Field:

@@ -62,7 +62,13 @@ def field_of(path: str) -> Field:
         steps = steps[1:]
     if not steps or not all(steps):
         raise InvalidQuery(f"{path!r} is not a property path", code="invalid_property")
-    return body(*steps)
+    # Every kind's schema makes these strings (checked on every write): the store may use its
+    # member index (FILTER_INDEXES) and compare them directly.
+    return body(*steps, scalar=len(steps) == 1 and steps[0] in FILTER_INDEXES)
+
+
+# Top-level members lists filter on most: the store keeps an index on each.
+FILTER_INDEXES = ("xdm:status", "xdm:name")
 
 
 def _typed(text: str) -> Any:

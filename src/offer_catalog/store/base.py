@@ -75,6 +75,10 @@ class Store(Protocol):
         """Versions not yet applied."""
         ...
 
+    def ensure_member_indexes(self, members: Sequence[str]) -> None:
+        """Create (once) an index per top-level member that lists filter on as a scalar string."""
+        ...
+
     def has_data(self) -> bool:
         """True when the database holds any table of ours (used to decide on auto-migration)."""
         ...

@@ -25,7 +25,7 @@ from offer_catalog.store.rows import (
     row_to_document,
     row_to_event,
 )
-from offer_catalog.store.sqlcompile import PostgresCompiler
+from offer_catalog.store.sqlcompile import PostgresCompiler, member_index_name, postgres_member_expr
 
 _SELECT = DOC_COLUMNS.replace("body", "body::text")
 _FETCH = (
@@ -204,6 +204,16 @@ class PostgresStore:
                     conn.execute("INSERT INTO schema_migrations VALUES (%s, %s)", (version, utc_now()))
                     done.append(version)
         return done
+
+    def ensure_member_indexes(self, members: Sequence[str]) -> None:
+        self._ensure_open()
+        with self.pool.connection() as conn, conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
+            for member in members:
+                conn.execute(
+                    f"CREATE INDEX IF NOT EXISTS {member_index_name(member)} "
+                    f"ON documents (scope, kind, deleted, {postgres_member_expr(member)}, id)".encode()
+                )
 
     def has_data(self) -> bool:
         self._ensure_open()

@@ -148,6 +148,32 @@ class Compiler:
         return "(" + " OR ".join(f"({a})" for a in alternatives) + ")"
 
 
+def member_index_name(member: str) -> str:
+    """The name of the index on one top-level member (hex of the name: any member is safe)."""
+    return "documents_member_" + member.encode().hex()
+
+
+def sqlite_member_expr(member: str) -> str:
+    """The expression a SQLite member index is built on; queries must use the very same text."""
+    return f"json_extract(body, '$.\"{_check_step(member)}\"')"
+
+
+def postgres_member_expr(member: str) -> str:
+    """The expression a PostgreSQL member index is built on."""
+    return f"(body ->> '{_check_step(member).replace(chr(39), chr(39) * 2)}')"
+
+
+def direct_string_compare(cond: Cond) -> bool:
+    """A case-sensitive comparison of a schema-scalar top-level member with a string."""
+    return (
+        cond.field.scalar
+        and len(cond.field.path) == 1
+        and cond.op in _COMPARE
+        and isinstance(cond.value, str)
+        and not cond.ignore_case
+    )
+
+
 def _check_step(step: str) -> str:
     if '"' in step or "\\" in step:
         raise InvalidQuery(f"a field name may not contain quotes or backslashes: {step!r}")
@@ -199,6 +225,10 @@ class SqliteCompiler(Compiler):
         return prefix + "".join(f'."{_check_step(s)}"' for s in steps)
 
     def body_predicate(self, cond: Cond) -> str:
+        if direct_string_compare(cond):
+            # Only a JSON string extracts to TEXT: no type guard needed, and a member index applies.
+            expr = sqlite_member_expr(cond.field.path[0])
+            return f"{expr} {_COMPARE[cond.op]} {self.param(cond.value)}"
         leaf = self._leaf(cond)
         return self._walk("body", "$", cond.field.path, leaf, 0)
 
@@ -281,6 +311,11 @@ class PostgresCompiler(Compiler):
         return self.param(orjson.dumps(value).decode()) + "::jsonb"
 
     def body_predicate(self, cond: Cond) -> str:
+        if direct_string_compare(cond):
+            member = cond.field.path[0]
+            expr = postgres_member_expr(member)
+            guard = f"jsonb_typeof(body -> {self.param(member)}) = 'string'"
+            return f"({expr} {_COMPARE[cond.op]} {self.param(cond.value)} AND {guard})"
         path = "$" + "".join("." + _jsonpath_string(_check_step(s)) for s in cond.field.path)
         if cond.op is Op.EXISTS:
             return f"jsonb_path_exists(body, {self.param(path)}::jsonpath)"

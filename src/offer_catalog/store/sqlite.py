@@ -26,7 +26,7 @@ from offer_catalog.store.rows import (
     row_to_document,
     row_to_event,
 )
-from offer_catalog.store.sqlcompile import SqliteCompiler
+from offer_catalog.store.sqlcompile import SqliteCompiler, member_index_name, sqlite_member_expr
 
 _INSERT_DOC = f"INSERT INTO documents ({DOC_COLUMNS}, at_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
 _INSERT_VERSION = f"INSERT INTO document_versions ({DOC_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
@@ -261,6 +261,15 @@ class SqliteStore:
                 raise
             conn.execute("COMMIT")
         return done
+
+    def ensure_member_indexes(self, members: Sequence[str]) -> None:
+        conn = self._connect()
+        with self._write_lock:
+            for member in members:
+                conn.execute(
+                    f"CREATE INDEX IF NOT EXISTS {member_index_name(member)} "
+                    f"ON documents (scope, kind, deleted, {sqlite_member_expr(member)}, id)"
+                )
 
     def has_data(self) -> bool:
         conn = self._connect()

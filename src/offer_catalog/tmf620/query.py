@@ -19,6 +19,7 @@ from offer_catalog.errors import InvalidQuery
 from offer_catalog.tmf620.lifecycle import STATES
 from offer_catalog.tmf620.names import standard_name
 from offer_catalog.tmf620.resources import Resource, id_from_href
+from offer_catalog.tmf620.schema import MEMBER_TYPES
 
 MAX_LIMIT = 1000
 RESERVED = ("fields", "sort", "offset", "limit")
@@ -120,6 +121,10 @@ def _one_value(field: Field, op: Op, text: str, path: tuple[str, ...]) -> Condit
     return conditions[0] if len(conditions) == 1 else AnyOf(tuple(conditions))
 
 
+# Top-level members lists filter on most: the store keeps an index on each.
+FILTER_INDEXES = ("lifecycleStatus", "name", "@type", "lastUpdate")
+
+
 def _check_regex(pattern: str) -> str:
     """A pattern in the subset both stores agree on (Python `re` and XQuery/SQL-JSON like_regex)."""
     try:
@@ -136,7 +141,10 @@ def _filter(resource: Resource, path: tuple[str, ...], op: Op, raw: str) -> Cond
         pattern = _check_regex(_literal(raw))
         return Cond(meta("id") if path == ("id",) else body(*path), Op.REGEX, pattern)
     values = _values(raw)
-    field = body(*path)
+    # Members the schema types as strings are validated on every write: never arrays, so the store
+    # may compare them directly and use its member indexes (FILTER_INDEXES).
+    scalar = len(path) == 1 and MEMBER_TYPES[resource.cls].get(path[0]) in ("str", "datetime")
+    field = body(*path, scalar=scalar)
     if path in (("id",), ("href",)):
         field = meta("id")
         if path == ("href",):
