@@ -42,15 +42,21 @@ def store_of(request: Request) -> Store:
     return store
 
 
-async def run_unit(request: Request, work: Callable[[UnitOfWork], T], *, write: bool) -> T:
-    """Run work(uow) in one unit of work: SQLite reads inline (microseconds), the rest in a thread."""
+async def run_unit(
+    request: Request, work: Callable[[UnitOfWork], T], *, write: bool, scan: bool = False
+) -> T:
+    """Run work(uow) in one unit of work: SQLite reads inline (microseconds), the rest in a thread.
+
+    `scan`: a read that may visit many rows (a list or a search) also goes to the thread pool, so a
+    long scan never holds up the event loop (sqlite3 releases the GIL while it steps).
+    """
     store = store_of(request)
 
     def call() -> T:
         with store.unit_of_work(write=write) as uow:
             return work(uow)
 
-    if not write and store.dialect == "sqlite":
+    if not write and not scan and store.dialect == "sqlite":
         return call()
     return await run_in_threadpool(call)
 

@@ -103,11 +103,10 @@ def test_server_killed_mid_stream_keeps_every_acknowledged_write(tmp_path: Path)
         stop.set()
         thread.join(timeout=10)
     assert len(acknowledged) >= 100, "the stream of writes did not get going"
-    with running_server(url) as (base, _):
-        with httpx.Client(base_url=base, timeout=5) as http:
-            missing = [
-                oid
-                for oid in acknowledged
-                if http.get(f"/tmf-api/productCatalogManagement/v4/productOffering/{oid}").status_code != 200
-            ]
+    with running_server(url) as (base, _), httpx.Client(base_url=base, timeout=5) as http:
+        missing = [
+            oid
+            for oid in acknowledged
+            if http.get(f"/tmf-api/productCatalogManagement/v4/productOffering/{oid}").status_code != 200
+        ]
     assert missing == []

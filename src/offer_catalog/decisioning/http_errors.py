@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Awaitable, Callable
-from typing import Final, TypeVar
+from typing import Final
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from offer_catalog.decisioning.request import DecisionRequestError
 from offer_catalog.decisioning.service import CappingContention
-from offer_catalog.offer_library.errors import problem, problem_for
+from offer_catalog.offer_library.errors import answers_with, problem, problem_for
 
 # The engine's codes that name ids or states of the catalog (the request is well formed): 422.
 UNPROCESSABLE: Final = frozenset(
@@ -44,19 +42,5 @@ def decision_problem(request: Request, exc: Exception) -> Response:
     return problem_for(request, exc)
 
 
-E = TypeVar("E")
-
-
-def answers_decision_problems(
-    endpoint: Callable[[E, Request], Awaitable[Response]],
-) -> Callable[[E, Request], Awaitable[Response]]:
-    """Turn every error an endpoint raises into a problem+json response."""
-
-    @functools.wraps(endpoint)
-    async def wrapper(self: E, request: Request) -> Response:
-        try:
-            return await endpoint(self, request)
-        except Exception as exc:
-            return decision_problem(request, exc)
-
-    return wrapper
+answers_decision_problems = answers_with(decision_problem)
+"""Turn every error a decision endpoint raises into a problem+json response."""

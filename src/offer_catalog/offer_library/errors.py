@@ -136,18 +136,26 @@ def problem_for(request: Request, exc: Exception) -> Response:
 
 
 E = TypeVar("E")
+Endpoint = Callable[[E, Request], Awaitable[Response]]
 
 
-def answers_problems(
-    endpoint: Callable[[E, Request], Awaitable[Response]],
-) -> Callable[[E, Request], Awaitable[Response]]:
-    """Turn every error an endpoint raises into this dialect's problem+json response."""
+def answers_with(
+    mapper: Callable[[Request, Exception], Response],
+) -> Callable[[Endpoint[E]], Endpoint[E]]:
+    """A decorator that turns every error an endpoint raises into the response `mapper` builds."""
 
-    @functools.wraps(endpoint)
-    async def wrapper(self: E, request: Request) -> Response:
-        try:
-            return await endpoint(self, request)
-        except Exception as exc:
-            return problem_for(request, exc)
+    def decorate(endpoint: Endpoint[E]) -> Endpoint[E]:
+        @functools.wraps(endpoint)
+        async def wrapper(self: E, request: Request) -> Response:
+            try:
+                return await endpoint(self, request)
+            except Exception as exc:
+                return mapper(request, exc)
 
-    return wrapper
+        return wrapper
+
+    return decorate
+
+
+answers_problems = answers_with(problem_for)
+"""Turn every error an endpoint raises into this dialect's problem+json response."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, TypeVar
 
@@ -13,7 +12,7 @@ from starlette.routing import BaseRoute, Route
 from offer_catalog.documents import service as documents
 from offer_catalog.documents.model import Document
 from offer_catalog.documents.query import AllOf, Condition, Page, Query
-from offer_catalog.http import json_response, run_sync, run_unit, store_of
+from offer_catalog.http import json_response, run_unit
 from offer_catalog.offer_library import hal, listing, media, search, service
 from offer_catalog.offer_library.containers import list_containers, require_container
 from offer_catalog.offer_library.errors import answers_problems
@@ -44,17 +43,6 @@ def _receipt(
     return json_response(
         hal.receipt(doc), status, {"ETag": _etag(doc), **(headers or {})}, media.with_params(accept)
     )
-
-
-async def _scan(request: Request, work: Callable[[UnitOfWork], T]) -> T:
-    """Run a read that may scan a whole container in the thread pool, never on the event loop."""
-    store = store_of(request)
-
-    def call() -> T:
-        with store.unit_of_work() as uow:
-            return work(uow)
-
-    return await run_sync(call)
 
 
 class XcoreApi:
@@ -245,7 +233,7 @@ class XcoreApi:
             require_container(uow, caller, container_id)
             return documents.list_documents(uow, scope=container_id, query=query)
 
-        page = await _scan(request, work)
+        page = await run_unit(request, work, write=False, scan=True)
         items = []
         for doc in page.items:
             item = hal.instance_document(doc, caller.sandbox)

@@ -7,17 +7,15 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
 from offer_catalog.errors import DomainError
-from offer_catalog.http import json_response, request_id, run_unit, store_of
+from offer_catalog.http import json_response, request_id, run_unit
 from offer_catalog.patch import PatchError, parse_json
 from offer_catalog.settings import Settings
-from offer_catalog.store.base import UnitOfWork
 from offer_catalog.tmf620 import service
 from offer_catalog.tmf620.errors import TmfError, from_domain, from_patch
 from offer_catalog.tmf620.fields import project, selection_tree
@@ -56,17 +54,6 @@ def _if_match(request: Request) -> frozenset[int] | None:
         if len(tag) >= 3 and tag[0] == tag[-1] == '"' and tag[1:-1].isdigit():
             versions.add(int(tag[1:-1]))
     return frozenset(versions)
-
-
-async def _read_in_thread(request: Request, work: Callable[[UnitOfWork], T]) -> T:
-    """A read that may scan many rows: off the event loop (sqlite3 releases the GIL while it steps)."""
-    store = store_of(request)
-
-    def call() -> T:
-        with store.unit_of_work(write=False) as uow:
-            return work(uow)
-
-    return await run_in_threadpool(call)
 
 
 def _etag(version: int) -> str:
@@ -162,8 +149,11 @@ class TmfApi:
         resource = RESOURCES[segments[0]]
         params = parse_list(request.scope.get("query_string", b"").decode("latin-1"), resource)
         limit = MAX_LIMIT if params.limit is None else params.limit
-        docs, total = await _read_in_thread(
-            request, lambda uow: service.list_page(uow, resource=resource, params=params, limit=limit)
+        docs, total = await run_unit(
+            request,
+            lambda uow: service.list_page(uow, resource=resource, params=params, limit=limit),
+            write=False,
+            scan=True,
         )
         tree = None if params.fields is None else selection_tree(params.fields)
         items = [project(service.view(resource, doc, self.base), tree) for doc in docs]
