@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import psycopg
+from psycopg.pq import TransactionStatus
 from psycopg_pool import ConnectionPool
 
 from offer_catalog.documents.model import Document, Event, utc_now
@@ -104,6 +105,13 @@ class PostgresUnitOfWork:
         self.conn.execute(_BUMP_SCOPE, (doc.scope,))
 
     def query(self, scope: str, query: Query) -> Page:
+        if not query.with_total or self.conn.info.transaction_status != TransactionStatus.IDLE:
+            return self._query(scope, query)
+        with self.conn.transaction():
+            self.conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            return self._query(scope, query)
+
+    def _query(self, scope: str, query: Query) -> Page:
         compiler = PostgresCompiler()
         where = compiler.where(scope, query)
         sql = f"SELECT {_SELECT} FROM documents WHERE {where} ORDER BY {compiler.order_by(query)}"
@@ -147,6 +155,13 @@ class PostgresUnitOfWork:
         return {str(k): int(v) for k, v in rows}
 
 
+def _configure(conn: psycopg.Connection[tuple[Any, ...]]) -> None:
+    # psycopg prepares statements it sees often; PostgreSQL may then keep a generic plan chosen while
+    # the table was empty (a sequential scan) for the life of the connection, turning every lookup
+    # by key into a scan as the table grows. Plan each execution with its real parameters instead.
+    conn.execute("SET plan_cache_mode = force_custom_plan")
+
+
 class PostgresStore:
     """PostgreSQL store; safe for many worker processes (row locks and compare-and-set versions)."""
 
@@ -155,7 +170,13 @@ class PostgresStore:
     def __init__(self, url: str, *, pool_size: int = 10):
         self.url = url
         self.pool = ConnectionPool(
-            url, min_size=1, max_size=pool_size, open=False, kwargs={"autocommit": True}, timeout=10.0
+            url,
+            min_size=1,
+            max_size=pool_size,
+            open=False,
+            kwargs={"autocommit": True},
+            configure=_configure,
+            timeout=10.0,
         )
         self._opened = False
         self._open_lock = threading.Lock()
@@ -176,8 +197,14 @@ class PostgresStore:
     def unit_of_work(self, *, write: bool = False) -> Iterator[PostgresUnitOfWork]:
         self._ensure_open()
         try:
-            with self.pool.connection() as conn, conn.transaction():
-                yield PostgresUnitOfWork(conn)
+            with self.pool.connection() as conn:
+                if write:
+                    with conn.transaction():
+                        yield PostgresUnitOfWork(conn)
+                else:
+                    # Reads run in autocommit, as on SQLite: a get is one round trip; a list with a
+                    # total opens its own snapshot so the page and the count agree.
+                    yield PostgresUnitOfWork(conn)
         except psycopg.OperationalError as exc:
             raise StoreUnavailable(f"PostgreSQL does not answer: {exc}") from exc
 

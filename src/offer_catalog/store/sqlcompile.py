@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from abc import ABC, abstractmethod
 from typing import Any
 
 import orjson
@@ -25,7 +26,7 @@ _META_COLUMNS = {
 }
 
 
-class Compiler:
+class Compiler(ABC):
     """Builds a WHERE clause and ORDER BY with named parameters; subclasses know the JSON functions."""
 
     placeholder = ":{}"
@@ -95,25 +96,30 @@ class Compiler:
             return f"lower({column}) {_COMPARE[cond.op]} lower({self.param(cond.value)})"
         return f"{column} {_COMPARE[cond.op]} {self.param(cond.value)}"
 
-    def body_predicate(self, cond: Cond) -> str:  # pragma: no cover - abstract
+    @abstractmethod
+    def body_predicate(self, cond: Cond) -> str:
         """A predicate on a body path (dialect-specific)."""
-        raise NotImplementedError
+        ...
 
-    def regex_sql(self, expr: str, pattern: str, ignore_case: bool) -> str:  # pragma: no cover
+    @abstractmethod
+    def regex_sql(self, expr: str, pattern: str, ignore_case: bool) -> str:
         """A regex match on a text expression (dialect-specific)."""
-        raise NotImplementedError
+        ...
 
-    def not_deleted(self) -> str:  # pragma: no cover - abstract
+    @abstractmethod
+    def not_deleted(self) -> str:
         """The predicate that hides tombstones."""
-        raise NotImplementedError
+        ...
 
-    def sort_expr(self, field: Field) -> str:  # pragma: no cover - abstract
+    @abstractmethod
+    def sort_expr(self, field: Field) -> str:
         """The SQL expression a sort key orders by."""
-        raise NotImplementedError
+        ...
 
-    def null_safe_eq(self, expr: str, placeholder: str) -> str:  # pragma: no cover - abstract
+    @abstractmethod
+    def null_safe_eq(self, expr: str, placeholder: str) -> str:
         """expr equals the parameter, NULL equal to NULL."""
-        raise NotImplementedError
+        ...
 
     def cursor_param(self, field: Field, value: Any) -> str:
         """Bind a cursor value for comparison with sort_expr(field)."""

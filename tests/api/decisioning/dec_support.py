@@ -6,26 +6,16 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from api.offer_library.ol_support import OM, PATCH_HAL, RECEIPT, SCHEMAS
 from offer_catalog.documents.model import Actor
 from offer_catalog.offer_library.containers import create_container
 from offer_catalog.store import Store
 
+__all__ = ["OM", "PATCH_HAL", "RECEIPT", "SCHEMAS"]
+
 XCORE = "/data/core/xcore"
 ORG = "DECIDE1@AdobeOrg"
 SANDBOX = "prod"
-OM = "https://ns.adobe.com/experience/offer-management/"
-SCHEMAS = {
-    "personalized-offer": OM + "personalized-offer;version=0.5",
-    "fallback-offer": OM + "fallback-offer;version=0.1",
-    "offer-placement": OM + "offer-placement;version=0.4",
-    "tag": OM + "tag;version=0.1",
-    "offer-filter": OM + "offer-filter;version=0.1",
-    "eligibility-rule": OM + "eligibility-rule;version=0.3",
-    "ranking-function": OM + "ranking-function;version=0.3",
-    "offer-activity": OM + "offer-activity;version=0.5",
-}
-RECEIPT = "application/vnd.adobe.platform.xcore.xdm.receipt+json; version=1"
-PATCH_HAL = "application/vnd.adobe.platform.xcore.patch.hal+json"
 REQUEST_TYPE = f'application/vnd.adobe.xdm+json; schema="{OM}decision-request;version=1.0"'
 RESPONSE_TYPE = f'application/vnd.adobe.xdm+json; schema="{OM}decision-response;version=1.0"'
 WEB = "https://ns.adobe.com/xdm/channel-types/web"
