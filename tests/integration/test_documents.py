@@ -227,3 +227,36 @@ def test_first_use_from_many_threads_opens_one_pool(postgres_db: str) -> None:
             assert list(pool.map(read, range(16))) == [0] * 16
     finally:
         fresh.close()
+
+
+def test_a_locked_read_holds_off_a_writer_until_commit(store: Store) -> None:
+    import threading
+    import time
+
+    from offer_catalog.documents.query import Cond, Op, Query, meta
+
+    target = create(store, {"@id": "xcore:tag:1"}, id="referenced")
+    order: list[str] = []
+    reading = threading.Event()
+
+    def referencing_write() -> None:
+        with store.unit_of_work(write=True) as uow:
+            query = Query(where=Cond(meta("at_id"), Op.IN, ["xcore:tag:1"]), with_total=False, lock=True)
+            assert [d.id for d in service.list_documents(uow, scope="t1", query=query).items] == [target.id]
+            reading.set()
+            time.sleep(0.3)
+            service.create(
+                uow, scope="t1", kind="offer", body={"tag": "xcore:tag:1"}, actor=ALICE, id="referrer"
+            )
+            order.append("referrer committed")
+
+    writer = threading.Thread(target=referencing_write)
+    writer.start()
+    assert reading.wait(10)
+    with store.unit_of_work(write=True) as uow:
+        uow.lock("t1", "offer", target.id)
+        order.append("delete locked")
+        referrer_seen = uow.fetch("t1", "offer", "referrer") is not None
+    writer.join(10)
+    assert order == ["referrer committed", "delete locked"]
+    assert referrer_seen

@@ -118,6 +118,9 @@ class Query:
     after: tuple[Any, ...] | None = None
     with_total: bool = True
     include_deleted: bool = False
+    # Inside a write unit: hold a shared lock on the rows returned until it ends, so a concurrent
+    # delete of a document this write is about to reference waits, then sees the reference.
+    lock: bool = False
 
 
 @dataclass(frozen=True, slots=True)

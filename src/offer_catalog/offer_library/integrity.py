@@ -19,7 +19,8 @@ def find_by_ids(uow: UnitOfWork, container_id: str, kinds: tuple[str, ...], ids:
     """The live instances of the given kinds whose @id is one of ids."""
     if not ids or not kinds:
         return []
-    query = Query(kinds=kinds, where=Cond(meta("at_id"), Op.IN, ids), with_total=False)
+    # Locked (shared) so that a delete of one of them waits for this write and then sees it.
+    query = Query(kinds=kinds, where=Cond(meta("at_id"), Op.IN, ids), with_total=False, lock=True)
     return service.list_documents(uow, scope=container_id, query=query).items
 
 

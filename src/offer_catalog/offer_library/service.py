@@ -190,6 +190,9 @@ def delete_instance(
     """Delete an instance no other instance references; otherwise refuse, listing the referrers."""
     current = get_instance(uow, caller=caller, container_id=container_id, instance_id=instance_id)
     _expected(current, etags)
+    # Lock it first: a write that is adding a reference to it has it share-locked, so the check
+    # below runs after that write committed and sees its reference.
+    uow.lock(container_id, current.kind, current.id)
     found, total = integrity.referrers(uow, container_id, current)
     if found:
         raise InstanceReferenced(

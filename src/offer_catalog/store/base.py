@@ -38,6 +38,11 @@ class UnitOfWork(Protocol):
         """Documents of the scope that match the query."""
         ...
 
+    def lock(self, scope: str, kind: str, id: str) -> None:
+        """Hold an exclusive lock on a document until the unit of work ends (before checking who
+        references it). SQLite serialises writers already; PostgreSQL takes a row lock."""
+        ...
+
     def events_after(self, seq: int, limit: int) -> list[Event]:
         """Outbox events with a sequence number above seq, in order."""
         ...

@@ -119,6 +119,8 @@ class PostgresUnitOfWork:
             sql += f" LIMIT {int(query.limit)}"
         if query.offset:
             sql += f" OFFSET {int(query.offset)}"
+        if query.lock:
+            sql += " FOR SHARE"
         items = [row_to_document(r) for r in self.conn.execute(sql.encode(), compiler.params).fetchall()]
         total = None
         if query.with_total:
@@ -127,6 +129,11 @@ class PostgresUnitOfWork:
             row = self.conn.execute(count_sql.encode(), counter.params).fetchone()
             total = int(row[0]) if row else 0
         return Page(items=items, total=total)
+
+    def lock(self, scope: str, kind: str, id: str) -> None:
+        self.conn.execute(
+            "SELECT 1 FROM documents WHERE scope = %s AND kind = %s AND id = %s FOR UPDATE", (scope, kind, id)
+        )
 
     def events_after(self, seq: int, limit: int) -> list[Event]:
         rows = self.conn.execute(

@@ -129,6 +129,9 @@ class SqliteUnitOfWork:
             total = self.conn.execute(count_sql, counter.params).fetchone()[0]
         return Page(items=items, total=total)
 
+    def lock(self, scope: str, kind: str, id: str) -> None:
+        return None  # a write unit holds SQLite's only write lock already
+
     def events_after(self, seq: int, limit: int) -> list[Event]:
         rows = self.conn.execute(
             f"SELECT {EVENT_COLUMNS} FROM events WHERE seq > ? ORDER BY seq LIMIT ?", (seq, limit)
