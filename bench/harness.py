@@ -184,6 +184,25 @@ def load(
     return runner(run(seconds))
 
 
+def run_service_mixes(
+    database_url: str, mixes: dict[str, list[Req]], *, seconds: float, concurrency: int, ceiling: Result
+) -> dict[str, Result]:
+    """Serve the service on a database, drive each named mix, print it against the ceiling.
+
+    Exits with the statuses seen when any request of a mix answered an error.
+    """
+    results: dict[str, Result] = {}
+    env = {"OFFER_CATALOG_DATABASE_URL": database_url}
+    with serve("offer_catalog.app:app_from_env", factory=True, env=env) as base:
+        for name, requests in mixes.items():
+            results[name] = load(base, requests, seconds=seconds, concurrency=concurrency)
+            print(results[name].line(name, ceiling), flush=True)
+    bad = {name: r.statuses for name, r in results.items() if r.errors}
+    if bad:
+        sys.exit(f"error statuses seen: {bad}")
+    return results
+
+
 def measure_ceiling(*, seconds: float = 5.0, concurrency: int = 16) -> Result:
     """The ceiling app's req/s and latencies in this run."""
     with serve("ceiling:app") as base:

@@ -23,7 +23,7 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import Req, Result, load, measure_ceiling, serve
+from harness import Req, measure_ceiling, run_service_mixes
 from offer_catalog.documents.model import Actor
 from offer_catalog.offer_library import service
 from offer_catalog.offer_library.containers import create_container
@@ -168,15 +168,7 @@ def main() -> None:
                 Req("GET", f"{base_path}?{list_query}", headers=list_headers)
             ],
         }
-        env = {"OFFER_CATALOG_DATABASE_URL": url}
-        results: dict[str, Result] = {}
-        with serve("offer_catalog.app:app_from_env", factory=True, env=env) as base:
-            for name, requests in mixes.items():
-                results[name] = load(base, requests, seconds=args.seconds, concurrency=args.concurrency)
-                print(results[name].line(name, ceiling))
-        bad = {name: r.statuses for name, r in results.items() if r.errors}
-        if bad:
-            sys.exit(f"error statuses seen: {bad}")
+        run_service_mixes(url, mixes, seconds=args.seconds, concurrency=args.concurrency, ceiling=ceiling)
 
 
 if __name__ == "__main__":

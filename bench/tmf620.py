@@ -21,7 +21,7 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import Req, Result, load, measure_ceiling, serve
+from harness import Req, measure_ceiling, run_service_mixes
 from offer_catalog.store import open_store
 from offer_catalog.tmf620 import service
 from offer_catalog.tmf620.lifecycle import STATES
@@ -94,15 +94,7 @@ def main() -> None:
                 Req("GET", f"{BASE}?lifecycleStatus={s.replace(' ', '%20')}&limit=20") for s in STATES
             ],
         }
-        env = {"OFFER_CATALOG_DATABASE_URL": url}
-        results: dict[str, Result] = {}
-        with serve("offer_catalog.app:app_from_env", factory=True, env=env) as base:
-            for name, requests in mixes.items():
-                results[name] = load(base, requests, seconds=args.seconds, concurrency=args.concurrency)
-                print(results[name].line(name, ceiling))
-        bad = {name: r.statuses for name, r in results.items() if r.errors}
-        if bad:
-            sys.exit(f"error statuses seen: {bad}")
+        run_service_mixes(url, mixes, seconds=args.seconds, concurrency=args.concurrency, ceiling=ceiling)
 
 
 if __name__ == "__main__":
