@@ -23,6 +23,7 @@ from offer_catalog.offer_library import offer_library_routes
 from offer_catalog.offer_library.listing import FILTER_INDEXES as OL_FILTER_INDEXES
 from offer_catalog.settings import Settings, load_settings
 from offer_catalog.store import Store, open_store
+from offer_catalog.store.base import migrate_if_new
 from offer_catalog.tmf620 import tmf620_routes
 from offer_catalog.tmf620.query import FILTER_INDEXES as TMF_FILTER_INDEXES
 
@@ -94,21 +95,9 @@ async def ready(request: Request) -> Response:
 
 
 def prepare_store(store: Store) -> None:
-    """Apply migrations on an empty database; refuse to serve a database with pending migrations."""
-    pending = store.pending_migrations()
-    if pending:
-        if store.has_data() and len(pending) < len(list(_all_versions(store))):
-            raise errors.SettingsError(
-                f"the database needs migrations {pending}: run `offer-catalog migrate` first"
-            )
-        store.migrate()
+    """Migrate a new database (refuse a partly migrated one) and create the member indexes."""
+    migrate_if_new(store)
     store.ensure_member_indexes(MEMBER_INDEXES)
-
-
-def _all_versions(store: Store) -> list[int]:
-    from offer_catalog.store.base import migration_scripts
-
-    return [v for v, _ in migration_scripts(store.dialect)]
 
 
 def dialect_routes(settings: Settings) -> list[BaseRoute]:

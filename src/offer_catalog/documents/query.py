@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from offer_catalog.documents.model import Document
+
 META_FIELDS = frozenset(
     {
         "id",
@@ -129,6 +131,23 @@ class Page:
 
     items: list[Any] = field(default_factory=list)
     total: int | None = None
+
+
+def meta_values(doc: Document) -> dict[str, Any]:
+    """A stored document's meta fields by their query names (for keyset cursors)."""
+    at_id = doc.body.get("@id") if type(doc.body) is dict else None
+    return {
+        "id": doc.id,
+        "kind": doc.kind,
+        "version": doc.version,
+        "created_at": doc.created_at,
+        "modified_at": doc.modified_at,
+        "created_by": doc.created_by,
+        "modified_by": doc.modified_by,
+        "created_by_client": doc.created_by_client,
+        "modified_by_client": doc.modified_by_client,
+        "at_id": at_id if type(at_id) is str else None,
+    }
 
 
 def sort_value(doc_body: Any, key: Field, doc_meta: dict[str, Any]) -> Any:

@@ -11,7 +11,7 @@ from offer_catalog.errors import DomainError, SettingsError
 from offer_catalog.offer_library.containers import create_container, list_containers
 from offer_catalog.settings import Settings, load_settings
 from offer_catalog.store import Store, open_store
-from offer_catalog.store.base import migration_scripts
+from offer_catalog.store.base import migrate_if_new
 
 containers_app = typer.Typer(
     help="Offer Library containers (one organisation and sandbox each).", no_args_is_help=True
@@ -43,12 +43,7 @@ def _open(settings: Settings) -> Store:
     """Open the store, migrating an empty database (as `serve` does)."""
     try:
         store = open_store(settings.database_url, pool_size=1)
-        pending = store.pending_migrations()
-        if pending and store.has_data() and len(pending) < len(list(migration_scripts(store.dialect))):
-            store.close()
-            raise _fail(f"the database needs migrations {pending}: run `offer-catalog migrate` first")
-        if pending:
-            store.migrate()
+        migrate_if_new(store)
     except DomainError as exc:
         raise _fail(f"({exc.code}) {exc.message}") from None
     return store

@@ -28,6 +28,7 @@ from offer_catalog.documents.query import (
     SortKey,
     body,
     meta,
+    meta_values,
     sort_value,
 )
 from offer_catalog.errors import InvalidQuery
@@ -208,24 +209,9 @@ def decode_start(text: str, sort: tuple[SortKey, ...]) -> tuple[Any, ...]:
     return tuple(values)
 
 
-def doc_meta(doc: Document) -> dict[str, Any]:
-    """A document's metadata columns by their query names."""
-    return {
-        "id": doc.id,
-        "kind": doc.kind,
-        "version": doc.version,
-        "created_at": doc.created_at,
-        "modified_at": doc.modified_at,
-        "created_by": doc.created_by,
-        "modified_by": doc.modified_by,
-        "created_by_client": doc.created_by_client,
-        "modified_by_client": doc.modified_by_client,
-    }
-
-
 def start_after(doc: Document, sort: tuple[SortKey, ...]) -> str:
     """The cursor that continues after doc."""
-    values = [sort_value(doc.body, key.field, doc_meta(doc)) for key in sort] + [doc.id]
+    values = [sort_value(doc.body, key.field, meta_values(doc)) for key in sort] + [doc.id]
     return encode_start(values, [key.field for key in sort] + [meta("id")])
 
 

@@ -9,6 +9,7 @@ from typing import Protocol
 
 from offer_catalog.documents.model import Document, Event
 from offer_catalog.documents.query import Page, Query
+from offer_catalog.errors import SettingsError
 
 
 class UnitOfWork(Protocol):
@@ -84,10 +85,6 @@ class Store(Protocol):
         """Create (once) an index per top-level member that lists filter on as a scalar string."""
         ...
 
-    def has_data(self) -> bool:
-        """True when the database holds any table of ours (used to decide on auto-migration)."""
-        ...
-
     def ping(self) -> None:
         """Raise StoreUnavailable when the database cannot answer."""
         ...
@@ -95,6 +92,16 @@ class Store(Protocol):
     def close(self) -> None:
         """Release connections."""
         ...
+
+
+def migrate_if_new(store: Store) -> None:
+    """Apply the migrations to a database that has none; refuse one that is partly migrated."""
+    pending = store.pending_migrations()
+    if not pending:
+        return
+    if len(pending) < len(list(migration_scripts(store.dialect))):
+        raise SettingsError(f"the database needs migrations {pending}: run `offer-catalog migrate` first")
+    store.migrate()
 
 
 def migration_scripts(dialect: str) -> Iterator[tuple[int, str]]:

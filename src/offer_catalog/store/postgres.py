@@ -249,14 +249,6 @@ class PostgresStore:
                     f"ON documents (scope, kind, deleted, {postgres_member_expr(member)}, id)".encode()
                 )
 
-    def has_data(self) -> bool:
-        self._ensure_open()
-        with self.pool.connection() as conn:
-            row = conn.execute(
-                "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema()"
-            ).fetchone()
-        return bool(row and row[0])
-
     def ping(self) -> None:
         try:
             self._ensure_open()

@@ -274,11 +274,6 @@ class SqliteStore:
                     f"ON documents (scope, kind, deleted, {sqlite_member_expr(member)}, id)"
                 )
 
-    def has_data(self) -> bool:
-        conn = self._connect()
-        row = conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()
-        return bool(row[0])
-
     def ping(self) -> None:
         try:
             self._connect().execute("SELECT 1").fetchone()
