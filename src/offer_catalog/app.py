@@ -147,4 +147,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
 
 def app_from_env() -> Starlette:
     """Factory for uvicorn workers: settings from OFFER_CATALOG_* variables."""
-    return create_app(load_settings())
+    from offer_catalog import protocol
+
+    settings = load_settings()
+    protocol.configure(settings)
+    return create_app(settings)

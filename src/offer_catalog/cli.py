@@ -58,6 +58,7 @@ def serve(
     """Start the HTTP service (migrates an empty database first)."""
     import uvicorn
 
+    from offer_catalog import protocol
     from offer_catalog.app import create_app, prepare_store
     from offer_catalog.store import open_store
 
@@ -76,7 +77,9 @@ def serve(
         "log_level": settings.log_level,
         "access_log": False,
         "server_header": False,
+        "http": protocol.PROTOCOL,
     }
+    protocol.configure(settings)
     if settings.workers > 1:
         os.environ.update(settings_to_env(settings))
         uvicorn.run("offer_catalog.app:app_from_env", factory=True, workers=settings.workers, **common)

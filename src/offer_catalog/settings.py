@@ -26,6 +26,11 @@ class Settings:
     pool_size: int = 10
     tmf_names: str = "standard"
     access_log: bool = True
+    # Slow and hostile clients (protocol.py): seconds for a head and a body, head size, open connections.
+    header_timeout: int = 10
+    body_timeout: int = 60
+    max_header_bytes: int = 65536
+    max_connections: int = 0
 
     def validate(self) -> Settings:
         """Raise SettingsError naming the first invalid value; return self when all are valid."""
@@ -55,6 +60,16 @@ class Settings:
         if self.pool_size < 1:
             raise SettingsError(
                 f"pool_size must be >= 1, got {self.pool_size}", details={"setting": "pool_size"}
+            )
+        for name in ("header_timeout", "body_timeout", "max_header_bytes"):
+            if getattr(self, name) < 1:
+                raise SettingsError(
+                    f"{name} must be >= 1, got {getattr(self, name)}", details={"setting": name}
+                )
+        if self.max_connections < 0:
+            raise SettingsError(
+                f"max_connections must be >= 0 (0: from the open-file limit), got {self.max_connections}",
+                details={"setting": "max_connections"},
             )
         if self.tmf_names not in TMF_NAME_STYLES:
             raise SettingsError(
