@@ -268,7 +268,9 @@ def apply(counters: dict[str, int], result: DecisionResult) -> None:
             counters[i.key] = counters.get(i.key, 0) + i.amount
 
 
-def measure(snap: Snapshot, scopes: list[dict[str, Any]], people: list[dict[str, Any]]) -> tuple[float, int]:
+def measure(
+    snap: Snapshot, scopes: list[dict[str, Any]], people: list[dict[str, Any]], *, explain: bool = False
+) -> tuple[float, int]:
     """Decisions per CPU second over BUDGET wall seconds, and the average number of options x100."""
     rng = random.Random(1)
     counters: dict[str, int] = {}
@@ -277,6 +279,7 @@ def measure(snap: Snapshot, scopes: list[dict[str, Any]], people: list[dict[str,
             "xdm:propositionRequests": scopes,
             "xdm:profiles": [p],
             "xdm:responseFormat": {"xdm:includeContent": True},
+            "xdm:explain": explain,
         }
         for p in people
     ]
@@ -337,6 +340,8 @@ def main() -> None:
         ),
     ]
     results = [(name, *measure(s, scopes, people)) for name, scopes, s in scenarios]
+    three = [scope(0, 0, 1), scope(1, 1, 1), scope(2, 2, 1)]
+    results.insert(3, ("3 scopes x 1 item (priority), explain", *measure(snap, three, people, explain=True)))
     baseline = results[-1][1]
     lines = [
         f"python {platform.python_version()} on {platform.machine()}, one core, {BUDGET:.0f} s per scenario; "

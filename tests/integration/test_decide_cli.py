@@ -175,3 +175,12 @@ def test_bad_profile_files_fail_clearly(catalog: dict[str, str], tmp_path: Path)
     anonymous.write_text('{"xdm:profileData": {}}')
     result = run(catalog, profile=str(anonymous))
     assert result.returncode == 1 and "missing_identity" in result.stderr
+
+
+def test_decide_explain_adds_the_reasons(catalog: dict[str, str], tmp_path: Path) -> None:
+    fresh = tmp_path / "fresh.json"
+    fresh.write_text(json.dumps({"xdm:identityMap": {"Email": [{"xdm:id": "new@x.y"}]}}))
+    result = run(catalog, "--explain", "--dry-run", profile=str(fresh))
+    assert result.returncode == 0, result.stderr
+    candidates = json.loads(result.stdout)["explanation"]["scopes"][0]["candidates"]
+    assert [(c["offer"], c["outcome"], c["rank"]) for c in candidates] == [(catalog["offer"], "proposed", 1)]

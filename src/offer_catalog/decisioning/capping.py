@@ -141,6 +141,16 @@ class CapState:
             keys[key] = (rule.limit if known is None else min(known[0], rule.limit), period)
         return keys
 
+    def usage(
+        self, offer_id: str, caps: tuple[CapRule, ...], placement_id: str, profile: str
+    ) -> list[tuple[str, int, int]]:
+        """(counter key, count stored + planned, limit) of each cap of an offer in a placement."""
+        out = []
+        for key, (limit, _period) in self._keys(offer_id, caps, placement_id, profile).items():
+            planned = self.pending.get(key)
+            out.append((key, self._counters.count(key) + (planned.amount if planned else 0), limit))
+        return out
+
     def admit(self, offer_id: str, caps: tuple[CapRule, ...], placement_id: str, profile: str) -> bool:
         """Plan one decision of the offer unless a cap would be exceeded; True when admitted."""
         keys = self._keys(offer_id, caps, placement_id, profile)

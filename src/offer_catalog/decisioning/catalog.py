@@ -365,6 +365,7 @@ def _group(
     placement: str, crits: list[tuple[Criterion, tuple[str, ...]]], offers: Mapping[str, Offer]
 ) -> Group:
     selected: dict[str, list[Criterion]] = {}
+    candidates = tuple(dict.fromkeys(offer_id for _criterion, ids in crits for offer_id in ids))
     for criterion, ids in crits:
         for offer_id in ids:
             offer = offers.get(offer_id)
@@ -382,7 +383,9 @@ def _group(
     if any(criterion.formula is not None for criterion in criteria):
         bodies = [entry.offer.body for entry in entries]
         scorers = {c: Prepared(c.formula, bodies) for c in criteria if c.formula is not None}
-        return Group(static=False, criteria=criteria, entries=tuple(entries), scorers=scorers)
+        return Group(
+            static=False, criteria=criteria, entries=tuple(entries), scorers=scorers, candidates=candidates
+        )
     entries.sort(key=lambda e: -e.offer.priority)
     blocks: list[list[Entry]] = []
     for entry in entries:
@@ -391,5 +394,9 @@ def _group(
         else:
             blocks.append([entry])
     return Group(
-        static=True, criteria=criteria, entries=tuple(entries), blocks=tuple(tuple(b) for b in blocks)
+        static=True,
+        criteria=criteria,
+        entries=tuple(entries),
+        blocks=tuple(tuple(b) for b in blocks),
+        candidates=candidates,
     )

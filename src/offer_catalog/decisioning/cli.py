@@ -74,6 +74,9 @@ def decide(
     sandbox: Annotated[str | None, typer.Option("--sandbox", help="... and to this sandbox.")] = None,
     items: Annotated[int, typer.Option("--items", help="Options wanted (1-30).")] = 1,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Obey caps but count nothing.")] = False,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Add why each candidate offer was proposed or left out.")
+    ] = False,
     include_content: Annotated[
         bool, typer.Option("--content/--no-content", help="Include offer content.")
     ] = True,
@@ -94,6 +97,7 @@ def decide(
         "xdm:profiles": [read_profile(profile)],
         "xdm:responseFormat": {"xdm:includeContent": include_content},
         "xdm:dryRun": dry_run,
+        "xdm:explain": explain,
     }
     store = _open(database_url)
     try:

@@ -43,6 +43,7 @@ from offer_catalog.decisioning.capping import (
     MappingCounters,
     profile_scope,
 )
+from offer_catalog.decisioning.explain import cap_usage, explain_scope
 from offer_catalog.decisioning.model import Activity, Criterion, Entry, Group, Offer, Snapshot
 from offer_catalog.decisioning.output import option, reference
 from offer_catalog.decisioning.pql import Env
@@ -168,14 +169,40 @@ class _Run:
         self.across_activities = across_activities
         self.across_placements = across_placements
         self.taken: dict[str, list[tuple[str, str]]] = {}
+        # With `explain`: the caps met and the last criteria group used while deciding the current scope.
+        self.capped: dict[str, list[dict[str, Any]]] | None = {} if request.explain else None
+        self.last_group = -1
+        self.picked: list[str] = []
 
     def response(self) -> dict[str, Any]:
         proposition_id = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
-        return {
+        explained: list[dict[str, Any]] = []
+        if self.capped is None:
+            propositions = [self.proposition(scope) for scope in self.request.scopes]
+        else:
+            propositions = []
+            for scope in self.request.scopes:
+                blocked = self.blocked(scope)
+                self.capped, self.last_group = {}, -1
+                propositions.append(self.proposition(scope))
+                explained.append(
+                    explain_scope(
+                        self,
+                        scope,
+                        blocked=blocked,
+                        capped=self.capped,
+                        picks=self.picked,
+                        last_group=self.last_group,
+                    )
+                )
+        out = {
             "xdm:propositionId": proposition_id,
-            "xdm:propositions": [self.proposition(scope) for scope in self.request.scopes],
+            "xdm:propositions": propositions,
             "ode:createDate": int(self.now.timestamp() * 1000),
         }
+        if self.capped is not None:
+            out["explanation"] = {"scopes": explained}
+        return out
 
     def proposition(self, scope: Scope) -> dict[str, Any]:
         activity = self.snapshot.activities[scope.activity_id]
@@ -194,14 +221,16 @@ class _Run:
             out["xdm:fallback"] = option(fallback, placement.id, self.request)
         for offer, _score in picks:
             self.taken.setdefault(offer.id, []).append((activity.id, placement.id))
+        self.picked = [offer.id for offer, _score in picks]
         return out
 
     def fill(self, activity: Activity, scope: Scope) -> list[tuple[Offer, float | None]]:
         picks: list[tuple[Offer, float | None]] = []
         excluded = self.blocked(scope)  # forbidden duplicates, then every offer picked here
-        for group in activity.scopes[scope.placement_id].groups:
+        for index, group in enumerate(activity.scopes[scope.placement_id].groups):
             if len(picks) >= scope.item_count:
                 break
+            self.last_group = index
             live = tuple(c for c in group.criteria if not c.invariant or self.constraint_ok(c, None))
             if not live:  # every criterion of the group is ruled out for this profile
                 continue
@@ -226,6 +255,8 @@ class _Run:
         """Admit eligible offers in rank order, capping last, until the scope is full."""
         for offer, score in ranked:
             if offer.caps and not self.caps.admit(offer.id, offer.caps, scope.placement_id, self.scope_key):
+                if self.capped is not None:
+                    self.capped[offer.id] = cap_usage(self, offer, scope.placement_id)
                 continue
             picks.append((offer, score))
             excluded.add(offer.id)

@@ -95,6 +95,8 @@ class Group:
     entries: tuple[Entry, ...]
     blocks: tuple[tuple[Entry, ...], ...] = ()
     scorers: Mapping[Criterion, Prepared] = field(default_factory=dict)  # formula per entry, batched
+    # Every offer id the group's criteria select, also those left out of `entries` (for explanations).
+    candidates: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -63,6 +63,7 @@ class DecisionRequest:
     option_metadata: tuple[str, ...] = ()
     placement_metadata: tuple[str, ...] = ()
     dry_run: bool = False
+    explain: bool = False  # add an `explanation` of every candidate to each response (explain.py)
 
 
 def _get(body: Mapping[str, Any], name: str) -> Any:
@@ -116,6 +117,7 @@ def parse_request(body: Any) -> DecisionRequest:
         option_metadata=_names(meta, "option"),
         placement_metadata=_names(meta, "placement"),
         dry_run=_typed(body, "dryRun", bool, "", False),
+        explain=_typed(body, "explain", bool, "", False),
     )
 
 
