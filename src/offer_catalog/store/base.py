@@ -15,8 +15,12 @@ from offer_catalog.errors import SettingsError
 class UnitOfWork(Protocol):
     """One transaction. A write unit commits once when its block ends without an exception."""
 
-    def fetch(self, scope: str, kind: str | None, id: str) -> Document | None:
-        """The current row (live or tombstone) or None; kind None matches any kind."""
+    def fetch(self, scope: str, kind: str | None, id: str, *, for_update: bool = False) -> Document | None:
+        """The current row (live or tombstone) or None; kind None matches any kind.
+
+        for_update: hold the row until the unit of work ends, so a write based on it cannot conflict
+        (PostgreSQL `FOR UPDATE`; SQLite's write unit already serialises writers).
+        """
         ...
 
     def fetch_version(self, scope: str, kind: str, id: str, version: int) -> Document | None:

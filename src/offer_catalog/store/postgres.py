@@ -62,11 +62,12 @@ class PostgresUnitOfWork:
     def __init__(self, conn: psycopg.Connection[tuple[Any, ...]]):
         self.conn = conn
 
-    def fetch(self, scope: str, kind: str | None, id: str) -> Document | None:
+    def fetch(self, scope: str, kind: str | None, id: str, *, for_update: bool = False) -> Document | None:
+        lock = " FOR UPDATE" if for_update else ""
         if kind is None:
-            row = self.conn.execute(_FETCH_ANY_KIND, (scope, id)).fetchone()
+            row = self.conn.execute(_FETCH_ANY_KIND + lock, (scope, id)).fetchone()
             return None if row is None else row_to_document(row)
-        row = self.conn.execute(_FETCH, (scope, kind, id)).fetchone()
+        row = self.conn.execute(_FETCH + lock, (scope, kind, id)).fetchone()
         return None if row is None else fetched_to_document(scope, kind, id, row)
 
     def fetch_version(self, scope: str, kind: str, id: str, version: int) -> Document | None:

@@ -63,7 +63,7 @@ class SqliteUnitOfWork:
     def __init__(self, conn: sqlite3.Connection):
         self.conn = conn
 
-    def fetch(self, scope: str, kind: str | None, id: str) -> Document | None:
+    def fetch(self, scope: str, kind: str | None, id: str, *, for_update: bool = False) -> Document | None:
         if kind is None:
             row = self.conn.execute(_SELECT_DOC_ANY_KIND, (scope, id)).fetchone()
             return None if row is None else row_to_document(row)
