@@ -147,52 +147,14 @@ def update(
     return _write(uow, current, body, actor, UPDATED)
 
 
-def replace_body(
-    uow: UnitOfWork,
-    *,
-    scope: str,
-    kind: str | None,
-    id: str,
-    body: Any,
-    actor: Actor,
-    expected_version: Expected = None,
-    validate: Validator | None = None,
-) -> Document:
-    """Replace the whole body; conflict if expected_version is stale."""
-    return update(
-        uow,
-        scope=scope,
-        kind=kind,
-        id=id,
-        change=lambda _current: body,
-        actor=actor,
-        expected_version=expected_version,
-        validate=validate,
-    )
+def replace_body(uow: UnitOfWork, *, body: Any, **write: Any) -> Document:
+    """Replace the whole body (`update` with a constant change; same keywords)."""
+    return update(uow, change=lambda _current: body, **write)
 
 
-def patch(
-    uow: UnitOfWork,
-    *,
-    scope: str,
-    kind: str | None,
-    id: str,
-    change: Callable[[Any], Any],
-    actor: Actor,
-    expected_version: Expected = None,
-    validate: Validator | None = None,
-) -> Document:
-    """Apply change(old body) -> new body; any exception leaves the stored document untouched."""
-    return update(
-        uow,
-        scope=scope,
-        kind=kind,
-        id=id,
-        change=lambda current: change(current.body),
-        actor=actor,
-        expected_version=expected_version,
-        validate=validate,
-    )
+def patch(uow: UnitOfWork, *, change: Callable[[Any], Any], **write: Any) -> Document:
+    """Apply change(old body) -> new body (`update` on the body; same keywords)."""
+    return update(uow, change=lambda current: change(current.body), **write)
 
 
 def delete(

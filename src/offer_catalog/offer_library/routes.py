@@ -9,21 +9,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
+from offer_catalog import http
 from offer_catalog.documents import service as documents
 from offer_catalog.documents.model import Document
 from offer_catalog.documents.query import AllOf, Condition, Page, Query
-from offer_catalog.http import (
-    Api,
-    ApiRoute,
-    api_mount,
-    etag,
-    if_match,
-    if_none_match,
-    json_response,
-    query_items,
-    read_json,
-    run_unit,
-)
 from offer_catalog.offer_library import hal, listing, media, search, service
 from offer_catalog.offer_library.containers import list_containers, require_container
 from offer_catalog.offer_library.errors import ERRORS, render_problem
@@ -47,8 +36,11 @@ T = TypeVar("T")
 def _receipt(
     doc: Document, accept: str, status: int = 200, headers: dict[str, str] | None = None
 ) -> Response:
-    return json_response(
-        hal.receipt(doc), status, {"ETag": etag(doc.version), **(headers or {})}, media.with_params(accept)
+    return http.json_response(
+        hal.receipt(doc),
+        status,
+        {"ETag": http.etag(doc.version), **(headers or {})},
+        media.with_params(accept),
     )
 
 
@@ -63,29 +55,31 @@ class XcoreApi:
         """The OpenAPI 3.1 description of these routes."""
         if self._openapi is None:
             self._openapi = openapi_document()
-        return json_response(self._openapi)
+        return http.json_response(self._openapi)
 
     async def home(self, request: Request) -> Response:
         """The caller's containers (home.hal), optionally filtered with `property=`."""
         caller = caller_of(request.headers)
         accept = media.negotiate(request.headers.get("accept"), (media.HOME_HAL, media.JSON))
-        filters = [listing.parse_property(v) for k, v in query_items(request) if k == "property"]
+        filters = [listing.parse_property(v) for k, v in http.query_items(request) if k == "property"]
         where: Condition | None = AllOf(tuple(filters)) if filters else None
 
         def work(uow: UnitOfWork) -> list[Document]:
             return list_containers(uow, org=caller.org, sandbox=caller.sandbox, where=where)
 
-        docs = await run_unit(request, work, write=False)
+        docs = await http.run_unit(request, work, write=False)
         href = listing.self_href(request.url.path, request.url.query)
-        return json_response(hal.home(docs, href), media_type=media.with_params(accept))
+        return http.json_response(hal.home(docs, href), media_type=media.with_params(accept))
 
     async def container(self, request: Request) -> Response:
         """One of the caller's containers."""
         caller = caller_of(request.headers)
         accept = media.negotiate(request.headers.get("accept"), HAL_TYPES)
         container_id = request.path_params["container_id"]
-        doc = await run_unit(request, lambda uow: require_container(uow, caller, container_id), write=False)
-        return json_response(
+        doc = await http.run_unit(
+            request, lambda uow: require_container(uow, caller, container_id), write=False
+        )
+        return http.json_response(
             hal.container_entry(doc), media_type=media.with_params(accept, media.CONTAINER_SCHEMA)
         )
 
@@ -102,8 +96,8 @@ class XcoreApi:
         caller = caller_of(request.headers)
         container_id, instance_id = request.path_params["container_id"], request.path_params["instance_id"]
         accept = media.negotiate(request.headers.get("accept"), RECEIPT_TYPES)
-        expected = if_match(request)
-        doc = await run_unit(
+        expected = http.if_match(request)
+        doc = await http.run_unit(
             request,
             lambda uow: service.delete_instance(
                 uow, caller=caller, container_id=container_id, instance_id=instance_id, expected=expected
@@ -117,18 +111,18 @@ class XcoreApi:
         caller = caller_of(request.headers)
         container_id, instance_id = request.path_params["container_id"], request.path_params["instance_id"]
         accept = media.negotiate(request.headers.get("accept"), HAL_TYPES)
-        doc = await run_unit(
+        doc = await http.run_unit(
             request,
             lambda uow: service.get_instance(
                 uow, caller=caller, container_id=container_id, instance_id=instance_id
             ),
             write=False,
         )
-        if if_none_match(request, doc.version):
-            return Response(status_code=304, headers={"ETag": etag(doc.version)})
-        return json_response(
+        if http.if_none_match(request, doc.version):
+            return Response(status_code=304, headers={"ETag": http.etag(doc.version)})
+        return http.json_response(
             hal.instance_document(doc, caller.sandbox),
-            headers={"ETag": etag(doc.version)},
+            headers={"ETag": http.etag(doc.version)},
             media_type=media.with_params(accept, BY_NAME[doc.kind].schema_id),
         )
 
@@ -138,10 +132,10 @@ class XcoreApi:
         container_id = request.path_params["container_id"]
         content = media.content_type(request.headers.get("content-type"), BODY_TYPES)
         accept = media.negotiate(request.headers.get("accept"), RECEIPT_TYPES)
-        spec = request_kind(content, query_items(request), required=True)
+        spec = request_kind(content, http.query_items(request), required=True)
         assert spec is not None
-        instance, document = unwrap(await read_json(request), content)
-        doc = await run_unit(
+        instance, document = unwrap(await http.read_json(request), content)
+        doc = await http.run_unit(
             request,
             lambda uow: service.create_instance(
                 uow,
@@ -157,54 +151,36 @@ class XcoreApi:
         headers = {"Location": hal.instance_href(container_id, doc.id), "Content-Base": f"{hal.BASE}/"}
         return _receipt(doc, accept, 201, headers)
 
+    def _edit(self, request: Request, types: tuple[str, ...]) -> tuple[service.Edit, media.MediaType, str]:
+        caller = caller_of(request.headers)
+        content = media.content_type(request.headers.get("content-type"), types)
+        edit = service.Edit(
+            caller=caller,
+            container_id=request.path_params["container_id"],
+            instance_id=request.path_params["instance_id"],
+            spec=request_kind(content, http.query_items(request), required=False),
+            expected=http.if_match(request),
+            compile_pql=self.compile_pql,
+        )
+        return edit, content, media.negotiate(request.headers.get("accept"), RECEIPT_TYPES)
+
     async def put(self, request: Request) -> Response:
         """Replace an instance (If-Match honoured); answers its receipt."""
-        caller = caller_of(request.headers)
-        container_id, instance_id = request.path_params["container_id"], request.path_params["instance_id"]
-        content = media.content_type(request.headers.get("content-type"), BODY_TYPES)
-        accept = media.negotiate(request.headers.get("accept"), RECEIPT_TYPES)
-        spec = request_kind(content, query_items(request), required=False)
-        expected = if_match(request)
-        instance, document = unwrap(await read_json(request), content)
-        doc = await run_unit(
+        edit, content, accept = self._edit(request, BODY_TYPES)
+        instance, document = unwrap(await http.read_json(request), content)
+        doc = await http.run_unit(
             request,
-            lambda uow: service.replace_instance(
-                uow,
-                caller=caller,
-                container_id=container_id,
-                instance_id=instance_id,
-                spec=spec,
-                document=document,
-                instance=instance,
-                expected=expected,
-                compile_pql=self.compile_pql,
-            ),
+            lambda uow: service.replace_instance(uow, edit, document=document, instance=instance),
             write=True,
         )
         return _receipt(doc, accept)
 
     async def patch(self, request: Request) -> Response:
         """JSON Patch an instance's HAL document atomically (If-Match honoured); answers its receipt."""
-        caller = caller_of(request.headers)
-        container_id, instance_id = request.path_params["container_id"], request.path_params["instance_id"]
-        content = media.content_type(request.headers.get("content-type"), PATCH_TYPES)
-        accept = media.negotiate(request.headers.get("accept"), RECEIPT_TYPES)
-        spec = request_kind(content, query_items(request), required=False)
-        expected = if_match(request)
-        plan = compile_json_patch(await read_json(request))
-        doc = await run_unit(
-            request,
-            lambda uow: service.patch_instance(
-                uow,
-                caller=caller,
-                container_id=container_id,
-                instance_id=instance_id,
-                spec=spec,
-                plan=plan,
-                expected=expected,
-                compile_pql=self.compile_pql,
-            ),
-            write=True,
+        edit, _content, accept = self._edit(request, PATCH_TYPES)
+        plan = compile_json_patch(await http.read_json(request))
+        doc = await http.run_unit(
+            request, lambda uow: service.patch_instance(uow, edit, plan=plan), write=True
         )
         return _receipt(doc, accept)
 
@@ -212,7 +188,7 @@ class XcoreApi:
         caller = caller_of(request.headers)
         container_id = request.path_params["container_id"]
         accept = media.negotiate(request.headers.get("accept"), HAL_TYPES)
-        params = query_items(request)
+        params = http.query_items(request)
         spec = listing.parse_list(params)
         q, paths = "", []
         if searching:
@@ -233,7 +209,7 @@ class XcoreApi:
             require_container(uow, caller, container_id)
             return documents.list_documents(uow, scope=container_id, query=query)
 
-        page = await run_unit(request, work, write=False, scan=True)
+        page = await http.run_unit(request, work, write=False, scan=True)
         items = []
         for doc in page.items:
             item = hal.instance_document(doc, caller.sandbox)
@@ -252,33 +228,33 @@ class XcoreApi:
             self_href=listing.self_href(request.url.path, request.url.query),
             next_href=next_href,
         )
-        return json_response(body, media_type=media.with_params(accept, media.RESULTS_SCHEMA))
+        return http.json_response(body, media_type=media.with_params(accept, media.RESULTS_SCHEMA))
 
 
-def offer_library_api(*, compile_pql: PqlCompiler | None = None) -> Api:
+def offer_library_api(*, compile_pql: PqlCompiler | None = None) -> http.Api:
     """The Offer Library ("xcore") API; compile_pql checks saved rules and formulas."""
     api = XcoreApi(compile_pql)
     base = hal.BASE
     routes = [
-        ApiRoute(f"{base}/", {"GET": api.home}, name="home"),
-        ApiRoute(base, {"GET": api.home}),
-        ApiRoute(f"{base}/openapi.json", {"GET": api.openapi}, name="openapi"),
-        ApiRoute(f"{base}/containers/{{container_id}}", {"GET": api.container}, name="container"),
-        ApiRoute(
+        http.ApiRoute(f"{base}/", {"GET": api.home}, name="home"),
+        http.ApiRoute(base, {"GET": api.home}),
+        http.ApiRoute(f"{base}/openapi.json", {"GET": api.openapi}, name="openapi"),
+        http.ApiRoute(f"{base}/containers/{{container_id}}", {"GET": api.container}, name="container"),
+        http.ApiRoute(
             f"{base}/{{container_id}}/instances",
             {"GET": api.list_instances, "POST": api.create},
             name="instances",
         ),
-        ApiRoute(
+        http.ApiRoute(
             f"{base}/{{container_id}}/instances/{{instance_id}}",
             {"GET": api.get, "PUT": api.put, "PATCH": api.patch, "DELETE": api.delete},
             name="instance",
         ),
-        ApiRoute(f"{base}/{{container_id}}/queries/core/search", {"GET": api.search}, name="search"),
+        http.ApiRoute(f"{base}/{{container_id}}/queries/core/search", {"GET": api.search}, name="search"),
     ]
-    return Api(routes, errors=ERRORS, render=render_problem)
+    return http.Api(routes, errors=ERRORS, render=render_problem)
 
 
 def offer_library_routes(settings: Settings, *, compile_pql: PqlCompiler | None = None) -> list[BaseRoute]:
     """The Offer Library API mounted under its base path."""
-    return [api_mount([hal.BASE], offer_library_api(compile_pql=compile_pql))]
+    return [http.api_mount([hal.BASE], offer_library_api(compile_pql=compile_pql))]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from offer_catalog.documents import service
@@ -108,68 +109,60 @@ def _body(current: Document, instance: Any) -> dict[str, Any]:
     return instance if "@id" in instance else {"@id": at_id, **instance}
 
 
-def _update(
-    uow: UnitOfWork,
-    *,
-    caller: Caller,
-    container_id: str,
-    instance_id: str,
-    expected: Expected,
-    compile_pql: PqlCompiler | None,
-    change: Callable[[Document], dict[str, Any]],
-) -> Document:
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """What a PUT or PATCH addresses: who, which container and instance, the kind it names, If-Match."""
+
+    caller: Caller
+    container_id: str
+    instance_id: str
+    spec: KindSpec | None
+    expected: Expected
+    compile_pql: PqlCompiler | None
+
+
+def _update(uow: UnitOfWork, edit: Edit, change: Callable[[Document], dict[str, Any]]) -> Document:
     """The instance write path: the core's one update (row fetched once), validated as its kind."""
-    require_container(uow, caller, container_id)
+    require_container(uow, edit.caller, edit.container_id)
+
+    def apply(current: Document) -> dict[str, Any]:
+        _of_kind(current, edit.spec)
+        return change(current)
 
     def validate(body: Any, previous: Document | None) -> Any:
         assert previous is not None
-        spec = BY_NAME[previous.kind]
         check = instance_validator(
-            uow, container_id=container_id, spec=spec, instance_id=previous.id, compile_pql=compile_pql
+            uow,
+            container_id=edit.container_id,
+            spec=BY_NAME[previous.kind],
+            instance_id=previous.id,
+            compile_pql=edit.compile_pql,
         )
         return check(body, previous)
 
     return service.update(
         uow,
-        scope=container_id,
+        scope=edit.container_id,
         kind=None,
-        id=instance_id,
-        change=change,
-        actor=caller.actor,
-        expected_version=expected,
+        id=edit.instance_id,
+        change=apply,
+        actor=edit.caller.actor,
+        expected_version=edit.expected,
         validate=validate,
     )
 
 
 def replace_instance(
-    uow: UnitOfWork,
-    *,
-    caller: Caller,
-    container_id: str,
-    instance_id: str,
-    spec: KindSpec | None,
-    document: dict[str, Any] | None,
-    instance: Any,
-    expected: Expected,
-    compile_pql: PqlCompiler | None,
+    uow: UnitOfWork, edit: Edit, *, document: dict[str, Any] | None, instance: Any
 ) -> Document:
     """Replace the whole instance (PUT); server-set members of a HAL document may only be repeated."""
 
     def change(current: Document) -> dict[str, Any]:
-        _of_kind(current, spec)
         if document is not None:
-            check_top_level(document, instance_document(current, caller.sandbox))
+            check_top_level(document, instance_document(current, edit.caller.sandbox))
         return _body(current, instance)
 
-    return _update(
-        uow,
-        caller=caller,
-        container_id=container_id,
-        instance_id=instance_id,
-        expected=expected,
-        compile_pql=compile_pql,
-        change=change,
-    )
+    return _update(uow, edit, change)
 
 
 def hal_view(current: Document, sandbox: str, edit: Callable[[Any], Any]) -> dict[str, Any]:
@@ -182,31 +175,11 @@ def hal_view(current: Document, sandbox: str, edit: Callable[[Any], Any]) -> dic
     return _body(current, edited["_instance"])
 
 
-def patch_instance(
-    uow: UnitOfWork,
-    *,
-    caller: Caller,
-    container_id: str,
-    instance_id: str,
-    spec: KindSpec | None,
-    plan: Plan,
-    expected: Expected,
-    compile_pql: PqlCompiler | None,
-) -> Document:
+def patch_instance(uow: UnitOfWork, edit: Edit, *, plan: Plan) -> Document:
     """Apply a JSON Patch to the instance's HAL document atomically, then validate it like a PUT."""
-
-    def change(current: Document) -> dict[str, Any]:
-        _of_kind(current, spec)
-        return hal_view(current, caller.sandbox, lambda document: apply_json_patch(document, plan))
-
+    sandbox = edit.caller.sandbox
     return _update(
-        uow,
-        caller=caller,
-        container_id=container_id,
-        instance_id=instance_id,
-        expected=expected,
-        compile_pql=compile_pql,
-        change=change,
+        uow, edit, lambda current: hal_view(current, sandbox, lambda doc: apply_json_patch(doc, plan))
     )
 
 

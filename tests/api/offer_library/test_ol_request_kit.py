@@ -5,16 +5,16 @@ from __future__ import annotations
 import logging
 
 import pytest
-from ol_support import BASE, Xcore, auth, tag_body
 from starlette.testclient import TestClient
 
 from offer_catalog.offer_library import service
+from support.offer_library import BASE, Xcore, auth, tag_body
 
 
 def _problem(response: object, status: int, code: str) -> dict[str, object]:
-    assert getattr(response, "status_code") == status, getattr(response, "text")
-    assert getattr(response, "headers")["content-type"].startswith("application/problem+json")
-    body: dict[str, object] = getattr(response, "json")()
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body: dict[str, object] = response.json()
     assert body["code"] == code and body["status"] == status
     return body
 
