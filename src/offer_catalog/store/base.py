@@ -9,7 +9,7 @@ from typing import Protocol
 
 from offer_catalog.documents.model import Document, Event
 from offer_catalog.documents.query import Page, Query
-from offer_catalog.errors import SettingsError
+from offer_catalog.errors import AlreadyExists, SettingsError, VersionConflict
 
 
 class UnitOfWork(Protocol):
@@ -96,6 +96,18 @@ class Store(Protocol):
     def close(self) -> None:
         """Release connections."""
         ...
+
+
+def check_written(doc: Document, expected_version: int | None, rows: int) -> None:
+    """The one version check of every store: an insert or compare-and-set that wrote no row failed."""
+    if rows == 1:
+        return
+    if expected_version is None:
+        raise AlreadyExists(f"{doc.kind} {doc.id!r} already exists", details={"id": doc.id})
+    raise VersionConflict(
+        f"{doc.kind} {doc.id!r} is not at version {expected_version}",
+        details={"id": doc.id, "expected_version": expected_version},
+    )
 
 
 def migrate_if_new(store: Store) -> None:
