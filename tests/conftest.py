@@ -48,13 +48,19 @@ def sqlite_store(tmp_path: Path) -> Iterator[Store]:
     store.close()
 
 
-@pytest.fixture
-def postgres_store(postgres_db: str) -> Iterator[Store]:
-    """A migrated, emptied PostgreSQL store."""
-    postgres.truncate(postgres_db)
+@pytest.fixture(scope="session")
+def postgres_session_store(postgres_db: str) -> Iterator[Store]:
+    """One PostgreSQL store (one connection pool) for the whole session."""
     store = open_store(postgres_db, pool_size=4)
     yield store
     store.close()
+
+
+@pytest.fixture
+def postgres_store(postgres_session_store: Store) -> Store:
+    """The session's PostgreSQL store, emptied (one round trip, no new connections)."""
+    postgres.empty(postgres_session_store)
+    return postgres_session_store
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -32,27 +32,6 @@ log = logging.getLogger("offer_catalog.app")
 # The top-level members the dialects' lists filter on most; the store indexes each.
 MEMBER_INDEXES = (*TMF_FILTER_INDEXES, *OL_FILTER_INDEXES)
 
-# Generic status of each domain error; the dialects refine these in their own error bodies.
-STATUS_OF: dict[type[errors.DomainError], int] = {
-    errors.NotFound: 404,
-    errors.AlreadyExists: 409,
-    errors.VersionConflict: 409,
-    errors.ValidationFailed: 400,
-    errors.InvalidQuery: 400,
-    errors.ReferenceViolation: 422,
-    errors.LifecycleViolation: 409,
-    errors.StoreUnavailable: 503,
-    errors.SettingsError: 500,
-}
-
-
-def status_of(exc: errors.DomainError) -> int:
-    """The generic HTTP status of a domain error."""
-    for cls in type(exc).__mro__:
-        if cls in STATUS_OF:
-            return STATUS_OF[cls]
-    return 400
-
 
 def problem(request: Request, status: int, code: str, title: str, detail: str, **extra: Any) -> Response:
     """An RFC 9457 problem+json response carrying a stable `code` and the request id."""
@@ -61,12 +40,6 @@ def problem(request: Request, status: int, code: str, title: str, detail: str, *
     body["requestId"] = request_id(request)
     body.update(extra)
     return json_response(body, status, media_type="application/problem+json")
-
-
-async def _domain_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, errors.DomainError)
-    status = status_of(exc)
-    return problem(request, status, exc.code, type(exc).__name__, exc.message, details=exc.details)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -136,7 +109,6 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         lifespan=lifespan,
         middleware=[Middleware(RequestContextMiddleware, access_log=settings.access_log)],
         exception_handlers={
-            errors.DomainError: _domain_error,
             HTTPException: _http_error,
             Exception: _unexpected,
         },

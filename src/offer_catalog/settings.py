@@ -31,6 +31,9 @@ class Settings:
     body_timeout: int = 60
     max_header_bytes: int = 65536
     max_connections: int = 0
+    # Request limits (the request kit, offer_catalog/http/body.py): body bytes and JSON nesting depth.
+    max_body_bytes: int = 1024 * 1024
+    max_json_depth: int = 64
 
     def validate(self) -> Settings:
         """Raise SettingsError naming the first invalid value; return self when all are valid."""
@@ -61,7 +64,7 @@ class Settings:
             raise SettingsError(
                 f"pool_size must be >= 1, got {self.pool_size}", details={"setting": "pool_size"}
             )
-        for name in ("header_timeout", "body_timeout", "max_header_bytes"):
+        for name in ("header_timeout", "body_timeout", "max_header_bytes", "max_body_bytes", "max_json_depth"):
             if getattr(self, name) < 1:
                 raise SettingsError(
                     f"{name} must be >= 1, got {getattr(self, name)}", details={"setting": name}

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import os
 import uuid
+from typing import Any
 
 import psycopg
 import pytest
+from psycopg_pool import ConnectionPool
+
+from offer_catalog.store import Store
 
 CANDIDATES = (
     "postgresql://postgres@127.0.0.1:5432/postgres",
@@ -60,9 +64,16 @@ def drop_database(url: str, db_url: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def truncate(db_url: str) -> None:
-    """Empty every table of ours (keep the schema)."""
-    with psycopg.connect(db_url, autocommit=True) as conn:
-        conn.execute(
-            "TRUNCATE documents, document_versions, events, counters, scope_changes RESTART IDENTITY"
-        )
+EMPTY = (
+    "DELETE FROM documents; DELETE FROM document_versions; DELETE FROM events; DELETE FROM counters; "
+    "DELETE FROM scope_changes; ALTER SEQUENCE events_seq_seq RESTART"
+)
+
+
+def empty(store: Store) -> None:
+    """Empty every table of ours on one of the store's pooled connections (keep the schema)."""
+    if not getattr(store, "_opened", True):
+        store.ping()  # opens the pool on first use
+    pool: ConnectionPool[Any] = getattr(store, "pool")  # noqa: B009 (a PostgresStore attribute)
+    with pool.connection() as conn:
+        conn.execute(EMPTY)

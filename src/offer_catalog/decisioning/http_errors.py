@@ -1,15 +1,15 @@
-"""Errors of the decisioning routes as problem+json: engine request codes, then the Offer Library mapping."""
+"""Errors of the decisioning API as problem+json: engine request codes, then the Offer Library's table."""
 
 from __future__ import annotations
 
 from typing import Final
 
 from starlette.requests import Request
-from starlette.responses import Response
 
 from offer_catalog.decisioning.request import DecisionRequestError
 from offer_catalog.decisioning.service import CappingContention
-from offer_catalog.offer_library.errors import answers_with, problem, problem_for
+from offer_catalog.http import ErrorTable, Failure
+from offer_catalog.offer_library.errors import ERRORS as OFFER_LIBRARY_ERRORS
 
 # The engine's codes that name ids or states of the catalog (the request is well formed): 422.
 UNPROCESSABLE: Final = frozenset(
@@ -31,16 +31,17 @@ def status_of(exc: DecisionRequestError) -> int:
     return 422 if exc.code in UNPROCESSABLE else 400
 
 
-def decision_problem(request: Request, exc: Exception) -> Response:
-    """The problem+json response of any error a decisioning endpoint raises."""
-    if isinstance(exc, DecisionRequestError):
-        return problem(request, status_of(exc), exc.code, exc.message, pointer=exc.pointer)
-    if isinstance(exc, CappingContention):
-        response = problem(request, 503, exc.code, exc.message, **exc.details)
-        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
-        return response
-    return problem_for(request, exc)
+def _request_error(request: Request, exc: DecisionRequestError) -> Failure:
+    return Failure(status_of(exc), exc.code, exc.message, {"pointer": exc.pointer})
 
 
-answers_decision_problems = answers_with(decision_problem)
-"""Turn every error a decision endpoint raises into a problem+json response."""
+def _contention(request: Request, exc: CappingContention) -> Failure:
+    return Failure(503, exc.code, exc.message, dict(exc.details), {"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
+ERRORS: ErrorTable = {
+    **OFFER_LIBRARY_ERRORS,
+    DecisionRequestError: _request_error,
+    CappingContention: _contention,
+}
+"""The decisioning API's one mapping of error classes to statuses."""

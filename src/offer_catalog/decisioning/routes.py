@@ -15,10 +15,10 @@ from typing import Any, Final
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
 from offer_catalog.decisioning.engine import DecisionResult
-from offer_catalog.decisioning.http_errors import answers_decision_problems
+from offer_catalog.decisioning.http_errors import ERRORS
 from offer_catalog.decisioning.openapi import (
     ODE,
     ODS,
@@ -29,11 +29,10 @@ from offer_catalog.decisioning.openapi import (
 )
 from offer_catalog.decisioning.request import DecisionRequest, parse_request
 from offer_catalog.decisioning.service import Caches, decide_for, find_container, response_body
-from offer_catalog.http import json_response, run_sync, store_of
+from offer_catalog.http import Api, ApiRoute, api_mount, json_response, read_json, run_sync, store_of
 from offer_catalog.offer_library import media
 from offer_catalog.offer_library.containers import require_container
-from offer_catalog.offer_library.errors import UnsupportedMediaType
-from offer_catalog.offer_library.inputs import read_json
+from offer_catalog.offer_library.errors import UnsupportedMediaType, render_problem
 from offer_catalog.offer_library.tenancy import Caller, caller_of
 from offer_catalog.settings import Settings
 from offer_catalog.store.base import UnitOfWork
@@ -74,7 +73,6 @@ class DecisionApi:
         media_type = RESPONSE_TYPE if accept == XDM_JSON else media.JSON
         return json_response(response_body(result), media_type=media_type)
 
-    @answers_decision_problems
     async def decide_in_container(self, request: Request) -> Response:
         """Decide for the profiles of the request with the container's catalog."""
         caller, decision_request, accept = await self._read(request)
@@ -95,7 +93,6 @@ class DecisionApi:
         )
         return self._answer(decision.result, accept)
 
-    @answers_decision_problems
     async def decide_anywhere(self, request: Request) -> Response:
         """Decide with the caller's container that holds the requested activities."""
         caller, decision_request, accept = await self._read(request)
@@ -117,7 +114,6 @@ class DecisionApi:
 
         return self._answer(await run_sync(work), accept)
 
-    @answers_decision_problems
     async def diagnostics(self, request: Request) -> Response:
         """The container's compiled snapshot in this process: version, counts, size, compile problems."""
         caller = caller_of(request.headers)
@@ -139,12 +135,18 @@ class DecisionApi:
         return json_response(await run_sync(work))
 
 
-def decisioning_routes(settings: Settings) -> list[BaseRoute]:
-    """The Decisioning API routes (one set of caches per application, i.e. per worker process)."""
+def decisioning_api() -> Api:
+    """The Decisioning API (one set of caches per application, i.e. per worker process)."""
     api = DecisionApi()
-    return [
-        Route(f"{ODE}/openapi.json", api.openapi, methods=["GET"]),
-        Route(f"{ODE}/{{container_id}}/decisions", api.decide_in_container, methods=["POST"]),
-        Route(f"{ODE}/{{container_id}}/diagnostics", api.diagnostics, methods=["GET"]),
-        Route(f"{ODS}/decisions", api.decide_anywhere, methods=["POST"]),
+    routes = [
+        ApiRoute(f"{ODE}/openapi.json", {"GET": api.openapi}, name="openapi"),
+        ApiRoute(f"{ODE}/{{container_id}}/decisions", {"POST": api.decide_in_container}, name="decide"),
+        ApiRoute(f"{ODE}/{{container_id}}/diagnostics", {"GET": api.diagnostics}, name="diagnostics"),
+        ApiRoute(f"{ODS}/decisions", {"POST": api.decide_anywhere}, name="decide_anywhere"),
     ]
+    return Api(routes, errors=ERRORS, render=render_problem)
+
+
+def decisioning_routes(settings: Settings) -> list[BaseRoute]:
+    """The Decisioning API mounted under its two base paths."""
+    return [api_mount([ODE, ODS], decisioning_api())]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 from msgspec.structs import replace
@@ -15,6 +15,8 @@ from offer_catalog.store.base import UnitOfWork
 
 Validator = Callable[[Any, Document | None], Any]
 """Called with the new body and the previous version (None on create); returns the body to store."""
+Expected = int | Collection[int] | None
+"""The version(s) the caller's copy may be at (If-Match); None: write on the latest, whatever it is."""
 
 
 def new_id() -> str:
@@ -22,18 +24,22 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
-def _live(uow: UnitOfWork, scope: str, kind: str | None, id: str) -> Document:
-    doc = uow.fetch(scope, kind, id)
+def _live(uow: UnitOfWork, scope: str, kind: str | None, id: str, *, for_update: bool = False) -> Document:
+    doc = uow.fetch(scope, kind, id, for_update=for_update)
     if doc is None or doc.deleted:
         raise NotFound(f"{kind or 'document'} {id!r} not found", details={"id": id, "kind": kind})
     return doc
 
 
-def _check_expected(doc: Document, expected_version: int | None) -> None:
-    if expected_version is not None and expected_version != doc.version:
+def _check_expected(doc: Document, expected: Expected) -> None:
+    if expected is None:
+        return
+    accepted = (expected,) if isinstance(expected, int) else expected
+    if doc.version not in accepted:
+        listed = expected if isinstance(expected, int) else sorted(expected)
         raise VersionConflict(
-            f"{doc.kind} {doc.id!r} is at version {doc.version}, not {expected_version}",
-            details={"id": doc.id, "expected_version": expected_version, "current_version": doc.version},
+            f"{doc.kind} {doc.id!r} is at version {doc.version}, not {listed}",
+            details={"id": doc.id, "expected_version": listed, "current_version": doc.version},
         )
 
 
@@ -117,43 +123,38 @@ def _write(
     return doc
 
 
-def replace_body(
+def update(
     uow: UnitOfWork,
     *,
     scope: str,
     kind: str | None,
     id: str,
-    body: Any,
+    change: Callable[[Document], Any],
     actor: Actor,
-    expected_version: int | None = None,
+    expected_version: Expected = None,
     validate: Validator | None = None,
 ) -> Document:
-    """Replace the whole body; conflict if expected_version is stale."""
-    current = _live(uow, scope, kind, id)
+    """The one write path: fetch the row once (locked), check the expected version, change, validate, save.
+
+    The row is locked for the transaction, so a write without an expected version applies to the
+    latest version and never fails with a conflict; any exception leaves the stored document untouched.
+    """
+    current = _live(uow, scope, kind, id, for_update=True)
     _check_expected(current, expected_version)
+    body = change(current)
     if validate is not None:
         body = validate(body, current)
     return _write(uow, current, body, actor, UPDATED)
 
 
-def patch(
-    uow: UnitOfWork,
-    *,
-    scope: str,
-    kind: str | None,
-    id: str,
-    change: Callable[[Any], Any],
-    actor: Actor,
-    expected_version: int | None = None,
-    validate: Validator | None = None,
-) -> Document:
-    """Apply change(old body) -> new body; any exception leaves the stored document untouched."""
-    current = _live(uow, scope, kind, id)
-    _check_expected(current, expected_version)
-    body = change(current.body)
-    if validate is not None:
-        body = validate(body, current)
-    return _write(uow, current, body, actor, UPDATED)
+def replace_body(uow: UnitOfWork, *, body: Any, **write: Any) -> Document:
+    """Replace the whole body (`update` with a constant change; same keywords)."""
+    return update(uow, change=lambda _current: body, **write)
+
+
+def patch(uow: UnitOfWork, *, change: Callable[[Any], Any], **write: Any) -> Document:
+    """Apply change(old body) -> new body (`update` on the body; same keywords)."""
+    return update(uow, change=lambda current: change(current.body), **write)
 
 
 def delete(
@@ -163,9 +164,12 @@ def delete(
     kind: str | None,
     id: str,
     actor: Actor,
-    expected_version: int | None = None,
+    expected_version: Expected = None,
+    check: Callable[[Document], None] | None = None,
 ) -> Document:
-    """Delete by writing a tombstone version; history stays readable."""
-    current = _live(uow, scope, kind, id)
+    """Delete by writing a tombstone version (history stays readable); `check` may refuse first."""
+    current = _live(uow, scope, kind, id, for_update=True)
     _check_expected(current, expected_version)
+    if check is not None:
+        check(current)
     return _write(uow, current, current.body, actor, DELETED, deleted=True)

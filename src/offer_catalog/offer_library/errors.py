@@ -1,36 +1,28 @@
-"""Offer Library errors: this dialect's own failures and the one mapping of every error to problem+json."""
+"""Offer Library errors: this API's own failures and the one registry mapping every error to problem+json."""
 
 from __future__ import annotations
 
-import functools
-import logging
-from collections.abc import Awaitable, Callable
 from http import HTTPStatus
-from typing import Any, TypeVar
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from offer_catalog import errors
-from offer_catalog.http import json_response, request_id
+from offer_catalog.http import BodyTooDeep, BodyTooLarge, ErrorTable, Failure, json_response, request_id
 from offer_catalog.patch import HTTP_STATUS as PATCH_STATUS
 from offer_catalog.patch import PatchError
-
-log = logging.getLogger("offer_catalog.offer_library")
 
 PROBLEM_JSON = "application/problem+json"
 
 
 class XcoreError(errors.DomainError):
-    """A failure of the HTTP exchange itself (headers, media types, parameters) with its status."""
+    """A failure of the HTTP exchange itself (headers, media types, parameters)."""
 
     code = "bad_request"
-    status = 400
 
-    def __init__(self, message: str, *, code: str | None = None, status: int | None = None, **details: Any):
+    def __init__(self, message: str, *, code: str | None = None, **details: Any):
         super().__init__(message, code=code, details=details)
-        if status is not None:
-            self.status = status
 
 
 class BadRequest(XcoreError):
@@ -41,25 +33,24 @@ class UnsupportedMediaType(XcoreError):
     """The Content-Type (or its schema parameter) is not one this operation reads."""
 
     code = "unsupported_media_type"
-    status = 415
 
 
 class NotAcceptable(XcoreError):
     """No media type in Accept is one this operation can answer with."""
 
     code = "not_acceptable"
-    status = 406
-
-
-class PayloadTooLarge(XcoreError):
-    """The request body is larger than the service accepts."""
-
-    code = "payload_too_large"
-    status = 413
 
 
 class GatewayError(XcoreError):
-    """A missing or unusable credential header, with the platform gateway's numeric error code."""
+    """A missing or unusable header, with the platform gateway's numeric error code."""
+
+
+class GatewayUnauthorized(GatewayError):
+    """A credential the gateway cannot use (not a bearer token)."""
+
+
+class GatewayForbidden(GatewayError):
+    """A missing credential (token or API key)."""
 
 
 class InstanceReferenced(errors.ReferenceViolation):
@@ -68,29 +59,48 @@ class InstanceReferenced(errors.ReferenceViolation):
     code = "instance_referenced"
 
 
-# Domain errors: 409 is kept for "someone else's state wins" (stale etag, referenced instance, taken
-# name) so that a client retrying on a fresh etag is never sent in circles by a content error (422).
-_STATUS: tuple[tuple[type[errors.DomainError], int], ...] = (
-    (errors.NotFound, 404),
-    (errors.VersionConflict, 409),
-    (errors.AlreadyExists, 409),
-    (InstanceReferenced, 409),
-    (errors.ReferenceViolation, 422),
-    (errors.LifecycleViolation, 422),
-    (errors.ValidationFailed, 422),
-    (errors.InvalidQuery, 400),
-    (errors.StoreUnavailable, 503),
-)
+def _gateway(status: int) -> Any:
+    def describe(request: Request, exc: GatewayError) -> Failure:
+        extra = {"error_code": exc.code, "message": exc.message, **exc.details}
+        return Failure(status, exc.code, exc.message, extra)
+
+    return describe
 
 
-def status_of(exc: errors.DomainError) -> int:
-    """The HTTP status this dialect answers a domain error with."""
-    if isinstance(exc, XcoreError):
-        return exc.status
-    for cls, status in _STATUS:
-        if isinstance(exc, cls):
-            return status
-    return 400
+def _version_conflict(request: Request, exc: errors.VersionConflict) -> Failure:
+    extra = {"instanceId": exc.details.get("id"), "repo:etag": exc.details.get("current_version")}
+    return Failure(409, exc.code, exc.message, extra)
+
+
+def _patch_error(request: Request, exc: PatchError) -> Failure:
+    extra = {"operation": exc.op_index, "path": exc.path, "reason": exc.reason}
+    return Failure(PATCH_STATUS.get(exc.code, 400), exc.code, str(exc), extra)
+
+
+# 409 is kept for "someone else's state wins" (stale etag, referenced instance, taken name) so that a
+# client retrying on a fresh etag is never sent in circles by a content error (422).
+ERRORS: ErrorTable = {
+    XcoreError: 400,
+    UnsupportedMediaType: 415,
+    NotAcceptable: 406,
+    GatewayError: _gateway(400),
+    GatewayUnauthorized: _gateway(401),
+    GatewayForbidden: _gateway(403),
+    BodyTooLarge: 413,
+    BodyTooDeep: 400,
+    PatchError: _patch_error,
+    errors.NotFound: 404,
+    errors.VersionConflict: _version_conflict,
+    errors.AlreadyExists: 409,
+    InstanceReferenced: 409,
+    errors.ReferenceViolation: 422,
+    errors.LifecycleViolation: 422,
+    errors.ValidationFailed: 422,
+    errors.InvalidQuery: 400,
+    errors.StoreUnavailable: 503,
+    errors.DomainError: 400,
+}
+"""The Offer Library's one mapping of error classes to statuses (looked up along each exception's MRO)."""
 
 
 def problem(request: Request, status: int, code: str, detail: str, **extra: Any) -> Response:
@@ -107,55 +117,8 @@ def problem(request: Request, status: int, code: str, detail: str, **extra: Any)
     return json_response(body, status, media_type=PROBLEM_JSON)
 
 
-def problem_for(request: Request, exc: Exception) -> Response:
-    """The problem response of any error an endpoint may raise; unexpected ones are logged, 500."""
-    if isinstance(exc, GatewayError):
-        return problem(
-            request,
-            exc.status,
-            exc.code,
-            exc.message,
-            error_code=exc.code,
-            message=exc.message,
-            **exc.details,
-        )
-    if isinstance(exc, errors.DomainError):
-        return problem(request, status_of(exc), exc.code, exc.message, **exc.details)
-    if isinstance(exc, PatchError):
-        return problem(
-            request,
-            PATCH_STATUS.get(exc.code, 400),
-            exc.code,
-            str(exc),
-            operation=exc.op_index,
-            path=exc.path,
-            reason=exc.reason,
-        )
-    log.exception("unhandled error", extra={"request_id": request_id(request)})
-    return problem(request, 500, "internal_error", "an unexpected error occurred")
-
-
-E = TypeVar("E")
-Endpoint = Callable[[E, Request], Awaitable[Response]]
-
-
-def answers_with(
-    mapper: Callable[[Request, Exception], Response],
-) -> Callable[[Endpoint[E]], Endpoint[E]]:
-    """A decorator that turns every error an endpoint raises into the response `mapper` builds."""
-
-    def decorate(endpoint: Endpoint[E]) -> Endpoint[E]:
-        @functools.wraps(endpoint)
-        async def wrapper(self: E, request: Request) -> Response:
-            try:
-                return await endpoint(self, request)
-            except Exception as exc:
-                return mapper(request, exc)
-
-        return wrapper
-
-    return decorate
-
-
-answers_problems = answers_with(problem_for)
-"""Turn every error an endpoint raises into this dialect's problem+json response."""
+def render_problem(request: Request, failure: Failure) -> Response:
+    """Render a Failure as problem+json (the Offer Library's and decisioning's error body)."""
+    response = problem(request, failure.status, failure.code, failure.message, **failure.extra)
+    response.headers.update(failure.headers)
+    return response

@@ -1,47 +1,14 @@
-"""Reading a request: its body (bounded, strict JSON), its etag headers, its envelope and its kind."""
+"""Reading an instance request: its envelope (HAL or bare instance) and the kind it names."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-from starlette.requests import Request
-
-from offer_catalog.offer_library.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
+from offer_catalog.offer_library.errors import BadRequest, UnsupportedMediaType
 from offer_catalog.offer_library.hal import METADATA
 from offer_catalog.offer_library.media import HAL, MediaType
-from offer_catalog.offer_library.service import ANY, Etags
-from offer_catalog.patch import parse_json
 from offer_catalog.resources.offer_library import KindSpec, by_schema
-
-MAX_BODY = 1024 * 1024  # offers are at most a few KB (guardrail: 1 KB of attributes)
-
-
-async def read_json(request: Request) -> Any:
-    """The request body as strict JSON (duplicate member names and NaN refused); 413 past MAX_BODY."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY:
-        raise PayloadTooLarge(f"the body may hold at most {MAX_BODY} bytes")
-    data = await request.body()
-    if len(data) > MAX_BODY:
-        raise PayloadTooLarge(f"the body may hold at most {MAX_BODY} bytes")
-    return parse_json(data)
-
-
-def parse_etags(header: str | None) -> Etags:
-    """An If-Match / If-None-Match value: None, "*", or the integer etags it lists (quoted or not)."""
-    if header is None or not header.strip():
-        return None
-    if header.strip() == ANY:
-        return ANY
-    etags: set[int] = set()
-    for part in header.split(","):
-        text = part.strip().removeprefix("W/").strip()
-        if len(text) >= 2 and text[0] == text[-1] == '"':
-            text = text[1:-1]
-        if text.isdigit():
-            etags.add(int(text))
-    return frozenset(etags)
 
 
 def unwrap(data: Any, media: MediaType) -> tuple[Any, dict[str, Any] | None]:

@@ -1,4 +1,4 @@
-"""The xcore HTTP routes under /data/core/xcore/: home, instances (CRUD, list), search, OpenAPI."""
+"""The Offer Library ("xcore") API under /data/core/xcore/: home, instances (CRUD, list), search, OpenAPI."""
 
 from __future__ import annotations
 
@@ -7,18 +7,18 @@ from typing import Any, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
+from offer_catalog import http
 from offer_catalog.documents import service as documents
 from offer_catalog.documents.model import Document
 from offer_catalog.documents.query import AllOf, Condition, Page, Query
-from offer_catalog.http import json_response, run_unit
 from offer_catalog.offer_library import hal, listing, media, search, service
 from offer_catalog.offer_library.containers import list_containers, require_container
-from offer_catalog.offer_library.errors import answers_problems
-from offer_catalog.offer_library.inputs import parse_etags, read_json, request_kind, unwrap
+from offer_catalog.offer_library.errors import ERRORS, render_problem
+from offer_catalog.offer_library.inputs import request_kind, unwrap
 from offer_catalog.offer_library.openapi import openapi_document
-from offer_catalog.offer_library.tenancy import Caller, caller_of
+from offer_catalog.offer_library.tenancy import caller_of
 from offer_catalog.offer_library.validation import PqlCompiler
 from offer_catalog.patch import compile_json_patch
 from offer_catalog.resources.offer_library import ALL, BY_NAME
@@ -33,15 +33,14 @@ INSTANCE_KINDS = tuple(spec.name for spec in ALL)
 T = TypeVar("T")
 
 
-def _etag(doc: Document) -> str:
-    return f'"{doc.version}"'
-
-
 def _receipt(
     doc: Document, accept: str, status: int = 200, headers: dict[str, str] | None = None
 ) -> Response:
-    return json_response(
-        hal.receipt(doc), status, {"ETag": _etag(doc), **(headers or {})}, media.with_params(accept)
+    return http.json_response(
+        hal.receipt(doc),
+        status,
+        {"ETag": http.etag(doc.version), **(headers or {})},
+        media.with_params(accept),
     )
 
 
@@ -56,98 +55,87 @@ class XcoreApi:
         """The OpenAPI 3.1 description of these routes."""
         if self._openapi is None:
             self._openapi = openapi_document()
-        return json_response(self._openapi)
+        return http.json_response(self._openapi)
 
-    @answers_problems
     async def home(self, request: Request) -> Response:
         """The caller's containers (home.hal), optionally filtered with `property=`."""
         caller = caller_of(request.headers)
         accept = media.negotiate(request.headers.get("accept"), (media.HOME_HAL, media.JSON))
-        filters = [
-            listing.parse_property(v) for k, v in request.query_params.multi_items() if k == "property"
-        ]
+        filters = [listing.parse_property(v) for k, v in http.query_items(request) if k == "property"]
         where: Condition | None = AllOf(tuple(filters)) if filters else None
 
         def work(uow: UnitOfWork) -> list[Document]:
             return list_containers(uow, org=caller.org, sandbox=caller.sandbox, where=where)
 
-        docs = await run_unit(request, work, write=False)
+        docs = await http.run_unit(request, work, write=False)
         href = listing.self_href(request.url.path, request.url.query)
-        return json_response(hal.home(docs, href), media_type=media.with_params(accept))
+        return http.json_response(hal.home(docs, href), media_type=media.with_params(accept))
 
-    @answers_problems
     async def container(self, request: Request) -> Response:
         """One of the caller's containers."""
         caller = caller_of(request.headers)
         accept = media.negotiate(request.headers.get("accept"), HAL_TYPES)
         container_id = request.path_params["container_id"]
-        doc = await run_unit(request, lambda uow: require_container(uow, caller, container_id), write=False)
-        return json_response(
+        doc = await http.run_unit(
+            request, lambda uow: require_container(uow, caller, container_id), write=False
+        )
+        return http.json_response(
             hal.container_entry(doc), media_type=media.with_params(accept, media.CONTAINER_SCHEMA)
         )
 
-    @answers_problems
-    async def instances(self, request: Request) -> Response:
-        """POST creates an instance; GET lists and looks up instances."""
-        if request.method == "POST":
-            return await self._create(request)
-        return await self._list(request, searching=False)
-
-    @answers_problems
     async def search(self, request: Request) -> Response:
         """Full-text search with the list parameters."""
         return await self._list(request, searching=True)
 
-    @answers_problems
-    async def instance(self, request: Request) -> Response:
-        """GET, PUT, PATCH or DELETE one instance."""
-        caller = caller_of(request.headers)
-        container_id = request.path_params["container_id"]
-        instance_id = request.path_params["instance_id"]
-        if request.method == "GET" or request.method == "HEAD":
-            return await self._get(request, caller, container_id, instance_id)
-        if request.method == "DELETE":
-            accept = media.negotiate(request.headers.get("accept"), RECEIPT_TYPES)
-            etags = parse_etags(request.headers.get("if-match"))
-            doc = await run_unit(
-                request,
-                lambda uow: service.delete_instance(
-                    uow, caller=caller, container_id=container_id, instance_id=instance_id, etags=etags
-                ),
-                write=True,
-            )
-            return _receipt(doc, accept)
-        if request.method == "PATCH":
-            return await self._patch(request, caller, container_id, instance_id)
-        return await self._put(request, caller, container_id, instance_id)
+    async def list_instances(self, request: Request) -> Response:
+        """List and look up a container's instances (HAL results, keyset paging)."""
+        return await self._list(request, searching=False)
 
-    async def _get(self, request: Request, caller: Caller, container_id: str, instance_id: str) -> Response:
+    async def delete(self, request: Request) -> Response:
+        """Delete an instance (refused while others reference it); answers its receipt."""
+        caller = caller_of(request.headers)
+        container_id, instance_id = request.path_params["container_id"], request.path_params["instance_id"]
+        accept = media.negotiate(request.headers.get("accept"), RECEIPT_TYPES)
+        expected = http.if_match(request)
+        doc = await http.run_unit(
+            request,
+            lambda uow: service.delete_instance(
+                uow, caller=caller, container_id=container_id, instance_id=instance_id, expected=expected
+            ),
+            write=True,
+        )
+        return _receipt(doc, accept)
+
+    async def get(self, request: Request) -> Response:
+        """One instance's HAL document, with its ETag (304 when If-None-Match names it)."""
+        caller = caller_of(request.headers)
+        container_id, instance_id = request.path_params["container_id"], request.path_params["instance_id"]
         accept = media.negotiate(request.headers.get("accept"), HAL_TYPES)
-        doc = await run_unit(
+        doc = await http.run_unit(
             request,
             lambda uow: service.get_instance(
                 uow, caller=caller, container_id=container_id, instance_id=instance_id
             ),
             write=False,
         )
-        none_match = parse_etags(request.headers.get("if-none-match"))
-        if none_match == service.ANY or (isinstance(none_match, frozenset) and doc.version in none_match):
-            return Response(status_code=304, headers={"ETag": _etag(doc)})
-        return json_response(
+        if http.if_none_match(request, doc.version):
+            return Response(status_code=304, headers={"ETag": http.etag(doc.version)})
+        return http.json_response(
             hal.instance_document(doc, caller.sandbox),
-            headers={"ETag": _etag(doc)},
+            headers={"ETag": http.etag(doc.version)},
             media_type=media.with_params(accept, BY_NAME[doc.kind].schema_id),
         )
 
-    async def _create(self, request: Request) -> Response:
+    async def create(self, request: Request) -> Response:
+        """Create an instance of the kind the request names; answers its receipt (201)."""
         caller = caller_of(request.headers)
         container_id = request.path_params["container_id"]
         content = media.content_type(request.headers.get("content-type"), BODY_TYPES)
         accept = media.negotiate(request.headers.get("accept"), RECEIPT_TYPES)
-        spec = request_kind(content, request.query_params.multi_items(), required=True)
+        spec = request_kind(content, http.query_items(request), required=True)
         assert spec is not None
-        instance, document = unwrap(await read_json(request), content)
-        doc = await run_unit(
+        instance, document = unwrap(await http.read_json(request), content)
+        doc = await http.run_unit(
             request,
             lambda uow: service.create_instance(
                 uow,
@@ -163,48 +151,36 @@ class XcoreApi:
         headers = {"Location": hal.instance_href(container_id, doc.id), "Content-Base": f"{hal.BASE}/"}
         return _receipt(doc, accept, 201, headers)
 
-    async def _put(self, request: Request, caller: Caller, container_id: str, instance_id: str) -> Response:
-        content = media.content_type(request.headers.get("content-type"), BODY_TYPES)
-        accept = media.negotiate(request.headers.get("accept"), RECEIPT_TYPES)
-        spec = request_kind(content, request.query_params.multi_items(), required=False)
-        etags = parse_etags(request.headers.get("if-match"))
-        instance, document = unwrap(await read_json(request), content)
-        doc = await run_unit(
+    def _edit(self, request: Request, types: tuple[str, ...]) -> tuple[service.Edit, media.MediaType, str]:
+        caller = caller_of(request.headers)
+        content = media.content_type(request.headers.get("content-type"), types)
+        edit = service.Edit(
+            caller=caller,
+            container_id=request.path_params["container_id"],
+            instance_id=request.path_params["instance_id"],
+            spec=request_kind(content, http.query_items(request), required=False),
+            expected=http.if_match(request),
+            compile_pql=self.compile_pql,
+        )
+        return edit, content, media.negotiate(request.headers.get("accept"), RECEIPT_TYPES)
+
+    async def put(self, request: Request) -> Response:
+        """Replace an instance (If-Match honoured); answers its receipt."""
+        edit, content, accept = self._edit(request, BODY_TYPES)
+        instance, document = unwrap(await http.read_json(request), content)
+        doc = await http.run_unit(
             request,
-            lambda uow: service.replace_instance(
-                uow,
-                caller=caller,
-                container_id=container_id,
-                instance_id=instance_id,
-                spec=spec,
-                document=document,
-                instance=instance,
-                etags=etags,
-                compile_pql=self.compile_pql,
-            ),
+            lambda uow: service.replace_instance(uow, edit, document=document, instance=instance),
             write=True,
         )
         return _receipt(doc, accept)
 
-    async def _patch(self, request: Request, caller: Caller, container_id: str, instance_id: str) -> Response:
-        content = media.content_type(request.headers.get("content-type"), PATCH_TYPES)
-        accept = media.negotiate(request.headers.get("accept"), RECEIPT_TYPES)
-        spec = request_kind(content, request.query_params.multi_items(), required=False)
-        etags = parse_etags(request.headers.get("if-match"))
-        plan = compile_json_patch(await read_json(request))
-        doc = await run_unit(
-            request,
-            lambda uow: service.patch_instance(
-                uow,
-                caller=caller,
-                container_id=container_id,
-                instance_id=instance_id,
-                spec=spec,
-                plan=plan,
-                etags=etags,
-                compile_pql=self.compile_pql,
-            ),
-            write=True,
+    async def patch(self, request: Request) -> Response:
+        """JSON Patch an instance's HAL document atomically (If-Match honoured); answers its receipt."""
+        edit, _content, accept = self._edit(request, PATCH_TYPES)
+        plan = compile_json_patch(await http.read_json(request))
+        doc = await http.run_unit(
+            request, lambda uow: service.patch_instance(uow, edit, plan=plan), write=True
         )
         return _receipt(doc, accept)
 
@@ -212,7 +188,7 @@ class XcoreApi:
         caller = caller_of(request.headers)
         container_id = request.path_params["container_id"]
         accept = media.negotiate(request.headers.get("accept"), HAL_TYPES)
-        params = request.query_params.multi_items()
+        params = http.query_items(request)
         spec = listing.parse_list(params)
         q, paths = "", []
         if searching:
@@ -233,7 +209,7 @@ class XcoreApi:
             require_container(uow, caller, container_id)
             return documents.list_documents(uow, scope=container_id, query=query)
 
-        page = await run_unit(request, work, write=False, scan=True)
+        page = await http.run_unit(request, work, write=False, scan=True)
         items = []
         for doc in page.items:
             item = hal.instance_document(doc, caller.sandbox)
@@ -252,23 +228,33 @@ class XcoreApi:
             self_href=listing.self_href(request.url.path, request.url.query),
             next_href=next_href,
         )
-        return json_response(body, media_type=media.with_params(accept, media.RESULTS_SCHEMA))
+        return http.json_response(body, media_type=media.with_params(accept, media.RESULTS_SCHEMA))
+
+
+def offer_library_api(*, compile_pql: PqlCompiler | None = None) -> http.Api:
+    """The Offer Library ("xcore") API; compile_pql checks saved rules and formulas."""
+    api = XcoreApi(compile_pql)
+    base = hal.BASE
+    routes = [
+        http.ApiRoute(f"{base}/", {"GET": api.home}, name="home"),
+        http.ApiRoute(base, {"GET": api.home}),
+        http.ApiRoute(f"{base}/openapi.json", {"GET": api.openapi}, name="openapi"),
+        http.ApiRoute(f"{base}/containers/{{container_id}}", {"GET": api.container}, name="container"),
+        http.ApiRoute(
+            f"{base}/{{container_id}}/instances",
+            {"GET": api.list_instances, "POST": api.create},
+            name="instances",
+        ),
+        http.ApiRoute(
+            f"{base}/{{container_id}}/instances/{{instance_id}}",
+            {"GET": api.get, "PUT": api.put, "PATCH": api.patch, "DELETE": api.delete},
+            name="instance",
+        ),
+        http.ApiRoute(f"{base}/{{container_id}}/queries/core/search", {"GET": api.search}, name="search"),
+    ]
+    return http.Api(routes, errors=ERRORS, render=render_problem)
 
 
 def offer_library_routes(settings: Settings, *, compile_pql: PqlCompiler | None = None) -> list[BaseRoute]:
-    """The Offer Library ("xcore") repository routes; compile_pql checks saved rules and formulas."""
-    api = XcoreApi(compile_pql)
-    base = hal.BASE
-    return [
-        Route(f"{base}/", api.home, methods=["GET"]),
-        Route(base, api.home, methods=["GET"]),
-        Route(f"{base}/openapi.json", api.openapi, methods=["GET"]),
-        Route(f"{base}/containers/{{container_id}}", api.container, methods=["GET"]),
-        Route(f"{base}/{{container_id}}/instances", api.instances, methods=["GET", "POST"]),
-        Route(
-            f"{base}/{{container_id}}/instances/{{instance_id}}",
-            api.instance,
-            methods=["GET", "PUT", "PATCH", "DELETE"],
-        ),
-        Route(f"{base}/{{container_id}}/queries/core/search", api.search, methods=["GET"]),
-    ]
+    """The Offer Library API mounted under its base path."""
+    return [http.api_mount([hal.BASE], offer_library_api(compile_pql=compile_pql))]

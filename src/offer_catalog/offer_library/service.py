@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import secrets
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from offer_catalog.documents import service
 from offer_catalog.documents.model import Document
-from offer_catalog.errors import ValidationFailed, VersionConflict
+from offer_catalog.errors import ValidationFailed
 from offer_catalog.offer_library import integrity
 from offer_catalog.offer_library.containers import require_container
 from offer_catalog.offer_library.errors import InstanceReferenced
@@ -24,9 +26,8 @@ from offer_catalog.resources.offer_library.schema import child
 from offer_catalog.resources.offer_library.spec import INSTANCE
 from offer_catalog.store.base import UnitOfWork
 
-ANY = "*"
-Etags = frozenset[int] | str | None
-"""What If-Match names: None (absent), "*" (any), or the etags it lists."""
+Expected = frozenset[int] | None
+"""The etags If-Match lists (None: no condition): the write applies only to one of those versions."""
 
 EDITABLE_TOP = ("_instance", "_links")  # `_links` is recomputed by the server: its content is ignored
 
@@ -34,16 +35,6 @@ EDITABLE_TOP = ("_instance", "_links")  # `_links` is recomputed by the server: 
 def new_at_id(spec: KindSpec) -> str:
     """A fresh `xcore:<kind>:<16 hex>` @id: milliseconds since the epoch, then 20 random bits."""
     return f"{spec.id_prefix}{time.time_ns() // 1_000_000:011x}{secrets.randbits(20):05x}"
-
-
-def _expected(current: Document, etags: Etags) -> None:
-    if etags is None or etags == ANY or (isinstance(etags, frozenset) and current.version in etags):
-        return
-    listed = sorted(etags) if isinstance(etags, frozenset) else etags
-    raise VersionConflict(
-        f"the instance is at etag {current.version}, not {listed}",
-        details={"instanceId": current.id, "repo:etag": current.version},
-    )
 
 
 def get_instance(uow: UnitOfWork, *, caller: Caller, container_id: str, instance_id: str) -> Document:
@@ -82,17 +73,13 @@ def _non_editable(problems: list[Problem]) -> ValidationFailed:
     return failed(problems, code="non_editable")
 
 
-def _current(
-    uow: UnitOfWork, caller: Caller, container_id: str, instance_id: str, spec: KindSpec | None
-) -> Document:
-    current = get_instance(uow, caller=caller, container_id=container_id, instance_id=instance_id)
+def _of_kind(current: Document, spec: KindSpec | None) -> None:
     if spec is not None and spec.name != current.kind:
         raise ValidationFailed(
             f"the instance is a {current.kind}, not a {spec.name}",
             code="schema_mismatch",
             details={"schema": BY_NAME[current.kind].schema_id},
         )
-    return current
 
 
 def check_top_level(document: dict[str, Any] | None, current: dict[str, Any] | None) -> None:
@@ -112,98 +99,112 @@ def check_top_level(document: dict[str, Any] | None, current: dict[str, Any] | N
         raise _non_editable(problems)
 
 
-def _write(
-    uow: UnitOfWork,
-    *,
-    caller: Caller,
-    current: Document,
-    instance: Any,
-    compile_pql: PqlCompiler | None,
-) -> Document:
+def _body(current: Document, instance: Any) -> dict[str, Any]:
+    """The stored body of a new instance content: @id may be repeated, never changed."""
     if not isinstance(instance, dict):
         raise failed([Problem(INSTANCE, "type", "_instance must be an object")])
     at_id = current.body.get("@id")
     if instance.get("@id", at_id) != at_id:
         raise _non_editable([Problem(child(INSTANCE, "@id"), "non_editable", "@id cannot change")])
-    body = instance if "@id" in instance else {"@id": at_id, **instance}
-    spec = BY_NAME[current.kind]
-    validate = instance_validator(
-        uow, container_id=current.scope, spec=spec, instance_id=current.id, compile_pql=compile_pql
-    )
-    return service.replace_body(
+    return instance if "@id" in instance else {"@id": at_id, **instance}
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """What a PUT or PATCH addresses: who, which container and instance, the kind it names, If-Match."""
+
+    caller: Caller
+    container_id: str
+    instance_id: str
+    spec: KindSpec | None
+    expected: Expected
+    compile_pql: PqlCompiler | None
+
+
+def _update(uow: UnitOfWork, edit: Edit, change: Callable[[Document], dict[str, Any]]) -> Document:
+    """The instance write path: the core's one update (row fetched once), validated as its kind."""
+    require_container(uow, edit.caller, edit.container_id)
+
+    def apply(current: Document) -> dict[str, Any]:
+        _of_kind(current, edit.spec)
+        return change(current)
+
+    def validate(body: Any, previous: Document | None) -> Any:
+        assert previous is not None
+        check = instance_validator(
+            uow,
+            container_id=edit.container_id,
+            spec=BY_NAME[previous.kind],
+            instance_id=previous.id,
+            compile_pql=edit.compile_pql,
+        )
+        return check(body, previous)
+
+    return service.update(
         uow,
-        scope=current.scope,
-        kind=current.kind,
-        id=current.id,
-        body=body,
-        actor=caller.actor,
-        expected_version=current.version,
+        scope=edit.container_id,
+        kind=None,
+        id=edit.instance_id,
+        change=apply,
+        actor=edit.caller.actor,
+        expected_version=edit.expected,
         validate=validate,
     )
 
 
 def replace_instance(
-    uow: UnitOfWork,
-    *,
-    caller: Caller,
-    container_id: str,
-    instance_id: str,
-    spec: KindSpec | None,
-    document: dict[str, Any] | None,
-    instance: Any,
-    etags: Etags,
-    compile_pql: PqlCompiler | None,
+    uow: UnitOfWork, edit: Edit, *, document: dict[str, Any] | None, instance: Any
 ) -> Document:
     """Replace the whole instance (PUT); server-set members of a HAL document may only be repeated."""
-    current = _current(uow, caller, container_id, instance_id, spec)
-    _expected(current, etags)
-    if document is not None:
-        check_top_level(document, instance_document(current, caller.sandbox))
-    return _write(uow, caller=caller, current=current, instance=instance, compile_pql=compile_pql)
+
+    def change(current: Document) -> dict[str, Any]:
+        if document is not None:
+            check_top_level(document, instance_document(current, edit.caller.sandbox))
+        return _body(current, instance)
+
+    return _update(uow, edit, change)
 
 
-def patch_instance(
-    uow: UnitOfWork,
-    *,
-    caller: Caller,
-    container_id: str,
-    instance_id: str,
-    spec: KindSpec | None,
-    plan: Plan,
-    etags: Etags,
-    compile_pql: PqlCompiler | None,
-) -> Document:
-    """Apply a JSON Patch to the instance's HAL document atomically, then validate it like a PUT."""
-    current = _current(uow, caller, container_id, instance_id, spec)
-    _expected(current, etags)
-    document = instance_document(current, caller.sandbox)
-    patched = apply_json_patch(document, plan)
-    if not isinstance(patched, dict) or "_instance" not in patched:
+def hal_view(current: Document, sandbox: str, edit: Callable[[Any], Any]) -> dict[str, Any]:
+    """Edit an instance through its HAL document view: document -> edit -> checked -> stored body."""
+    document = instance_document(current, sandbox)
+    edited = edit(document)
+    if not isinstance(edited, dict) or "_instance" not in edited:
         raise failed([Problem("/_instance", "required", "the patched document has no _instance")])
-    check_top_level(patched, document)
-    return _write(uow, caller=caller, current=current, instance=patched["_instance"], compile_pql=compile_pql)
+    check_top_level(edited, document)
+    return _body(current, edited["_instance"])
+
+
+def patch_instance(uow: UnitOfWork, edit: Edit, *, plan: Plan) -> Document:
+    """Apply a JSON Patch to the instance's HAL document atomically, then validate it like a PUT."""
+    sandbox = edit.caller.sandbox
+    return _update(
+        uow, edit, lambda current: hal_view(current, sandbox, lambda doc: apply_json_patch(doc, plan))
+    )
 
 
 def delete_instance(
-    uow: UnitOfWork, *, caller: Caller, container_id: str, instance_id: str, etags: Etags
+    uow: UnitOfWork, *, caller: Caller, container_id: str, instance_id: str, expected: Expected
 ) -> Document:
     """Delete an instance no other instance references; otherwise refuse, listing the referrers."""
-    current = get_instance(uow, caller=caller, container_id=container_id, instance_id=instance_id)
-    _expected(current, etags)
-    # Lock it first: a write that is adding a reference to it has it share-locked, so the check
-    # below runs after that write committed and sees its reference.
-    uow.lock(container_id, current.kind, current.id)
-    found, total = integrity.referrers(uow, container_id, current)
-    if found:
-        raise InstanceReferenced(
-            f"{current.body.get('@id')} is referenced by {total} instance(s); nothing was deleted",
-            details={"referrers": [integrity.referrer_summary(doc) for doc in found], "total": total},
-        )
+    require_container(uow, caller, container_id)
+
+    def unreferenced(current: Document) -> None:
+        # The core fetched the row locked: a write adding a reference to it holds it share-locked,
+        # so this check runs after that write committed and sees its reference.
+        found, total = integrity.referrers(uow, container_id, current)
+        if found:
+            raise InstanceReferenced(
+                f"{current.body.get('@id')} is referenced by {total} instance(s); nothing was deleted",
+                details={"referrers": [integrity.referrer_summary(doc) for doc in found], "total": total},
+            )
+
     return service.delete(
         uow,
         scope=container_id,
-        kind=current.kind,
-        id=current.id,
+        kind=None,
+        id=instance_id,
         actor=caller.actor,
-        expected_version=current.version,
+        expected_version=expected,
+        check=unreferenced,
     )

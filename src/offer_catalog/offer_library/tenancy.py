@@ -18,7 +18,7 @@ import orjson
 from starlette.datastructures import Headers
 
 from offer_catalog.documents.model import Actor
-from offer_catalog.offer_library.errors import GatewayError
+from offer_catalog.offer_library.errors import GatewayError, GatewayForbidden, GatewayUnauthorized
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,18 +70,18 @@ def caller_of(headers: Headers) -> Caller:
     """The caller a request's headers name; a missing header is the platform gateway's error."""
     authorization = headers.get("authorization", "").strip()
     if not authorization:
-        raise GatewayError("Oauth token is missing.", code="403010", status=403)
+        raise GatewayForbidden("Oauth token is missing.", code="403010")
     scheme, _, token = authorization.partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
-        raise GatewayError("Oauth token is not valid: expected 'Bearer <token>'.", code="401013", status=401)
+        raise GatewayUnauthorized("Oauth token is not valid: expected 'Bearer <token>'.", code="401013")
     api_key = headers.get("x-api-key", "").strip()
     if not api_key:
-        raise GatewayError("Api Key is required.", code="403000", status=403)
+        raise GatewayForbidden("Api Key is required.", code="403000")
     org = headers.get("x-gw-ims-org-id", "").strip()
     if not org:
-        raise GatewayError("Missing x-gw-ims-org-id header.", code="400003", status=400)
+        raise GatewayError("Missing x-gw-ims-org-id header.", code="400003")
     sandbox = headers.get("x-sandbox-name", "").strip()
     if not sandbox:
-        raise GatewayError("Missing x-sandbox-name header.", code="sandbox_name_missing", status=400)
+        raise GatewayError("Missing x-sandbox-name header.", code="sandbox_name_missing")
     return Caller(org=org, sandbox=sandbox, actor=Actor(user=subject_of(token), client=api_key))

@@ -9,14 +9,18 @@ from typing import Protocol
 
 from offer_catalog.documents.model import Document, Event
 from offer_catalog.documents.query import Page, Query
-from offer_catalog.errors import SettingsError
+from offer_catalog.errors import AlreadyExists, SettingsError, VersionConflict
 
 
 class UnitOfWork(Protocol):
     """One transaction. A write unit commits once when its block ends without an exception."""
 
-    def fetch(self, scope: str, kind: str | None, id: str) -> Document | None:
-        """The current row (live or tombstone) or None; kind None matches any kind."""
+    def fetch(self, scope: str, kind: str | None, id: str, *, for_update: bool = False) -> Document | None:
+        """The current row (live or tombstone) or None; kind None matches any kind.
+
+        for_update: hold the row until the unit of work ends, so a write based on it cannot conflict
+        (PostgreSQL `FOR UPDATE`; SQLite's write unit already serialises writers).
+        """
         ...
 
     def fetch_version(self, scope: str, kind: str, id: str, version: int) -> Document | None:
@@ -92,6 +96,18 @@ class Store(Protocol):
     def close(self) -> None:
         """Release connections."""
         ...
+
+
+def check_written(doc: Document, expected_version: int | None, rows: int) -> None:
+    """The one version check of every store: an insert or compare-and-set that wrote no row failed."""
+    if rows == 1:
+        return
+    if expected_version is None:
+        raise AlreadyExists(f"{doc.kind} {doc.id!r} already exists", details={"id": doc.id})
+    raise VersionConflict(
+        f"{doc.kind} {doc.id!r} is not at version {expected_version}",
+        details={"id": doc.id, "expected_version": expected_version},
+    )
 
 
 def migrate_if_new(store: Store) -> None:

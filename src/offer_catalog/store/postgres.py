@@ -13,8 +13,8 @@ from psycopg_pool import ConnectionPool
 
 from offer_catalog.documents.model import Document, Event, utc_now
 from offer_catalog.documents.query import Page, Query
-from offer_catalog.errors import AlreadyExists, StoreUnavailable, VersionConflict
-from offer_catalog.store.base import migration_scripts
+from offer_catalog.errors import StoreUnavailable
+from offer_catalog.store.base import check_written, migration_scripts
 from offer_catalog.store.rows import (
     DOC_COLUMNS,
     EVENT_COLUMNS,
@@ -62,11 +62,12 @@ class PostgresUnitOfWork:
     def __init__(self, conn: psycopg.Connection[tuple[Any, ...]]):
         self.conn = conn
 
-    def fetch(self, scope: str, kind: str | None, id: str) -> Document | None:
+    def fetch(self, scope: str, kind: str | None, id: str, *, for_update: bool = False) -> Document | None:
+        lock = " FOR UPDATE" if for_update else ""
         if kind is None:
-            row = self.conn.execute(_FETCH_ANY_KIND, (scope, id)).fetchone()
+            row = self.conn.execute(_FETCH_ANY_KIND + lock, (scope, id)).fetchone()
             return None if row is None else row_to_document(row)
-        row = self.conn.execute(_FETCH, (scope, kind, id)).fetchone()
+        row = self.conn.execute(_FETCH + lock, (scope, kind, id)).fetchone()
         return None if row is None else fetched_to_document(scope, kind, id, row)
 
     def fetch_version(self, scope: str, kind: str, id: str, version: int) -> Document | None:
@@ -87,19 +88,12 @@ class PostgresUnitOfWork:
 
     def save(self, doc: Document, *, expected_version: int | None, change: str) -> None:
         params = document_params(doc, dump_body(doc.body))
+        at_id = at_id_of(doc.body)
         if expected_version is None:
-            cur = self.conn.execute(_INSERT_DOC, (*params, at_id_of(doc.body)))
-            if cur.rowcount != 1:
-                raise AlreadyExists(f"{doc.kind} {doc.id!r} already exists", details={"id": doc.id})
+            sql, args = _INSERT_DOC, (*params, at_id)
         else:
-            cur = self.conn.execute(
-                _UPDATE_DOC, (*params[3:], at_id_of(doc.body), doc.scope, doc.kind, doc.id, expected_version)
-            )
-            if cur.rowcount != 1:
-                raise VersionConflict(
-                    f"{doc.kind} {doc.id!r} is not at version {expected_version}",
-                    details={"id": doc.id, "expected_version": expected_version},
-                )
+            sql, args = _UPDATE_DOC, (*params[3:], at_id, doc.scope, doc.kind, doc.id, expected_version)
+        check_written(doc, expected_version, self.conn.execute(sql, args).rowcount)
         self.conn.execute(_INSERT_VERSION, params)
         self.conn.execute(_INSERT_EVENT, (doc.scope, doc.kind, doc.id, doc.version, change, doc.modified_at))
         self.conn.execute(_BUMP_SCOPE, (doc.scope,))

@@ -13,8 +13,8 @@ from typing import Any
 
 from offer_catalog.documents.model import Document, Event, utc_now
 from offer_catalog.documents.query import Page, Query
-from offer_catalog.errors import AlreadyExists, StoreUnavailable, VersionConflict
-from offer_catalog.store.base import migration_scripts
+from offer_catalog.errors import StoreUnavailable
+from offer_catalog.store.base import check_written, migration_scripts
 from offer_catalog.store.rows import (
     DOC_COLUMNS,
     EVENT_COLUMNS,
@@ -63,7 +63,7 @@ class SqliteUnitOfWork:
     def __init__(self, conn: sqlite3.Connection):
         self.conn = conn
 
-    def fetch(self, scope: str, kind: str | None, id: str) -> Document | None:
+    def fetch(self, scope: str, kind: str | None, id: str, *, for_update: bool = False) -> Document | None:
         if kind is None:
             row = self.conn.execute(_SELECT_DOC_ANY_KIND, (scope, id)).fetchone()
             return None if row is None else row_to_document(row)
@@ -86,22 +86,18 @@ class SqliteUnitOfWork:
         return [row_to_document(r) for r in rows]
 
     def save(self, doc: Document, *, expected_version: int | None, change: str) -> None:
-        text = dump_body(doc.body)
-        params = document_params(doc, text)
+        params = document_params(doc, dump_body(doc.body))
+        at_id = at_id_of(doc.body)
         if expected_version is None:
             try:
-                self.conn.execute(_INSERT_DOC, (*params, at_id_of(doc.body)))
+                rows = self.conn.execute(_INSERT_DOC, (*params, at_id)).rowcount
             except sqlite3.IntegrityError:
-                raise AlreadyExists(f"{doc.kind} {doc.id!r} already exists", details={"id": doc.id}) from None
+                rows = 0
         else:
-            cur = self.conn.execute(
-                _UPDATE_DOC, (*params[3:], at_id_of(doc.body), doc.scope, doc.kind, doc.id, expected_version)
-            )
-            if cur.rowcount != 1:
-                raise VersionConflict(
-                    f"{doc.kind} {doc.id!r} is not at version {expected_version}",
-                    details={"id": doc.id, "expected_version": expected_version},
-                )
+            rows = self.conn.execute(
+                _UPDATE_DOC, (*params[3:], at_id, doc.scope, doc.kind, doc.id, expected_version)
+            ).rowcount
+        check_written(doc, expected_version, rows)
         self.conn.execute(_INSERT_VERSION, params)
         self.conn.execute(_INSERT_EVENT, (doc.scope, doc.kind, doc.id, doc.version, change, doc.modified_at))
 

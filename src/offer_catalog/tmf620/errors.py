@@ -1,11 +1,16 @@
-"""The TMF `Error` body and the one mapping of domain and patch errors to HTTP statuses for TMF620."""
+"""The TMF `Error` body and the one registry mapping every error of a TMF620 request to its status."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from starlette.requests import Request
+from starlette.responses import Response
+
 from offer_catalog import errors
+from offer_catalog.http import BodyTooDeep, BodyTooLarge, ErrorTable, Failure, json_response
 from offer_catalog.patch import HTTP_STATUS, PatchError
+from offer_catalog.tmf620.names import to_oracle
 
 REASONS = {
     400: "Bad Request",
@@ -15,67 +20,82 @@ REASONS = {
     405: "Method Not Allowed",
     409: "Conflict",
     412: "Precondition Failed",
+    413: "Payload Too Large",
     415: "Unsupported Media Type",
     422: "Unprocessable Entity",
     500: "Internal Server Error",
     503: "Service Unavailable",
 }
 
-_DOMAIN_STATUS: tuple[tuple[type[errors.DomainError], int], ...] = (
-    (errors.NotFound, 404),
-    (errors.AlreadyExists, 409),
-    (errors.VersionConflict, 412),
-    (errors.ValidationFailed, 400),
-    (errors.InvalidQuery, 400),
-    (errors.LifecycleViolation, 409),
-    (errors.ReferenceViolation, 422),
-    (errors.StoreUnavailable, 503),
-)
-
 
 class TmfError(Exception):
-    """An HTTP-level failure of a TMF620 request, rendered as a TMF Error body."""
+    """An HTTP-level failure of a TMF620 request (headers, media types, paths), with its status."""
 
     def __init__(
-        self,
-        status: int,
-        code: str,
-        message: str,
-        *,
-        reason: str | None = None,
-        headers: dict[str, str] | None = None,
+        self, status: int, code: str, message: str, *, headers: dict[str, str] | None = None
     ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
-        self.reason = reason or REASONS.get(status, "Error")
         self.headers = headers or {}
 
     def body(self) -> dict[str, Any]:
-        """The TMF620 `Error` object (v4 members plus the v5-required @type)."""
-        return {
-            "code": self.code,
-            "reason": self.reason,
-            "message": self.message,
-            "status": str(self.status),
-            "@type": "Error",
-        }
+        """The TMF620 `Error` object of this failure."""
+        return error_body(self.status, self.code, self.message)
 
 
-def from_domain(exc: errors.DomainError, *, conditional: bool) -> TmfError:
-    """The TMF error for a domain error; a version conflict is 412 only when the client sent If-Match."""
-    status = 400
-    for cls, mapped in _DOMAIN_STATUS:
-        if isinstance(exc, cls):
-            status = mapped
-            break
-    code = exc.code
-    if isinstance(exc, errors.VersionConflict):
-        status, code = (412, "precondition_failed") if conditional else (409, "concurrent_update")
-    return TmfError(status, code, exc.message)
+def error_body(status: int, code: str, message: str) -> dict[str, Any]:
+    """The TMF620 `Error` object (v4 members plus the v5-required @type)."""
+    return {
+        "code": code,
+        "reason": REASONS.get(status, "Error"),
+        "message": message,
+        "status": str(status),
+        "@type": "Error",
+    }
 
 
-def from_patch(exc: PatchError) -> TmfError:
-    """The TMF error for a patch that cannot be applied (400 malformed, 409 test/conflict, 422 no target)."""
-    return TmfError(HTTP_STATUS.get(exc.code, 400), exc.code, str(exc))
+def _tmf_error(request: Request, exc: TmfError) -> Failure:
+    return Failure(exc.status, exc.code, exc.message, headers=exc.headers)
+
+
+def _version_conflict(request: Request, exc: errors.VersionConflict) -> Failure:
+    # 412 only when the client made the write conditional; otherwise a concurrent writer won.
+    if "if-match" in request.headers:
+        return Failure(412, "precondition_failed", exc.message)
+    return Failure(409, "concurrent_update", exc.message)
+
+
+def _patch_error(request: Request, exc: PatchError) -> Failure:
+    return Failure(HTTP_STATUS.get(exc.code, 400), exc.code, str(exc))
+
+
+ERRORS: ErrorTable = {
+    TmfError: _tmf_error,
+    PatchError: _patch_error,
+    errors.VersionConflict: _version_conflict,
+    errors.NotFound: 404,
+    errors.AlreadyExists: 409,
+    errors.ValidationFailed: 400,
+    errors.InvalidQuery: 400,
+    errors.LifecycleViolation: 409,
+    errors.ReferenceViolation: 422,
+    errors.StoreUnavailable: 503,
+    BodyTooLarge: 413,
+    BodyTooDeep: 400,
+    errors.DomainError: 400,
+}
+"""TMF620's one mapping of error classes to statuses (looked up along each exception's MRO)."""
+
+
+def renderer(*, oracle_names: bool) -> Any:
+    """The function that renders a Failure as a TMF Error body (in Oracle's names when configured)."""
+
+    def render(request: Request, failure: Failure) -> Response:
+        body = error_body(failure.status, failure.code, failure.message)
+        return json_response(
+            to_oracle(body) if oracle_names else body, failure.status, failure.headers or None
+        )
+
+    return render

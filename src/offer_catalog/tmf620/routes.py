@@ -1,31 +1,40 @@
-"""TMF620 HTTP routes: one ASGI endpoint per base path that dispatches, negotiates and renders TMF Errors."""
+"""TMF620 HTTP routes: one small API per base path, declared routes per resource, TMF Error bodies."""
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from functools import partial
+from typing import Any
 
+import orjson
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
-from starlette.types import Receive, Scope, Send
+from starlette.routing import BaseRoute
+from starlette.types import Scope
 
-from offer_catalog.errors import DomainError
-from offer_catalog.http import json_response, request_id, run_unit
-from offer_catalog.patch import PatchError, parse_json
+from offer_catalog.http import (
+    Api,
+    ApiRoute,
+    api_mount,
+    etag,
+    if_match,
+    if_none_match,
+    json_response,
+    query_string,
+    read_json,
+    run_unit,
+)
 from offer_catalog.settings import Settings
 from offer_catalog.tmf620 import service
-from offer_catalog.tmf620.errors import TmfError, from_domain, from_patch
+from offer_catalog.tmf620.errors import ERRORS, TmfError, renderer
 from offer_catalog.tmf620.fields import project, selection_tree
 from offer_catalog.tmf620.names import standard_patch, to_oracle, to_standard
 from offer_catalog.tmf620.openapi import openapi_document
 from offer_catalog.tmf620.paging import list_headers
 from offer_catalog.tmf620.query import MAX_LIMIT, parse_list, parse_retrieve
-from offer_catalog.tmf620.resources import BASE_PATHS, RESOURCES
-
-log = logging.getLogger("offer_catalog.tmf620")
+from offer_catalog.tmf620.resources import BASE_PATHS, RESOURCES, Resource
 
 PATCH_STYLES = {
     "application/json": service.MERGE,
@@ -34,8 +43,7 @@ PATCH_STYLES = {
     "application/json-patch-query+json": service.PATCH_QUERY,
 }
 _BEARER = re.compile(r"bearer +[A-Za-z0-9\-._~+/]+=*", re.IGNORECASE)
-Handler = Callable[[Request, list[str]], Awaitable[Response]]
-T = TypeVar("T")
+Endpoint = Callable[[Resource, Request], Awaitable[Response]]
 
 
 def _media_type(request: Request) -> str | None:
@@ -43,111 +51,43 @@ def _media_type(request: Request) -> str | None:
     return None if value is None else value.split(";", 1)[0].strip().lower()
 
 
-def _if_match(request: Request) -> frozenset[int] | None:
-    """The versions If-Match accepts (None: no condition or `*`); an unparseable tag matches nothing."""
-    raw = request.headers.get("if-match")
-    if raw is None or raw.strip() == "*":
-        return None
-    versions = set()
-    for tag in raw.split(","):
-        tag = tag.strip().removeprefix("W/")
-        if len(tag) >= 3 and tag[0] == tag[-1] == '"' and tag[1:-1].isdigit():
-            versions.add(int(tag[1:-1]))
-    return frozenset(versions)
-
-
-def _etag(version: int) -> str:
-    return f'"{version}"'
-
-
-class TmfApi:
-    """The TMF620 API under one base path; every failure is a TMF Error body."""
-
-    def __init__(self, base: str, *, oracle_names: bool) -> None:
-        self.base = base
-        self.oracle = oracle_names
-        self._openapi: bytes | None = None
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        request = Request(scope, receive)
-        try:
-            response = await self._dispatch(request)
-        except TmfError as exc:
-            response = self._error(exc)
-        except DomainError as exc:
-            response = self._error(from_domain(exc, conditional="if-match" in request.headers))
-        except PatchError as exc:
-            response = self._error(from_patch(exc))
-        except Exception:
-            log.exception("unhandled error in a TMF620 route", extra={"request_id": request_id(request)})
-            response = self._error(TmfError(500, "internal_error", "an unexpected error occurred"))
-        await response(scope, receive, send)
-
-    def _json(self, content: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-        return json_response(to_oracle(content) if self.oracle else content, status, headers)
-
-    def _error(self, exc: TmfError) -> Response:
-        return self._json(exc.body(), exc.status, exc.headers)
-
-    async def _dispatch(self, request: Request) -> Response:
-        auth = request.headers.get("authorization")
-        if auth is not None and not _BEARER.fullmatch(auth.strip()):
+def guard(scope: Scope) -> None:
+    """Before routing: a malformed Authorization is 401, a NUL in the path 404; one trailing / is dropped."""
+    for name, value in scope["headers"]:
+        if name == b"authorization" and not _BEARER.fullmatch(value.decode("latin-1").strip()):
             raise TmfError(
                 401,
                 "unauthorized",
                 "the Authorization header must be 'Bearer <token>'",
                 headers={"WWW-Authenticate": 'Bearer realm="tmf620"'},
             )
-        path: str = request.scope["path"]
-        if not path.startswith(self.base) or "\x00" in path:
-            raise self._not_found(path)
-        segments = path[len(self.base) :].split("/")
-        if len(segments) > 1 and segments[-1] == "":
-            segments.pop()
-        handlers = self._handlers(segments)
-        if handlers is None:
-            raise self._not_found(path)
-        method = "GET" if request.method == "HEAD" else request.method
-        handler = handlers.get(method)
-        if handler is None:
-            allowed = ", ".join(sorted({*handlers, "HEAD"} if "GET" in handlers else handlers))
-            raise TmfError(
-                405,
-                "method_not_allowed",
-                f"{request.method} is not allowed on {path}; allowed: {allowed}",
-                headers={"Allow": allowed},
-            )
-        return await handler(request, segments)
+    path: str = scope["path"]
+    if "\x00" in path:
+        raise HTTPException(404)
+    if path.endswith("/") and not path.endswith("//") and path.count("/") > 4:
+        scope["path"] = path[:-1]
 
-    def _not_found(self, path: str) -> TmfError:
-        return TmfError(404, "not_found", f"no TMF620 resource at {path}")
 
-    def _handlers(self, segments: list[str]) -> dict[str, Handler] | None:
-        count = len(segments)
-        if count == 1 and segments[0] == "openapi.json":
-            return {"GET": self.openapi}
-        if segments[0] not in RESOURCES or "" in segments:
-            return None
-        if count == 1:
-            return {"GET": self.list_all, "POST": self.create}
-        if count == 2:
-            return {"GET": self.retrieve, "PATCH": self.patch, "DELETE": self.delete}
-        if count in (3, 4) and segments[2] == "history":
-            return {"GET": self.history if count == 3 else self.version}
-        return None
+class TmfEndpoints:
+    """The TMF620 endpoints under one base path (hrefs and member names follow it)."""
 
-    async def openapi(self, request: Request, segments: list[str]) -> Response:
+    def __init__(self, base: str, *, oracle_names: bool) -> None:
+        self.base = base
+        self.oracle = oracle_names
+        self._openapi: bytes | None = None
+
+    def _json(self, content: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+        return json_response(to_oracle(content) if self.oracle else content, status, headers)
+
+    async def openapi(self, request: Request) -> Response:
         """The OpenAPI 3 description of this API under this base path."""
         if self._openapi is None:
-            import orjson
-
             self._openapi = orjson.dumps(openapi_document(self.base, oracle_names=self.oracle))
         return Response(self._openapi, 200, media_type="application/json")
 
-    async def list_all(self, request: Request, segments: list[str]) -> Response:
+    async def list_all(self, resource: Resource, request: Request) -> Response:
         """List a collection: TMF630 filters, fields, sort, offset/limit; 206 when the page is partial."""
-        resource = RESOURCES[segments[0]]
-        params = parse_list(request.scope.get("query_string", b"").decode("latin-1"), resource)
+        params = parse_list(query_string(request), resource)
         limit = MAX_LIMIT if params.limit is None else params.limit
         docs, total = await run_unit(
             request,
@@ -160,50 +100,43 @@ class TmfApi:
         headers = list_headers(request, params, limit, len(items), total)
         return self._json(items, 206 if len(items) < total else 200, headers)
 
-    async def _body(self, request: Request) -> Any:
+    async def create(self, resource: Resource, request: Request) -> Response:
+        """Create a resource: 201, Location = href, the full resource."""
         media = _media_type(request)
         if media is not None and media != "application/json":
             raise TmfError(
                 415, "unsupported_media_type", f"a request body must be application/json, not {media}"
             )
-        return to_standard(parse_json(await request.body()))
-
-    async def create(self, request: Request, segments: list[str]) -> Response:
-        """Create a resource: 201, Location = href, the full resource."""
-        resource = RESOURCES[segments[0]]
-        body = await self._body(request)
+        body = to_standard(await read_json(request))
         doc = await run_unit(
             request, lambda uow: service.create(uow, resource=resource, body=body), write=True
         )
         result = service.view(resource, doc, self.base)
-        return self._json(result, 201, {"Location": result["href"], "ETag": _etag(doc.version)})
+        return self._json(result, 201, {"Location": result["href"], "ETag": etag(doc.version)})
 
-    async def retrieve(self, request: Request, segments: list[str]) -> Response:
+    async def retrieve(self, resource: Resource, request: Request) -> Response:
         """One resource (current version), with its ETag; `fields` selects members."""
-        resource, id = RESOURCES[segments[0]], segments[1]
-        fields = parse_retrieve(request.scope.get("query_string", b"").decode("latin-1"))
+        id = request.path_params["id"]
+        fields = parse_retrieve(query_string(request))
         doc = await run_unit(request, lambda uow: service.get(uow, resource=resource, id=id), write=False)
-        etag = _etag(doc.version)
-        if etag in {
-            t.strip().removeprefix("W/") for t in request.headers.get("if-none-match", "").split(",")
-        }:
-            return Response(status_code=304, headers={"ETag": etag})
+        if if_none_match(request, doc.version):
+            return Response(status_code=304, headers={"ETag": etag(doc.version)})
         result = project(
             service.view(resource, doc, self.base), None if fields is None else selection_tree(fields)
         )
-        return self._json(result, 200, {"ETag": etag})
+        return self._json(result, 200, {"ETag": etag(doc.version)})
 
-    async def patch(self, request: Request, segments: list[str]) -> Response:
+    async def patch(self, resource: Resource, request: Request) -> Response:
         """Partial update: merge (json, merge-patch+json), JSON Patch, JSON Patch Query; atomic."""
-        resource, id = RESOURCES[segments[0]], segments[1]
+        id = request.path_params["id"]
         media = _media_type(request)
         style = PATCH_STYLES.get(media or "")
         if style is None:
             supported = ", ".join(PATCH_STYLES)
             raise TmfError(415, "unsupported_media_type", f"PATCH takes {supported}; got {media or 'none'}")
-        raw = parse_json(await request.body())
+        raw = await read_json(request)
         patch = to_standard(raw) if style == service.MERGE else standard_patch(raw)
-        accepted = _if_match(request)
+        accepted = if_match(request)
         doc = await run_unit(
             request,
             lambda uow: service.patch(
@@ -211,12 +144,12 @@ class TmfApi:
             ),
             write=True,
         )
-        return self._json(service.view(resource, doc, self.base), 200, {"ETag": _etag(doc.version)})
+        return self._json(service.view(resource, doc, self.base), 200, {"ETag": etag(doc.version)})
 
-    async def delete(self, request: Request, segments: list[str]) -> Response:
+    async def delete(self, resource: Resource, request: Request) -> Response:
         """Delete: 204; If-Match honoured."""
-        resource, id = RESOURCES[segments[0]], segments[1]
-        accepted = _if_match(request)
+        id = request.path_params["id"]
+        accepted = if_match(request)
         await run_unit(
             request, lambda uow: service.delete(uow, resource=resource, id=id, accepted=accepted), write=True
         )
@@ -230,32 +163,62 @@ class TmfApi:
             "resource": entry.view,
         }
 
-    async def history(self, request: Request, segments: list[str]) -> Response:
+    async def history(self, resource: Resource, request: Request) -> Response:
         """Every stored version of a resource, oldest first (beyond the TMF620 spec)."""
-        resource, id = RESOURCES[segments[0]], segments[1]
+        id = request.path_params["id"]
         entries = await run_unit(
             request, lambda uow: service.history(uow, resource=resource, id=id, base=self.base), write=False
         )
         return self._json([self._entry(e) for e in entries])
 
-    async def version(self, request: Request, segments: list[str]) -> Response:
+    async def version(self, resource: Resource, request: Request) -> Response:
         """One stored version of a resource (beyond the TMF620 spec)."""
-        resource, id = RESOURCES[segments[0]], segments[1]
-        if not segments[3].isascii() or not segments[3].isdigit():
-            raise TmfError(404, "not_found", f"{segments[3]!r} is not a version number")
-        number = int(segments[3])
+        id, number = request.path_params["id"], request.path_params["version"]
+        if not number.isascii() or not number.isdigit() or len(number) > 18:
+            raise TmfError(404, "not_found", f"{number!r} is not a version number")
         entry = await run_unit(
             request,
-            lambda uow: service.version(uow, resource=resource, id=id, number=number, base=self.base),
+            lambda uow: service.version(uow, resource=resource, id=id, number=int(number), base=self.base),
             write=False,
         )
-        return self._json(self._entry(entry), 200, {"ETag": _etag(entry.version)})
+        return self._json(self._entry(entry), 200, {"ETag": etag(entry.version)})
+
+
+def resource_routes(base: str, resource: Resource, endpoints: TmfEndpoints) -> list[BaseRoute]:
+    """The routes of one resource: collection, item, its history and one past version."""
+    at, name = f"{base}{resource.path}", resource.path
+
+    def bind(endpoint: Endpoint) -> Callable[[Request], Awaitable[Response]]:
+        return partial(endpoint, resource)
+
+    return [
+        ApiRoute(at, {"GET": bind(endpoints.list_all), "POST": bind(endpoints.create)}, name=name),
+        ApiRoute(
+            f"{at}/{{id}}",
+            {
+                "GET": bind(endpoints.retrieve),
+                "PATCH": bind(endpoints.patch),
+                "DELETE": bind(endpoints.delete),
+            },
+            name=f"{name}_item",
+        ),
+        ApiRoute(f"{at}/{{id}}/history", {"GET": bind(endpoints.history)}, name=f"{name}_history"),
+        ApiRoute(
+            f"{at}/{{id}}/history/{{version}}", {"GET": bind(endpoints.version)}, name=f"{name}_version"
+        ),
+    ]
+
+
+def tmf620_api(base: str, *, oracle_names: bool) -> Api:
+    """The TMF620 API under one base path."""
+    endpoints = TmfEndpoints(base, oracle_names=oracle_names)
+    routes: list[BaseRoute] = [ApiRoute(f"{base}openapi.json", {"GET": endpoints.openapi}, name="openapi")]
+    for resource in RESOURCES.values():
+        routes.extend(resource_routes(base, resource, endpoints))
+    return Api(routes, errors=ERRORS, render=renderer(oracle_names=oracle_names), guard=guard)
 
 
 def tmf620_routes(settings: Settings) -> list[BaseRoute]:
     """The TMF620 API under the standard and the Oracle base paths (same data, href per request)."""
     oracle = settings.tmf_names == "oracle"
-    return [
-        Route(base.rstrip("/") + "{rest:path}", endpoint=TmfApi(base, oracle_names=oracle))
-        for base in BASE_PATHS
-    ]
+    return [api_mount([base], tmf620_api(base, oracle_names=oracle)) for base in BASE_PATHS]

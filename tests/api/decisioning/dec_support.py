@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from functools import partial
+from typing import Any
 
-from api.offer_library.ol_support import OM, PATCH_HAL, RECEIPT, SCHEMAS
-from offer_catalog.documents.model import Actor
-from offer_catalog.offer_library.containers import create_container
-from offer_catalog.store import Store
+import support.offer_library
+from support.offer_library import OM, PATCH_HAL, RECEIPT, SCHEMAS, Http, Xcore
 
 __all__ = ["OM", "PATCH_HAL", "RECEIPT", "SCHEMAS"]
 
@@ -23,12 +22,6 @@ HTML = OM + "content-component-html"
 WINDOW = {"xdm:startDate": "2020-01-01T00:00:00Z", "xdm:endDate": "2099-01-01T00:00:00Z"}
 
 
-class Http(Protocol):
-    """The part of a Starlette TestClient or an httpx.Client the helpers use."""
-
-    def request(self, method: str, url: str, **kwargs: Any) -> Any: ...
-
-
 def auth(org: str = ORG, sandbox: str = SANDBOX) -> dict[str, str]:
     """The four tenancy headers."""
     return {
@@ -39,41 +32,8 @@ def auth(org: str = ORG, sandbox: str = SANDBOX) -> dict[str, str]:
     }
 
 
-def make_container(store: Store, org: str = ORG, sandbox: str = SANDBOX, name: str = "decisions") -> str:
-    """A container made through the service, as `offer-catalog containers create` does."""
-    with store.unit_of_work(write=True) as uow:
-        return create_container(uow, org=org, sandbox=sandbox, name=name, actor=Actor("ops", "cli")).id
-
-
-class Xcore:
-    """Create and patch instances of one container over the Offer Library API."""
-
-    def __init__(self, http: Http, container: str, headers: dict[str, str] | None = None):
-        self.http = http
-        self.container = container
-        self.headers = headers or auth()
-        self.instance_ids: dict[str, str] = {}  # @id -> instanceId
-
-    def make(self, kind: str, body: dict[str, Any]) -> str:
-        """Create an instance; return its @id."""
-        headers = {
-            **self.headers,
-            "Content-Type": f'application/schema-instance+json; version=1; schema="{SCHEMAS[kind]}"',
-            "Accept": RECEIPT,
-        }
-        url = f"{XCORE}/{self.container}/instances"
-        response = self.http.request("POST", url, headers=headers, content=json.dumps(body))
-        assert response.status_code == 201, response.text
-        receipt = response.json()
-        self.instance_ids[receipt["@id"]] = receipt["instanceId"]
-        return str(receipt["@id"])
-
-    def patch(self, at_id: str, ops: list[dict[str, Any]]) -> None:
-        """Apply a JSON Patch to an instance (paths under /_instance/)."""
-        headers = {**self.headers, "Content-Type": PATCH_HAL, "Accept": RECEIPT}
-        url = f"{XCORE}/{self.container}/instances/{self.instance_ids[at_id]}"
-        response = self.http.request("PATCH", url, headers=headers, content=json.dumps(ops))
-        assert response.status_code == 200, response.text
+make_container = partial(support.offer_library.make_container, org=ORG, sandbox=SANDBOX)
+"""A container of the decisioning tests' tenant, made as `offer-catalog containers create` does."""
 
 
 def representation(placement: str, content: str) -> dict[str, Any]:
@@ -153,45 +113,45 @@ def build_catalog(http: Http, container: str, *, global_cap: int = 10) -> Catalo
     `adult` (40, rule: age >= 18), `draft` (100, draft: never). Activity `flash` on `web`
     proposes `flash` (priority 10, globalCap `global_cap`, no rule) from collection `flash`.
     """
-    xc = Xcore(http, container)
+    xc = Xcore(http, container, auth())
     cat = Catalog(container, xc)
     ids = cat.ids
-    ids["web"] = xc.make(
+    ids["web"] = xc.make_id(
         "offer-placement", {"xdm:name": "Web banner", "xdm:channel": WEB, "xdm:componentType": HTML}
     )
-    ids["mail"] = xc.make(
+    ids["mail"] = xc.make_id(
         "offer-placement", {"xdm:name": "Email", "xdm:channel": WEB, "xdm:componentType": HTML}
     )
-    ids["t_all"] = xc.make("tag", {"xdm:name": "all offers"})
-    ids["t_flash"] = xc.make("tag", {"xdm:name": "flash sale"})
-    ids["r_vip"] = xc.make("eligibility-rule", rule("vip", 'inSegment("vip")'))
-    ids["r_gold"] = xc.make("eligibility-rule", rule("gold", 'loyalty.tier = "gold"'))
-    ids["r_adult"] = xc.make("eligibility-rule", rule("adult", "person.age >= 18"))
+    ids["t_all"] = xc.make_id("tag", {"xdm:name": "all offers"})
+    ids["t_flash"] = xc.make_id("tag", {"xdm:name": "flash sale"})
+    ids["r_vip"] = xc.make_id("eligibility-rule", rule("vip", 'inSegment("vip")'))
+    ids["r_gold"] = xc.make_id("eligibility-rule", rule("gold", 'loyalty.tier = "gold"'))
+    ids["r_adult"] = xc.make_id("eligibility-rule", rule("adult", "person.age >= 18"))
     both = [ids["web"], ids["mail"]]
-    ids["vip"] = xc.make(
+    ids["vip"] = xc.make_id(
         "personalized-offer",
         offer("vip", both, priority=60, tags=[ids["t_all"]], rule=ids["r_vip"], caps={"profileCap": 2}),
     )
-    ids["gold"] = xc.make(
+    ids["gold"] = xc.make_id(
         "personalized-offer", offer("gold", both, priority=50, tags=[ids["t_all"]], rule=ids["r_gold"])
     )
-    ids["adult"] = xc.make(
+    ids["adult"] = xc.make_id(
         "personalized-offer", offer("adult", both, priority=40, tags=[ids["t_all"]], rule=ids["r_adult"])
     )
-    ids["draft"] = xc.make(
+    ids["draft"] = xc.make_id(
         "personalized-offer", offer("draft", both, priority=100, tags=[ids["t_all"]], status="draft")
     )
-    ids["flash"] = xc.make(
+    ids["flash"] = xc.make_id(
         "personalized-offer",
         offer("flash", both, priority=10, tags=[ids["t_flash"]], caps={"globalCap": global_cap}),
     )
-    ids["all"] = xc.make(
+    ids["all"] = xc.make_id(
         "offer-filter", {"xdm:name": "all", "xdm:filterType": "anyTags", "xdm:ids": [ids["t_all"]]}
     )
-    ids["c_flash"] = xc.make(
+    ids["c_flash"] = xc.make_id(
         "offer-filter", {"xdm:name": "flash", "xdm:filterType": "anyTags", "xdm:ids": [ids["t_flash"]]}
     )
-    ids["fallback"] = xc.make(
+    ids["fallback"] = xc.make_id(
         "fallback-offer",
         {
             "xdm:name": "fallback",
@@ -199,8 +159,8 @@ def build_catalog(http: Http, container: str, *, global_cap: int = 10) -> Catalo
             "xdm:representations": [representation(p, "<p>fallback</p>") for p in both],
         },
     )
-    ids["main"] = xc.make("offer-activity", activity("main", ids["web"], ids["all"], ids["fallback"]))
-    ids["flash_activity"] = xc.make(
+    ids["main"] = xc.make_id("offer-activity", activity("main", ids["web"], ids["all"], ids["fallback"]))
+    ids["flash_activity"] = xc.make_id(
         "offer-activity", activity("flash", ids["web"], ids["c_flash"], ids["fallback"])
     )
     return cat

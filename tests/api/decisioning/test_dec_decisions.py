@@ -84,13 +84,17 @@ def test_a_global_cap_is_shared_by_all_profiles(client: TestClient, catalog: Cat
 def test_catalog_changes_are_seen_by_the_next_decision(client: TestClient, catalog: Catalog) -> None:
     gold = profile("g@x.y", tier="gold")
     assert _names(client, catalog, gold) == ["gold", "adult"]
-    catalog.xc.patch(
+    catalog.xc.patch_id(
         catalog["adult"], [{"op": "replace", "path": "/_instance/xdm:rank/xdm:priority", "value": 90}]
     )
     assert _names(client, catalog, gold) == ["adult", "gold"]
-    catalog.xc.patch(catalog["gold"], [{"op": "replace", "path": "/_instance/xdm:status", "value": "draft"}])
+    catalog.xc.patch_id(
+        catalog["gold"], [{"op": "replace", "path": "/_instance/xdm:status", "value": "draft"}]
+    )
     assert _names(client, catalog, gold) == ["adult"]
-    catalog.xc.patch(catalog["adult"], [{"op": "replace", "path": "/_instance/xdm:status", "value": "draft"}])
+    catalog.xc.patch_id(
+        catalog["adult"], [{"op": "replace", "path": "/_instance/xdm:status", "value": "draft"}]
+    )
     assert _names(client, catalog, gold) == ["fallback"]
 
 

@@ -34,7 +34,9 @@ def test_placement_not_in_the_activity_is_422(client: TestClient, catalog: Catal
 
 
 def test_a_draft_activity_is_422(client: TestClient, catalog: Catalog) -> None:
-    catalog.xc.patch(catalog["main"], [{"op": "replace", "path": "/_instance/xdm:status", "value": "draft"}])
+    catalog.xc.patch_id(
+        catalog["main"], [{"op": "replace", "path": "/_instance/xdm:status", "value": "draft"}]
+    )
     _problem(decide(client, catalog.container, _body(catalog)), 422, "activity_not_live")
 
 

@@ -76,7 +76,7 @@ def test_concurrent_first_decisions_build_the_snapshot_once(store: Store, catalo
     assert entry is not None and entry.seq > 0
     _decide(store, catalog, body, caches)
     assert caches.snapshots.builds == 1
-    catalog.xc.patch(catalog["gold"], [{"op": "replace", "path": "/_instance/xdm:name", "value": "Gold"}])
+    catalog.xc.patch_id(catalog["gold"], [{"op": "replace", "path": "/_instance/xdm:name", "value": "Gold"}])
     _decide(store, catalog, body, caches)
     _decide(store, catalog, body, caches)
     assert caches.snapshots.builds == 2

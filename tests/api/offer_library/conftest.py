@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from ol_support import (
+from starlette.testclient import TestClient
+
+from offer_catalog.store import Store
+from support.offer_library import (
     Xcore,
     activity_body,
     fallback_body,
@@ -17,9 +20,6 @@ from ol_support import (
     rule_body,
     tag_body,
 )
-from starlette.testclient import TestClient
-
-from offer_catalog.store import Store
 
 
 @pytest.fixture

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ol_support import SCHEMAS, Xcore
-
 from offer_catalog.decisioning.catalog import build_snapshot
 from offer_catalog.offer_library import load_container_instances
 from offer_catalog.store import Store
+from support.offer_library import SCHEMAS, Xcore
 
 World = dict[str, dict[str, Any]]
 

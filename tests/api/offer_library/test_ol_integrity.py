@@ -6,7 +6,10 @@ import copy
 from typing import Any
 
 import pytest
-from ol_support import (
+from starlette.testclient import TestClient
+
+from offer_catalog.store import Store
+from support.offer_library import (
     SCHEMAS,
     Xcore,
     activity_body,
@@ -19,9 +22,6 @@ from ol_support import (
     rule_body,
     tag_body,
 )
-from starlette.testclient import TestClient
-
-from offer_catalog.store import Store
 
 World = dict[str, dict[str, Any]]
 GHOSTS = {

@@ -6,7 +6,8 @@ import re
 from typing import Any
 
 import pytest
-from ol_support import (
+
+from support.offer_library import (
     HAL,
     RECEIPT_MEMBERS,
     RESULTS,

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from ol_support import Xcore, activity_body, fallback_body
+
+from support.offer_library import Xcore, activity_body, fallback_body
 
 World = dict[str, dict[str, Any]]
 OFFER_MOVES = {

@@ -6,7 +6,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from ol_support import SCHEMAS, USER, Xcore, at_ids, offer_body
+
+from support.offer_library import SCHEMAS, USER, Xcore, at_ids, offer_body
 
 World = dict[str, dict[str, Any]]
 OFFER = SCHEMAS["personalized-offer"]

@@ -6,7 +6,17 @@ import json
 from typing import Any
 
 import pytest
-from ol_support import HAL, PATCH_HAL, RECEIPT, SCHEMAS, Xcore, instance_type, placement_body, tag_body
+
+from support.offer_library import (
+    HAL,
+    PATCH_HAL,
+    RECEIPT,
+    SCHEMAS,
+    Xcore,
+    instance_type,
+    placement_body,
+    tag_body,
+)
 
 TAG = SCHEMAS["tag"]
 TAG_BASE = TAG.split(";")[0]

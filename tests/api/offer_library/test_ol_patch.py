@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from ol_support import Xcore, representation
+
+from support.offer_library import Xcore, representation
 
 World = dict[str, dict[str, Any]]
 

@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ol_support import ORG, SANDBOX, TOKEN, USER, Xcore, auth, fallback_body, placement_body
 from starlette.testclient import TestClient
 
 from offer_catalog.app import create_app
 from offer_catalog.settings import load_settings
+from support.offer_library import ORG, SANDBOX, TOKEN, USER, Xcore, auth, fallback_body, placement_body
 
 STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$")
 API_KEY = "seed-api-key"

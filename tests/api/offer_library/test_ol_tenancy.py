@@ -6,10 +6,21 @@ import json
 from typing import Any
 
 import pytest
-from ol_support import API_KEY, BASE, ORG, SANDBOX, USER, Xcore, auth, jwt, make_container, tag_body
 from starlette.testclient import TestClient
 
 from offer_catalog.store import Store
+from support.offer_library import (
+    API_KEY,
+    BASE,
+    ORG,
+    SANDBOX,
+    USER,
+    Xcore,
+    auth,
+    jwt,
+    make_container,
+    tag_body,
+)
 
 CONTAINERS = "https://ns.adobe.com/experience/xcore/container"
 

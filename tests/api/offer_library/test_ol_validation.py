@@ -6,7 +6,8 @@ import copy
 from typing import Any
 
 import pytest
-from ol_support import (
+
+from support.offer_library import (
     Xcore,
     activity_body,
     fallback_body,

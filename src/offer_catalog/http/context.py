@@ -1,12 +1,14 @@
-"""HTTP plumbing shared by the dialects: fast JSON responses, store calls off the event loop, ids."""
+"""HTTP plumbing shared by the APIs: fast JSON responses, store calls off the event loop, ids, query."""
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from collections.abc import Callable
 from functools import partial
 from typing import Any, TypeVar
+from urllib.parse import parse_qsl
 
 import orjson
 from starlette.concurrency import run_in_threadpool
@@ -66,6 +68,25 @@ async def run_sync(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     return await run_in_threadpool(partial(fn, *args, **kwargs))
 
 
+def query_string(request: Request) -> str:
+    """The raw query string as text (latin-1, undecoded percent escapes), read once per request."""
+    state = request.scope.setdefault("state", {})
+    text: str | None = state.get("query_text")
+    if text is None:
+        text = state["query_text"] = request.scope.get("query_string", b"").decode("latin-1")
+    return text
+
+
+def query_items(request: Request) -> list[tuple[str, str]]:
+    """The query parameters as decoded (name, value) pairs in order, decoded once per request."""
+    state = request.scope.setdefault("state", {})
+    items: list[tuple[str, str]] | None = state.get("query_items")
+    if items is None:
+        raw = request.scope.get("query_string", b"").decode("latin-1")
+        items = state["query_items"] = parse_qsl(raw, keep_blank_values=True)
+    return items
+
+
 def request_id(request: Request) -> str:
     """The id of the current request (the caller's X-Request-ID or a new one)."""
     rid: str = request.scope.get("state", {}).get("request_id", "")
@@ -78,8 +99,6 @@ class RequestContextMiddleware:
     def __init__(self, app: ASGIApp, *, access_log: bool = True):
         self.app = app
         self.access_log = access_log
-        import logging
-
         self.logger = logging.getLogger(ACCESS_LOGGER)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

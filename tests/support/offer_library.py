@@ -1,12 +1,10 @@
-"""Helpers for the Offer Library API tests: headers, media types, documented example bodies, a client."""
+"""The Offer Library test kit: headers, media types, one body builder per kind, one client."""
 
 from __future__ import annotations
 
 import base64
 import json
-from typing import Any
-
-from starlette.testclient import TestClient
+from typing import Any, Protocol
 
 from offer_catalog.documents.model import Actor
 from offer_catalog.offer_library.containers import create_container
@@ -187,13 +185,20 @@ def activity_body(placement: str, filter_id: str, rule: str, function: str, fall
     }
 
 
-class Xcore:
-    """A TestClient bound to one container and caller."""
+class Http(Protocol):
+    """The part of a Starlette TestClient or an httpx.Client the client uses."""
 
-    def __init__(self, client: TestClient, container: str, headers: dict[str, str] | None = None):
+    def request(self, method: str, url: str, **kwargs: Any) -> Any: ...
+
+
+class Xcore:
+    """The Offer Library test client: one container, one caller, over a TestClient or an httpx.Client."""
+
+    def __init__(self, client: Http, container: str, headers: dict[str, str] | None = None):
         self.client = client
         self.container = container
         self.headers = headers or auth()
+        self.instance_ids: dict[str, str] = {}  # @id -> instanceId of the instances made here
 
     @property
     def instances(self) -> str:
@@ -204,16 +209,21 @@ class Xcore:
 
     def create(self, kind: str, body: Any, **headers: str) -> Any:
         sent = {**self.headers, "Content-Type": instance_type(kind), "Accept": RECEIPT, **headers}
-        return self.client.post(self.instances, headers=sent, content=json.dumps(body))
+        return self.client.request("POST", self.instances, headers=sent, content=json.dumps(body))
 
     def make(self, kind: str, body: Any) -> dict[str, Any]:
         response = self.create(kind, body)
         assert response.status_code == 201, response.text
         receipt: dict[str, Any] = response.json()
+        self.instance_ids[receipt["@id"]] = receipt["instanceId"]
         return receipt
 
+    def make_id(self, kind: str, body: Any) -> str:
+        """Create an instance; return its @id."""
+        return str(self.make(kind, body)["@id"])
+
     def get(self, instance_id: str, **headers: str) -> Any:
-        return self.client.get(self.url(instance_id), headers={**self.headers, **headers})
+        return self.client.request("GET", self.url(instance_id), headers={**self.headers, **headers})
 
     def instance(self, instance_id: str) -> dict[str, Any]:
         response = self.get(instance_id)
@@ -223,21 +233,26 @@ class Xcore:
 
     def patch(self, instance_id: str, ops: Any, content_type: str = PATCH_HAL, **headers: str) -> Any:
         sent = {**self.headers, "Content-Type": content_type, "Accept": RECEIPT, **headers}
-        return self.client.patch(self.url(instance_id), headers=sent, content=json.dumps(ops))
+        return self.client.request("PATCH", self.url(instance_id), headers=sent, content=json.dumps(ops))
+
+    def patch_id(self, at_id: str, ops: list[dict[str, Any]]) -> None:
+        """Apply a JSON Patch (paths under /_instance/) to an instance made here, by its @id."""
+        response = self.patch(self.instance_ids[at_id], ops)
+        assert response.status_code == 200, response.text
 
     def put(self, instance_id: str, body: Any, content_type: str = HAL, **headers: str) -> Any:
         sent = {**self.headers, "Content-Type": content_type, "Accept": RECEIPT, **headers}
-        return self.client.put(self.url(instance_id), headers=sent, content=json.dumps(body))
+        return self.client.request("PUT", self.url(instance_id), headers=sent, content=json.dumps(body))
 
     def delete(self, instance_id: str, **headers: str) -> Any:
-        return self.client.delete(
-            self.url(instance_id), headers={**self.headers, "Accept": RECEIPT, **headers}
-        )
+        sent = {**self.headers, "Accept": RECEIPT, **headers}
+        return self.client.request("DELETE", self.url(instance_id), headers=sent)
 
     def list(self, params: Any = None, path: str = "instances", **headers: str) -> Any:
         url = f"{BASE}/{self.container}/{path}"
         accept = f'*,{HAL}; schema="{RESULTS}"'
-        return self.client.get(url, params=params, headers={**self.headers, "Accept": accept, **headers})
+        sent = {**self.headers, "Accept": accept, **headers}
+        return self.client.request("GET", url, params=params, headers=sent)
 
     def results(self, params: Any = None, path: str = "instances") -> dict[str, Any]:
         response = self.list(params, path)
@@ -246,7 +261,7 @@ class Xcore:
         return page
 
     def follow(self, href: str) -> dict[str, Any]:
-        response = self.client.get(href, headers=self.headers)
+        response = self.client.request("GET", href, headers=self.headers)
         assert response.status_code == 200, response.text
         page: dict[str, Any] = response.json()
         return page
