@@ -64,7 +64,13 @@ class Settings:
             raise SettingsError(
                 f"pool_size must be >= 1, got {self.pool_size}", details={"setting": "pool_size"}
             )
-        for name in ("header_timeout", "body_timeout", "max_header_bytes", "max_body_bytes", "max_json_depth"):
+        for name in (
+            "header_timeout",
+            "body_timeout",
+            "max_header_bytes",
+            "max_body_bytes",
+            "max_json_depth",
+        ):
             if getattr(self, name) < 1:
                 raise SettingsError(
                     f"{name} must be >= 1, got {getattr(self, name)}", details={"setting": name}
