@@ -181,9 +181,7 @@ def _ranked(descending: bool) -> Reducer:
     return ranked
 
 
-def _count(items: list[Any], args: list[Any]) -> Any:
-    if args[0] is items:
-        return len(items)
+def _count(_items: list[Any], args: list[Any]) -> Any:
     return sum(1 for v in args[0] if truth(v) is True)
 
 
