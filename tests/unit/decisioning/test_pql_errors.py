@@ -158,7 +158,15 @@ def test_clause_syntax_errors(text: str, position: int) -> None:
         "select.from",  # clause words are names where no clause can start
         "from = 1 and where = 2 and over = 3 and occurs = 4 and before = 5",
         "last = 1 and this.week = 2 and today.x = 3",
+        "max (1, 2) = 2 and min (3) = 3",  # a call, even with a space before its parenthesis
+        'count and min or not max and sum in [1] and avg like "%"',  # attributes named like aggregates
     ],
 )
 def test_clause_words_stay_names_elsewhere(text: str) -> None:
     compile_rule(text)
+
+
+def test_like_with_a_non_string_pattern_points_at_the_comparison() -> None:
+    with pytest.raises(PqlCompileError) as info:
+        compile_rule("a and  person.name like 3")
+    assert info.value.position == 7

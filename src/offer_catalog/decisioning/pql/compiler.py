@@ -87,8 +87,10 @@ def _escaped(match: re.Match[str]) -> str:
 
 
 def _position_of(tree: Tree[Any]) -> int:
-    meta = tree.meta
-    return 0 if meta.empty else meta.start_pos
+    """Where a construct starts: its first token (the parser does not record tree positions)."""
+    for token in tree.scan_values(lambda value: isinstance(value, Token)):
+        return _position(token)
+    return 0  # pragma: no cover - every construct holds a token
 
 
 def _binary(op: Callable[[Any, Any], Any], left: Node, right: Node) -> Node:
