@@ -95,6 +95,8 @@ def test_parser_is_built_once() -> None:
         ("$2.homeAddress.city", 0, "one input parameter"),
         ("a and $3 = 1", 6, "one input parameter"),
         ("chain(xEvent, timestamp, [A])", 0, "chain() is not supported"),
+        ("toInteger(loyalty.points) > 3", 0, "not part of PQL"),
+        ("a or inDays(person.birthDate) < 3", 5, "use `occurs`"),
     ],
 )
 def test_unsupported_constructs_name_why(text: str, position: int, fragment: str) -> None:

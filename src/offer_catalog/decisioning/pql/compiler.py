@@ -35,9 +35,27 @@ _ROOTS: Final[dict[str, Fn]] = {
 }
 _PARAMETER: Final = re.compile(r"\$([0-9]+)")
 #: PQL functions rules here cannot use, and why (docs/pql.md, "Not supported").
+_NOT_PQL: Final = "a Journey Optimizer expression function, not part of PQL"
 UNSUPPORTED: Final = {
     "chain": "event sequences (chain) are evaluated by Adobe's segmentation service over stored event "
     "history; use exists/forall/select over xEvent",
+    **{
+        name: f"{_NOT_PQL}; compare values of the same type instead"
+        for name in (
+            "toString",
+            "toInteger",
+            "toDecimal",
+            "toBool",
+            "toDateTime",
+            "toDateTimeOnly",
+            "toDuration",
+        )
+    },
+    **{
+        name: f"{_NOT_PQL}; use `occurs` (t occurs <= 3 days before now)"
+        " or compare getYear() with currentYear()"
+        for name in ("currentDate", "inDays", "inHours", "inLastDays", "inNextDays", "age", "ageInDays")
+    },
 }
 
 
