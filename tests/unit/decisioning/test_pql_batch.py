@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime
 from typing import Any
 
 from hypothesis import given, settings
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 from offer_catalog.decisioning.pql import MISSING, Env, compile_rule
 from offer_catalog.decisioning.pql.batch import Prepared
 
+NOW = datetime(2024, 1, 1, 12, tzinfo=UTC)
 OFFERS: list[dict[str, Any]] = [
     {"xdm:rank": {"xdm:priority": 3}, "xdm:characteristics": {"city": "Paris", "n": "2", "seg": "s1"}},
     {"xdm:rank": {"xdm:priority": 2.5}, "xdm:characteristics": {"city": "Rome", "n": 7, "seg": "s2"}},
@@ -19,6 +21,7 @@ OFFERS: list[dict[str, Any]] = [
     {"xdm:rank": {"xdm:priority": True}},
     {"xdm:rank": {"xdm:priority": float("nan")}, "xdm:characteristics": {"n": float("inf")}},
     {"xdm:rank": {"xdm:priority": 0}, "xdm:characteristics": {"city": "paris", "n": 0}},
+    {"xdm:rank": {"xdm:priority": 1}, "xdm:characteristics": {"city": "Pisa", "n": "2023-12-31T10:00:00Z"}},
     {},
 ]
 PROFILE = {
@@ -45,6 +48,9 @@ ATOMS = [
     '"Paris"',
     "true",
     "null",
+    "now",
+    '"2024-01-01"',
+    "offer.characteristics",
 ]
 BINARY = ["+", "-", "*", "/", "%", "=", "!=", "<", ">=", "and", "or"]
 
@@ -60,6 +66,14 @@ def expressions() -> st.SearchStrategy[str]:
             inner.map(lambda e: f'(({e}) in [1, 3, "Paris", offer.rank.priority])'),
             inner.map(lambda e: f"exists({e})"),
             inner.map(lambda e: f"[{e}, 1].get(0)"),
+            inner.map(lambda e: f"(!({e}))"),
+            inner.map(lambda e: f"(exists X from [{e}, 2] where X = offer.rank.priority)"),
+            inner.map(lambda e: f"(select X from [{e}, offer.rank.priority, 1] where X > 1)"),
+            inner.map(lambda e: f"(let V = ({e}) in [V, offer.rank.priority].max())"),
+            inner.map(lambda e: f"[{e}, offer.rank.priority, loyalty.points].topN(price, 2).count()"),
+            inner.map(lambda e: f'(({e}) like "P%")'),
+            inner.map(lambda e: f"(({e}) occurs before today)"),
+            st.tuples(inner, inner).map(lambda t: f"[{t[0]}, 1].intersects([{t[1]}])"),
         )
 
     return st.recursive(st.sampled_from(ATOMS), extend, max_leaves=6)
@@ -77,7 +91,7 @@ def norm(value: Any) -> Any:
 
 def one_by_one(text: str) -> list[Any]:
     expr = compile_rule(text)
-    env = Env(PROFILE)
+    env = Env(PROFILE, now=NOW)
     out = []
     for body in OFFERS:
         env.offer = body
@@ -88,7 +102,7 @@ def one_by_one(text: str) -> list[Any]:
 @settings(max_examples=400, deadline=None)
 @given(expressions())
 def test_batch_equals_row_by_row(text: str) -> None:
-    batch = Prepared(compile_rule(text), OFFERS).evaluate(Env(PROFILE))
+    batch = Prepared(compile_rule(text), OFFERS).evaluate(Env(PROFILE, now=NOW))
     assert [norm(v) for v in batch] == [norm(v) for v in one_by_one(text)]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from offer_catalog.decisioning.pql import PqlCompileError, PqlSyntaxError, compile_rule
+from offer_catalog.decisioning.pql.errors import PqlUnsupportedError
 
 
 @pytest.mark.parametrize(
@@ -86,3 +87,88 @@ def test_parser_is_built_once() -> None:
     from offer_catalog.decisioning.pql.parser import _parser
 
     assert _parser() is _parser()
+
+
+@pytest.mark.parametrize(
+    ("text", "position", "fragment"),
+    [
+        ("$2.homeAddress.city", 0, "one input parameter"),
+        ("a and $3 = 1", 6, "one input parameter"),
+        ("chain(xEvent, timestamp, [A])", 0, "chain() is not supported"),
+        ("toInteger(loyalty.points) > 3", 0, "not part of PQL"),
+        ("a or inDays(person.birthDate) < 3", 5, "use `occurs`"),
+    ],
+)
+def test_unsupported_constructs_name_why(text: str, position: int, fragment: str) -> None:
+    with pytest.raises(PqlUnsupportedError) as info:
+        compile_rule(text)
+    assert info.value.code == "pql_unsupported_function"
+    assert info.value.position == position
+    assert fragment in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "position", "fragment"),
+    [
+        ('x.matches("(?=a)b")', 2, "RE2"),  # lookahead: not RE2 syntax
+        ('x.matches("(a)\\\\1")', 2, "RE2"),  # backreference
+        ('x.regexGroup("[")', 2, "RE2"),
+        ("x.regexGroup(1)", 2, "string pattern"),
+        ("x like 1", 0, "string pattern"),
+        ("orders.filter()", 7, "filter()"),
+        ("orders.topN(price)", 7, "topN()"),
+        ("orders.map(a, b)", 7, "map()"),
+        ("x.doesNotContain()", 2, "doesNotContain()"),
+        ("currentMonth(1)", 0, "currentMonth()"),
+        ("x.getYear(1)", 2, "getYear()"),
+    ],
+)
+def test_function_compile_errors(text: str, position: int, fragment: str) -> None:
+    with pytest.raises(PqlCompileError) as info:
+        compile_rule(text)
+    assert info.value.code == "pql_compile_error"
+    assert info.value.position == position
+    assert fragment in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "position"),
+    [
+        ("x occurs", 8),
+        ("x occurs = 3 before now", 13),
+        ("x occurs = 3 days now", 18),
+        ("x occurs between today", 22),
+        ("exists X from", 13),
+        ("select X from xEvent where", 26),
+        ("let S = 1 in", 12),
+        ("x like", 6),
+        ("!", 1),
+        ("(P) =>", 6),
+    ],
+)
+def test_clause_syntax_errors(text: str, position: int) -> None:
+    with pytest.raises(PqlSyntaxError) as info:
+        compile_rule(text)
+    assert info.value.code == "pql_syntax_error"
+    assert info.value.position == position
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "exists(x)",  # the function, not the quantifier
+        "select.from",  # clause words are names where no clause can start
+        "from = 1 and where = 2 and over = 3 and occurs = 4 and before = 5",
+        "last = 1 and this.week = 2 and today.x = 3",
+        "max (1, 2) = 2 and min (3) = 3",  # a call, even with a space before its parenthesis
+        'count and min or not max and sum in [1] and avg like "%"',  # attributes named like aggregates
+    ],
+)
+def test_clause_words_stay_names_elsewhere(text: str) -> None:
+    compile_rule(text)
+
+
+def test_like_with_a_non_string_pattern_points_at_the_comparison() -> None:
+    with pytest.raises(PqlCompileError) as info:
+        compile_rule("a and  person.name like 3")
+    assert info.value.position == 7

@@ -5,7 +5,7 @@
 """
 
 from offer_catalog.decisioning.pql.compiler import CompiledExpr, compile_rule
-from offer_catalog.decisioning.pql.errors import PqlCompileError, PqlSyntaxError
+from offer_catalog.decisioning.pql.errors import PqlCompileError, PqlSyntaxError, PqlUnsupportedError
 from offer_catalog.decisioning.pql.values import MISSING, Env, segment_ids
 
 __all__ = [
@@ -14,6 +14,7 @@ __all__ = [
     "Env",
     "PqlCompileError",
     "PqlSyntaxError",
+    "PqlUnsupportedError",
     "compile_rule",
     "segment_ids",
 ]

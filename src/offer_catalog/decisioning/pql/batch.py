@@ -17,7 +17,7 @@ from typing import Any
 from offer_catalog.decisioning.pql import ops
 from offer_catalog.decisioning.pql.compiler import CompiledExpr
 from offer_catalog.decisioning.pql.nodes import Node
-from offer_catalog.decisioning.pql.values import Env, equals
+from offer_catalog.decisioning.pql.values import Env, Selection, equals
 
 _Part = tuple[bool, Callable[[Env], Any]]  # (is a column, producer)
 
@@ -80,7 +80,10 @@ _NUMBERS = (int, float)
 
 
 def _if_column(cond: Iterable[Any], then: Iterable[Any], other: Iterable[Any]) -> list[Any]:
-    return [a if c is True else b for c, a, b in zip(cond, then, other, strict=False)]
+    return [
+        a if c is True or (type(c) is Selection and c) else b
+        for c, a, b in zip(cond, then, other, strict=False)
+    ]
 
 
 def _eq_column(left: Iterable[Any], right: Iterable[Any]) -> list[Any]:

@@ -1,19 +1,21 @@
 """Built-in PQL functions (`if(...)`, `inSegment(...)`, `date(...)`) and methods (`x.equals(...)`).
 
+String functions live in `strings.py`, arrays and maps in `arrays.py`, dates and times in `temporal.py`;
+this module gathers them into the `FUNCTIONS` and `METHODS` tables the compiler looks names up in.
+
 Each is an element-wise value function where possible (`apply` builds its closure and records it as
 the node's `op`, for batch evaluation); `inSegment` and `now` read the environment instead.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from offer_catalog.decisioning.pql import ops
-from offer_catalog.decisioning.pql.nodes import Node, Site, combine, constant
+from offer_catalog.decisioning.pql import arrays, ops, strings, temporal
+from offer_catalog.decisioning.pql.nodes import Node, Site, apply, combine, constant
 from offer_catalog.decisioning.pql.values import (
     MISSING,
     Env,
@@ -34,18 +36,6 @@ class Spec:
     min_args: int
     max_args: int | None
     build: Builder
-
-
-def apply(op: Callable[..., Any], args: list[Node]) -> Node:
-    """A node computing `op(*values of args)`."""
-    if len(args) == 1:
-        f = args[0].fn
-        return combine(lambda env: op(f(env)), *args, op=op)
-    if len(args) == 2:
-        f, g = args[0].fn, args[1].fn
-        return combine(lambda env: op(f(env), g(env)), *args, op=op)
-    fns = [a.fn for a in args]
-    return combine(lambda env: op(*[f(env) for f in fns]), *args, op=op)
 
 
 def _value_builder(op: Callable[..., Any]) -> Builder:
@@ -128,32 +118,6 @@ def _parser(parse: Callable[[str], Any]) -> Callable[[Any], Any]:
     return parsed
 
 
-def _full_match(regex: re.Pattern[str], value: Any) -> Any:
-    return regex.fullmatch(value) is not None if type(value) is str else MISSING
-
-
-def _dynamic_match(value: Any, pattern: Any) -> Any:
-    if type(pattern) is not str:
-        return MISSING
-    try:
-        return _full_match(re.compile(pattern), value)
-    except re.error:
-        return MISSING
-
-
-def _string_test(test: Callable[[str, str], bool]) -> Callable[..., Any]:
-    """A string predicate with an optional trailing `caseSensitive` flag (default true)."""
-
-    def string_test(left: Any, right: Any, sensitive: Any = True) -> Any:
-        if type(left) is not str or type(right) is not str or type(sensitive) is not bool:
-            return MISSING
-        if not sensitive:
-            left, right = left.casefold(), right.casefold()
-        return test(left, right)
-
-    return string_test
-
-
 # ---- builders that need compile-time work ---------------------------------------------------
 
 
@@ -194,19 +158,6 @@ def _temporal(parse: Callable[[str], Any], kind: str) -> Builder:
     return build
 
 
-def _matches(args: list[Node], site: Site) -> Node:
-    recv, pattern = args
-    if not pattern.const:
-        return apply(_dynamic_match, args)
-    if not isinstance(pattern.value, str):
-        raise site.error("matches() takes a string pattern")
-    try:
-        regex = re.compile(pattern.value)
-    except re.error as exc:
-        raise site.error(f"invalid regular expression: {exc}") from None
-    return apply(lambda value: _full_match(regex, value), [recv])
-
-
 def _get(args: list[Node], _site: Site) -> Node:
     recv, key = args
     if key.const and isinstance(key.value, str):
@@ -214,6 +165,21 @@ def _get(args: list[Node], _site: Site) -> Node:
         alt = alternate_key(name)
         return apply(lambda container: lookup(container, name, alt), [recv])
     return apply(item, args)
+
+
+def _clock(read: Callable[[Any], Any]) -> Builder:
+    fn = temporal.current(read)
+    return lambda _args, _site: combine(fn, fold=False, env=True)
+
+
+def _string_specs() -> dict[str, Spec]:
+    specs = {
+        name: Spec(1, 2, _value_builder(strings.string_test(test)))
+        for name, test in strings.STRING_TESTS.items()
+    }
+    specs["matches"] = Spec(1, 1, strings.matches)
+    specs["regexGroup"] = Spec(1, 2, strings.regex_group)
+    return specs
 
 
 FUNCTIONS: dict[str, Spec] = {
@@ -229,20 +195,32 @@ FUNCTIONS: dict[str, Spec] = {
     "abs": Spec(1, 1, _value_builder(absolute)),
     "min": Spec(1, None, _value_builder(_extreme(-1))),
     "max": Spec(1, None, _value_builder(_extreme(1))),
+    "currentYear": Spec(0, 0, _clock(temporal.get_year)),
+    "currentMonth": Spec(0, 0, _clock(temporal.get_month)),
+    "currentDayOfMonth": Spec(0, 0, _clock(temporal.get_day_of_month)),
 }
 
 # Methods: args[0] is the receiver.
 METHODS: dict[str, Spec] = {
-    "equals": Spec(1, 2, _value_builder(_string_test(str.__eq__))),
-    "notEqualTo": Spec(1, 2, _value_builder(_string_test(str.__ne__))),
-    "contains": Spec(1, 2, _value_builder(_string_test(str.__contains__))),
-    "startsWith": Spec(1, 2, _value_builder(_string_test(str.startswith))),
-    "endsWith": Spec(1, 2, _value_builder(_string_test(str.endswith))),
-    "matches": Spec(1, 1, _matches),
+    **_string_specs(),
     "exists": Spec(0, 0, _value_builder(exists)),
     "isNull": Spec(0, 0, _value_builder(is_null)),
     "isNotNull": Spec(0, 0, _value_builder(exists)),
     "get": Spec(1, 1, _get),
     "size": Spec(0, 0, _value_builder(size_of)),
     "count": Spec(0, 0, _value_builder(size_of)),
+    "getYear": Spec(0, 0, _value_builder(temporal.get_year)),
+    "getMonth": Spec(0, 0, _value_builder(temporal.get_month)),
+    "getDayOfMonth": Spec(0, 0, _value_builder(temporal.get_day_of_month)),
+    "includes": Spec(1, 1, _value_builder(arrays.includes)),
+    "intersects": Spec(1, 1, _value_builder(arrays.intersects)),
+    "intersection": Spec(1, 1, _value_builder(arrays.intersection)),
+    "subsetOf": Spec(1, 1, _value_builder(arrays.subset_of)),
+    "supersetOf": Spec(1, 1, _value_builder(arrays.superset_of)),
+    "distinct": Spec(0, 0, _value_builder(arrays.distinct)),
+    "head": Spec(0, 0, _value_builder(arrays.head)),
+    "first": Spec(0, 0, _value_builder(arrays.head)),
+    "last": Spec(0, 0, _value_builder(arrays.last)),
+    "keys": Spec(0, 0, _value_builder(arrays.keys)),
+    "values": Spec(0, 0, _value_builder(arrays.values)),
 }

@@ -5,18 +5,26 @@ from __future__ import annotations
 import functools
 import operator
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any, Final
 
 from lark import Token, Tree
 
-from offer_catalog.decisioning.pql import ops
+from offer_catalog.decisioning.pql import ops, strings, temporal
+from offer_catalog.decisioning.pql.arrays import ITEM_METHODS
 from offer_catalog.decisioning.pql.builtins import FUNCTIONS, METHODS, Spec, item
-from offer_catalog.decisioning.pql.errors import PqlCompileError
-from offer_catalog.decisioning.pql.nodes import Fn, Node, Site, combine, constant
+from offer_catalog.decisioning.pql.clauses import Clauses
+from offer_catalog.decisioning.pql.errors import PqlCompileError, PqlUnsupportedError
+from offer_catalog.decisioning.pql.nodes import Fn, Node, Site, apply, combine, constant
 from offer_catalog.decisioning.pql.ops import make_list
 from offer_catalog.decisioning.pql.parser import parse
-from offer_catalog.decisioning.pql.values import MISSING, Env, alternate_key, equals, member
+from offer_catalog.decisioning.pql.paths import path, scoped_path, var_path, walker
+from offer_catalog.decisioning.pql.values import (
+    Env,
+    Selection,
+    equals,
+    member,
+)
 
 _ESCAPES: Final = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "0": "\0"}
 _ESCAPE_RE: Final = re.compile(r"\\(u[0-9a-fA-F]{4}|.)", re.DOTALL)
@@ -24,6 +32,30 @@ _ROOTS: Final[dict[str, Fn]] = {
     "profile": operator.attrgetter("profile"),
     "offer": operator.attrgetter("offer"),
     "context": operator.methodcaller("context_data"),
+}
+_PARAMETER: Final = re.compile(r"\$([0-9]+)")
+#: PQL functions rules here cannot use, and why (docs/pql.md, "Not supported").
+_NOT_PQL: Final = "a Journey Optimizer expression function, not part of PQL"
+UNSUPPORTED: Final = {
+    "chain": "event sequences (chain) are evaluated by Adobe's segmentation service over stored event "
+    "history; use exists/forall/select over xEvent",
+    **{
+        name: f"{_NOT_PQL}; compare values of the same type instead"
+        for name in (
+            "toString",
+            "toInteger",
+            "toDecimal",
+            "toBool",
+            "toDateTime",
+            "toDateTimeOnly",
+            "toDuration",
+        )
+    },
+    **{
+        name: f"{_NOT_PQL}; use `occurs` (t occurs <= 3 days before now)"
+        " or compare getYear() with currentYear()"
+        for name in ("currentDate", "inDays", "inHours", "inLastDays", "inNextDays", "age", "ageInDays")
+    },
 }
 
 
@@ -45,7 +77,8 @@ class CompiledExpr:
 
     def test(self, env: Env) -> bool:
         """True only when the expression evaluates to the boolean true (unknown counts as false)."""
-        return self._fn(env) is True
+        value = self._fn(env)
+        return value is True or (type(value) is Selection and len(value) > 0)
 
     def __repr__(self) -> str:
         return f"CompiledExpr({self.text!r})"
@@ -71,30 +104,11 @@ def _escaped(match: re.Match[str]) -> str:
     return chr(int(code[1:], 16)) if len(code) == 5 else _ESCAPES.get(code, code)
 
 
-def _walker(keys: list[str]) -> Callable[[Any], Any]:
-    """A function following `keys` from a value (each key in either spelling); MISSING on a miss."""
-    steps = tuple((key, alternate_key(key)) for key in keys)
-
-    def walk(obj: Any) -> Any:
-        for key, alt in steps:
-            if type(obj) is not dict and not isinstance(obj, Mapping):
-                return MISSING
-            value = obj.get(key, MISSING)
-            if value is MISSING:
-                if alt is None:
-                    return MISSING
-                value = obj.get(alt, MISSING)
-                if value is MISSING:
-                    return MISSING
-            obj = value
-        return obj
-
-    return walk
-
-
-def _path(root: Fn, keys: list[str], *, offer: bool) -> Node:
-    walk = _walker(keys)
-    return Node(lambda env: walk(root(env)), uses_offer=offer, uses_env=not offer)
+def _position_of(tree: Tree[Any]) -> int:
+    """Where a construct starts: its first token (the parser does not record tree positions)."""
+    for token in tree.scan_values(lambda value: isinstance(value, Token)):
+        return _position(token)
+    return 0  # pragma: no cover - every construct holds a token
 
 
 def _binary(op: Callable[[Any, Any], Any], left: Node, right: Node) -> Node:
@@ -102,9 +116,12 @@ def _binary(op: Callable[[Any, Any], Any], left: Node, right: Node) -> Node:
     return combine(lambda env: op(lf(env), rf(env)), left, right, op=op)
 
 
-class _Compiler:
+class _Compiler(Clauses):
     def __init__(self, text: str) -> None:
         self.text = text
+        self.vars: list[str] = []  # variables bound by the enclosing clauses, innermost last
+        self.item_scope = 0  # > 0 inside a per-element method argument
+        self.profile_name: str | None = None  # `(Profile) => ...`
 
     def build(self, tree: Tree[Any]) -> Node:
         handler: Callable[[Tree[Any]], Node] = getattr(self, "_" + str(tree.data))
@@ -152,17 +169,35 @@ class _Compiler:
         if base.data == "name":
             token = base.children[0]
             assert isinstance(token, Token)
-            name = str(token)
-            if name in _ROOTS:
-                return _path(_ROOTS[name], keys, offer=name == "offer")
-            return _path(_ROOTS["profile"], [name, *keys], offer=False)
+            return self._named(str(token), keys, _position(token))
         if base.data == "context_ref":
             schema = str(base.children[0])[2:-1].strip()
-            return _path(operator.methodcaller("context_of_type", schema), keys, offer=False)
+            return path(operator.methodcaller("context_of_type", schema), keys, offer=False)
         inner = self.build(base)
-        walk = _walker(keys)
+        walk = walker(keys)
         f = inner.fn
         return combine(lambda env: walk(f(env)), inner, op=walk)
+
+    def _named(self, name: str, keys: list[str], position: int) -> Node:
+        if name in self.vars:
+            return var_path(name, keys)
+        parameter = _PARAMETER.fullmatch(name)
+        if name == self.profile_name or (parameter and parameter.group(1) == "1"):
+            return path(_ROOTS["profile"], keys, offer=False)
+        if parameter:
+            raise PqlUnsupportedError(
+                f"{name}: a rule has one input parameter, the profile ($1)", text=self.text, position=position
+            )
+        if name in _ROOTS:
+            return path(_ROOTS[name], keys, offer=name == "offer")
+        if self.item_scope:
+            return scoped_path([name, *keys])
+        return path(_ROOTS["profile"], [name, *keys], offer=False)
+
+    def _lambda_(self, tree: Tree[Any]) -> Node:
+        head, body = tree.children
+        self.profile_name = str(head).strip()[1:].split(")")[0].strip()
+        return self.build(body)
 
     def _index(self, tree: Tree[Any]) -> Node:
         container, key = (self.build(child) for child in tree.children)
@@ -177,7 +212,22 @@ class _Compiler:
     def _method(self, tree: Tree[Any]) -> Node:
         receiver, token, arglist = tree.children
         assert isinstance(token, Token)
-        return self._apply(METHODS, "method", token, [self.build(receiver), *self._args(arglist)], 1)
+        name = str(token)
+        per_item = ITEM_METHODS.get(name)
+        if per_item is not None and (arglist is not None or name not in METHODS):
+            trees = [] if arglist is None else list(arglist.children)
+            if not per_item.min_args <= len(trees) <= per_item.max_args:
+                raise self._error(f"{name}() does not take {len(trees)} argument(s)", _position(token))
+            self.item_scope += 1
+            scoped = [self.build(t) for t in trees[: per_item.scoped]]
+            self.item_scope -= 1
+            return per_item.build(
+                self.build(receiver), scoped + [self.build(t) for t in trees[per_item.scoped :]]
+            )
+        args = self._args(arglist)
+        if name in strings.REGEX_METHODS and args and arglist.children[0].data == "string":
+            args[0] = constant(strings.regex_literal(str(arglist.children[0].children[0])))
+        return self._apply(METHODS, "method", token, [self.build(receiver), *args], 1)
 
     def _args(self, arglist: Tree[Any] | None) -> list[Node]:
         return [] if arglist is None else [self.build(child) for child in arglist.children]
@@ -187,6 +237,10 @@ class _Compiler:
     ) -> Node:
         name = str(token)
         spec = table.get(name)
+        if spec is None and name in UNSUPPORTED:
+            raise PqlUnsupportedError(
+                f"{name}() is not supported: {UNSUPPORTED[name]}", text=self.text, position=_position(token)
+            )
         if spec is None:
             raise self._error(f"unknown {kind} {name!r}", _position(token))
         given = len(args) - implicit
@@ -257,7 +311,34 @@ class _Compiler:
         return _binary(member, needle, haystack)
 
     def _not_in(self, tree: Tree[Any]) -> Node:
-        return self._unary(ops.negate, self._in_(tree))
+        return _binary(ops.not_in, *self._pair(tree))
+
+    def _like(self, tree: Tree[Any]) -> Node:
+        return strings.like(list(self._pair(tree)), Site(self.text, _position_of(tree), "like"))
+
+    # ---- dates and times
+    def _moment_word(self, tree: Tree[Any]) -> Node:
+        return combine(temporal.word(str(tree.children[0])), fold=False, env=True)
+
+    def _period(self, tree: Tree[Any]) -> Node:
+        return combine(temporal.period_word(str(tree.children[0])), fold=False, env=True)
+
+    def _occurs(self, tree: Tree[Any]) -> Node:
+        when = self.build(tree.children[0])
+        clause = tree.children[1]
+        kind = clause.data
+        if kind == "occ_on":
+            return apply(temporal.occurs_on, [when, self.build(clause.children[-1])])
+        if kind == "occ_between":
+            low, high = (self.build(child) for child in clause.children)
+            return apply(temporal.occurs_between, [when, low, high])
+        after = str(clause.children[-2].children[0]) != "before"
+        if kind == "occ_dir":
+            op = temporal.occurs_after if after else temporal.occurs_before
+            return apply(op, [when, self.build(clause.children[-1])])
+        compare, amount, unit = clause.children[:3]
+        distance = temporal.occurs_distance(str(compare.data), int(str(amount)), str(unit), after)
+        return apply(distance, [when, self.build(clause.children[-1])])
 
     def _not_(self, tree: Tree[Any]) -> Node:
         return self._unary(ops.negate, self.build(tree.children[0]))

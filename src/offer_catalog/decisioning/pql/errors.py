@@ -24,3 +24,9 @@ class PqlCompileError(PqlSyntaxError):
     """The text parses but cannot be compiled: unknown function or method, wrong arity, bad literal."""
 
     code = "pql_compile_error"
+
+
+class PqlUnsupportedError(PqlCompileError):
+    """Valid PQL that rules here cannot use (docs/pql.md says why); raised when the rule is saved."""
+
+    code = "pql_unsupported_function"

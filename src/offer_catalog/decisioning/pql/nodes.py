@@ -68,3 +68,15 @@ def combine(
         op=op,
         children=children,
     )
+
+
+def apply(op: Callable[..., Any], args: list[Node]) -> Node:
+    """A node computing `op(*values of args)`, element-wise (its `op` serves batch evaluation)."""
+    if len(args) == 1:
+        f = args[0].fn
+        return combine(lambda env: op(f(env)), *args, op=op)
+    if len(args) == 2:
+        f, g = args[0].fn, args[1].fn
+        return combine(lambda env: op(f(env), g(env)), *args, op=op)
+    fns = [a.fn for a in args]
+    return combine(lambda env: op(*[f(env) for f in fns]), *args, op=op)

@@ -6,7 +6,7 @@ import operator
 from collections.abc import Callable
 from typing import Any
 
-from offer_catalog.decisioning.pql.values import MISSING, compare, equals, is_number
+from offer_catalog.decisioning.pql.values import MISSING, Selection, compare, equals, is_number, member, truth
 
 
 def ne(left: Any, right: Any) -> Any:
@@ -53,13 +53,22 @@ div = _arith(operator.truediv)
 mod = _arith(operator.mod)
 
 
+def not_in(needle: Any, haystack: Any) -> Any:
+    """PQL `notIn`: not a member, and neither side null (so not quite `not (a in b)`)."""
+    if needle is None or haystack is None:
+        return False
+    found = member(needle, haystack)
+    return found if found is MISSING else not found
+
+
 def neg(value: Any) -> Any:
     """Unary minus of a number."""
     return -value if is_number(value) else MISSING
 
 
 def negate(value: Any) -> Any:
-    """PQL `not`: booleans flip, anything else is unknown."""
+    """PQL `not` / `!`: booleans flip (a selection counts as its non-emptiness), anything else is unknown."""
+    value = truth(value)
     return (not value) if type(value) is bool else MISSING
 
 
@@ -67,19 +76,27 @@ def and_(a: Any, b: Any) -> Any:
     """Kleene `and`: false wins, then unknown."""
     if a is False or b is False:
         return False
-    return True if a is True and b is True else MISSING
+    if a is True and b is True:
+        return True
+    if type(a) is Selection or type(b) is Selection:
+        return and_(truth(a), truth(b))
+    return MISSING
 
 
 def or_(a: Any, b: Any) -> Any:
     """Kleene `or`: true wins, then unknown."""
     if a is True or b is True:
         return True
-    return False if a is False and b is False else MISSING
+    if a is False and b is False:
+        return False
+    if type(a) is Selection or type(b) is Selection:
+        return or_(truth(a), truth(b))
+    return MISSING
 
 
 def if_(cond: Any, then: Any, other: Any) -> Any:
     """`if(c, a, b)` on values: an unknown condition takes the else branch."""
-    return then if cond is True else other
+    return then if cond is True or (type(cond) is Selection and cond) else other
 
 
 def make_list(*items: Any) -> list[Any]:

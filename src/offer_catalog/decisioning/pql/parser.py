@@ -23,8 +23,9 @@ _PUNCTUATION = {
 @functools.cache
 def _parser() -> Lark:
     grammar = resources.files(__package__).joinpath("pql.lark").read_text(encoding="utf-8")
-    # The basic lexer makes keywords reserved everywhere, so `a and or b` fails at `or`, not later.
-    return Lark(grammar, parser="lalr", lexer="basic", maybe_placeholders=True)
+    # Reserved words never lex as names (see NAME), so `a and or b` fails at `or`; clause words are
+    # keywords only where the grammar expects them (the contextual lexer).
+    return Lark(grammar, parser="lalr", lexer="contextual", maybe_placeholders=True)
 
 
 def parse(text: str) -> Tree[Token]:

@@ -29,6 +29,17 @@ class _Missing:
 MISSING: Final = _Missing()
 
 
+class Selection(list[Any]):
+    """The list a `select X from ... where ...` yields; as a condition it is true when not empty."""
+
+    __slots__ = ()
+
+
+def truth(value: Any) -> Any:
+    """A selection as a condition (true when not empty); any other value unchanged."""
+    return bool(value) if type(value) is Selection else value
+
+
 class Env:
     """What a compiled expression reads: profile attributes, request context data, the offer, the clock.
 
@@ -37,7 +48,7 @@ class Env:
     (`xdm:`-prefixed keys are found without their prefix). `now` feeds `now()`; it should be aware.
     """
 
-    __slots__ = ("_by_type", "_merged", "_segments", "contexts", "now", "offer", "profile")
+    __slots__ = ("_by_type", "_merged", "_segments", "contexts", "item", "now", "offer", "profile", "vars")
 
     def __init__(
         self,
@@ -56,6 +67,9 @@ class Env:
         self._segments: frozenset[str] | None = None
         self._merged: dict[str, Any] | None = None
         self._by_type: dict[str, Any] | None = None
+        #: Variables bound by `exists`/`forall`/`select`/`let` and the item of an array method argument.
+        self.vars: dict[str, Any] = {}
+        self.item: Any = MISSING
 
     def segments(self) -> frozenset[str]:
         """Ids of the segments the profile is a member of (status realized or existing)."""
@@ -74,18 +88,30 @@ class Env:
             self._merged = merged
         return self._merged
 
+    def contexts_of_type(self, schema: str) -> list[Any]:
+        """The `xdm:data` of every context entry whose `@type` is `schema` (exact, else case-insensitive)."""
+        found = [_entry_data(e) for e in self.contexts if _type_of(e) == schema]
+        if not found:
+            lowered = schema.lower()
+            found = [_entry_data(e) for e in self.contexts if str(_type_of(e)).lower() == lowered]
+        return [data for data in found if data is not MISSING]
+
     def context_of_type(self, schema: str) -> Any:
         """The `xdm:data` of the context entry whose `@type` is `schema` (exact, then case-insensitive)."""
         if self._by_type is None:
             by_type: dict[str, Any] = {}
             for entry in self.contexts:
-                kind = entry.get("@type", entry.get("xdm:type"))
+                kind = _type_of(entry)
                 if isinstance(kind, str):
                     by_type.setdefault(kind, _entry_data(entry))
                     by_type.setdefault(kind.lower(), _entry_data(entry))
             self._by_type = by_type
         found = self._by_type.get(schema, MISSING)
         return self._by_type.get(schema.lower(), MISSING) if found is MISSING else found
+
+
+def _type_of(entry: Mapping[str, Any]) -> Any:
+    return entry.get("@type", entry.get("xdm:type"))
 
 
 def _entry_data(entry: Mapping[str, Any]) -> Any:
