@@ -3,37 +3,11 @@ supported is refused with its precise code, through the Offer Library HTTP API o
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
-from starlette.testclient import TestClient
 
-from offer_catalog.store import Store
-
-
-def _ol_support() -> ModuleType:
-    """The Offer Library API test helpers (tests/api/offer_library/ol_support.py)."""
-    if "ol_support" in sys.modules:
-        return sys.modules["ol_support"]
-    path = Path(__file__).resolve().parents[2] / "api" / "offer_library" / "ol_support.py"
-    spec = importlib.util.spec_from_file_location("ol_support", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["ol_support"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-ol = _ol_support()
-
-
-@pytest.fixture
-def xc(client: TestClient, store: Store) -> Any:
-    return ol.Xcore(client, ol.make_container(store))
+from support.offer_library import SCHEMAS, ranking_body, rule_body
 
 
 @pytest.mark.parametrize(
@@ -50,7 +24,7 @@ def xc(client: TestClient, store: Store) -> Any:
     ],
 )
 def test_documented_pql_rules_are_saved(xc: Any, pql: str) -> None:
-    receipt = xc.make("eligibility-rule", ol.rule_body(pql))
+    receipt = xc.make("eligibility-rule", rule_body(pql))
     stored = xc.instance(receipt["instanceId"])
     assert stored["xdm:condition"]["xdm:value"] == pql
 
@@ -74,7 +48,7 @@ def test_documented_pql_rules_are_saved(xc: Any, pql: str) -> None:
 def test_pql_that_cannot_be_supported_is_refused_on_save(
     xc: Any, kind: str, member: str, pql: str, code: str, position: int
 ) -> None:
-    body = ol.rule_body(pql) if kind == "eligibility-rule" else ol.ranking_body(pql)
+    body = rule_body(pql) if kind == "eligibility-rule" else ranking_body(pql)
     response = xc.create(kind, body)
     assert response.status_code == 422, response.text
     problem = response.json()
@@ -85,4 +59,4 @@ def test_pql_that_cannot_be_supported_is_refused_on_save(
         code,
         position,
     )
-    assert xc.results({"schema": ol.SCHEMAS[kind]})["_embedded"]["results"] == []  # nothing was stored
+    assert xc.results({"schema": SCHEMAS[kind]})["_embedded"]["results"] == []  # nothing was stored
