@@ -12,6 +12,14 @@ from offer_catalog.errors import SettingsError
 ENV_PREFIX = "OFFER_CATALOG_"
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 TMF_NAME_STYLES = ("standard", "oracle")
+HUB_NUMBERS = (
+    "hub_max_attempts",
+    "hub_backoff_ms",
+    "hub_backoff_max_ms",
+    "hub_timeout_ms",
+    "hub_lease_ms",
+    "hub_poll_ms",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +39,15 @@ class Settings:
     body_timeout: int = 60
     max_header_bytes: int = 65536
     max_connections: int = 0
+    # Event hub (events/): attempts before a dead letter, retry backoff, HTTP timeout, relay lease and
+    # poll interval (milliseconds), and whether callbacks may target loopback/private addresses.
+    hub_max_attempts: int = 12
+    hub_backoff_ms: int = 1000
+    hub_backoff_max_ms: int = 300_000
+    hub_timeout_ms: int = 10_000
+    hub_lease_ms: int = 5000
+    hub_poll_ms: int = 250
+    hub_allow_private_targets: bool = False
 
     def validate(self) -> Settings:
         """Raise SettingsError naming the first invalid value; return self when all are valid."""
@@ -76,6 +93,11 @@ class Settings:
                 f"tmf_names must be one of {', '.join(TMF_NAME_STYLES)}, got {self.tmf_names!r}",
                 details={"setting": "tmf_names"},
             )
+        for name in HUB_NUMBERS:
+            if getattr(self, name) < 1:
+                raise SettingsError(
+                    f"{name} must be >= 1, got {getattr(self, name)}", details={"setting": name}
+                )
         return self
 
     @property
