@@ -48,6 +48,9 @@ class Settings:
     hub_lease_ms: int = 5000
     hub_poll_ms: int = 250
     hub_allow_private_targets: bool = False
+    # Optional broker sink: nats://host:port (JetStream); events are published under this subject prefix.
+    hub_broker_url: str = ""
+    hub_broker_subject: str = "offer-catalog.events"
 
     def validate(self) -> Settings:
         """Raise SettingsError naming the first invalid value; return self when all are valid."""
@@ -93,6 +96,8 @@ class Settings:
                 f"tmf_names must be one of {', '.join(TMF_NAME_STYLES)}, got {self.tmf_names!r}",
                 details={"setting": "tmf_names"},
             )
+        if self.hub_broker_url and not self.hub_broker_url.startswith(("nats://", "tls://")):
+            raise SettingsError("hub_broker_url must be a nats:// URL", details={"setting": "hub_broker_url"})
         for name in HUB_NUMBERS:
             if getattr(self, name) < 1:
                 raise SettingsError(

@@ -18,6 +18,7 @@ import httpx
 
 from offer_catalog.documents.model import Delivery, Subscription
 from offer_catalog.errors import ValidationFailed
+from offer_catalog.events.broker import BROKER_ID, NatsSink
 from offer_catalog.events.targets import check_addresses, parse_callback, pinned_url, resolve
 from offer_catalog.store.base import Store
 
@@ -25,6 +26,7 @@ SIGNATURE_HEADER = "X-Offer-Catalog-Signature"
 TIMESTAMP_HEADER = "X-Offer-Catalog-Timestamp"
 EVENT_ID_HEADER = "X-Offer-Catalog-Event-Id"
 BATCH = 50
+Sink = NatsSink
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,9 +67,11 @@ def headers_for(sub: Subscription, delivery: Delivery, body: bytes) -> dict[str,
 
 
 async def send(
-    client: httpx.AsyncClient, sub: Subscription, delivery: Delivery, policy: Policy
+    client: httpx.AsyncClient, sub: Subscription, delivery: Delivery, policy: Policy, sink: Sink | None = None
 ) -> str | None:
-    """POST one delivery; None on a 2xx answer, else what went wrong."""
+    """POST one delivery (or publish it to the broker sink); None on success, else what went wrong."""
+    if sub.id == BROKER_ID:
+        return "broker: no broker configured" if sink is None else await sink.publish(delivery)
     body = delivery.payload.encode()
     headers = headers_for(sub, delivery, body)
     try:
@@ -115,7 +119,9 @@ def _record(store: Store, done: list[int], failed: Delivery | None, error: str, 
             tables.retry_later(failed.id, attempts, at, error, dead)
 
 
-async def deliver_subscription(store: Store, client: httpx.AsyncClient, sub_id: str, policy: Policy) -> int:
+async def deliver_subscription(
+    store: Store, client: httpx.AsyncClient, sub_id: str, policy: Policy, sink: Sink | None = None
+) -> int:
     """Send a subscription's due deliveries in order until one fails; how many were delivered."""
     sub, claimed, until = await asyncio.to_thread(_claim, store, sub_id, policy)
     if sub is None or not claimed:
@@ -126,7 +132,7 @@ async def deliver_subscription(store: Store, client: httpx.AsyncClient, sub_id: 
     for delivery in claimed:
         if time.time() + policy.timeout + 1 > until:
             break
-        problem = await send(client, sub, delivery, policy)
+        problem = await send(client, sub, delivery, policy, sink)
         if problem is not None:
             failed, error = delivery, problem
             break
@@ -149,10 +155,12 @@ def _due(store: Store, limit: int) -> list[str]:
         return uow.delivery_tables().due_subscriptions(time.time(), limit)
 
 
-async def deliver_once(store: Store, client: httpx.AsyncClient, policy: Policy, *, limit: int = 32) -> int:
+async def deliver_once(
+    store: Store, client: httpx.AsyncClient, policy: Policy, *, sink: Sink | None = None, limit: int = 32
+) -> int:
     """One round: every subscription with a due delivery sends its queue concurrently; how many went out."""
     due = await asyncio.to_thread(_due, store, limit)
     if not due:
         return 0
-    counts = await asyncio.gather(*(deliver_subscription(store, client, sub, policy) for sub in due))
+    counts = await asyncio.gather(*(deliver_subscription(store, client, sub, policy, sink) for sub in due))
     return sum(counts)

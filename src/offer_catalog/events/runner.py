@@ -11,6 +11,7 @@ import uuid
 
 import httpx
 
+from offer_catalog.events.broker import NatsSink, ensure_broker_subscription
 from offer_catalog.events.delivery import Policy, deliver_once
 from offer_catalog.events.relay import drop_lease, relay_once
 from offer_catalog.settings import Settings
@@ -42,6 +43,10 @@ async def run_events(
     holder = holder or new_holder()
     policy = policy_of(settings)
     ttl, poll = settings.hub_lease_ms / 1000, settings.hub_poll_ms / 1000
+    sink = None
+    if settings.hub_broker_url:
+        sink = NatsSink(settings.hub_broker_url, settings.hub_broker_subject, policy.timeout)
+        await asyncio.to_thread(_ensure_broker, store, settings)
     async with httpx.AsyncClient(follow_redirects=False, trust_env=False) as client:
         try:
             while not stop.is_set():
@@ -49,7 +54,7 @@ async def run_events(
                 try:
                     relayed = await asyncio.to_thread(relay_once, store, holder=holder, ttl=ttl)
                     if relayed is not None:
-                        sent = await deliver_once(store, client, policy)
+                        sent = await deliver_once(store, client, policy, sink=sink)
                         busy = bool(relayed or sent)
                 except Exception:  # a store outage must not end the task: log and try again
                     log.exception("event relay failed")
@@ -59,3 +64,10 @@ async def run_events(
         finally:
             with contextlib.suppress(Exception):
                 await asyncio.to_thread(drop_lease, store, holder=holder)
+            if sink is not None:
+                await sink.close()
+
+
+def _ensure_broker(store: Store, settings: Settings) -> None:
+    with store.unit_of_work(write=True) as uow:
+        ensure_broker_subscription(uow, name_style=settings.tmf_names)
