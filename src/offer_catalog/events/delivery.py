@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import httpx
@@ -156,11 +157,17 @@ def _due(store: Store, limit: int) -> list[str]:
 
 
 async def deliver_once(
-    store: Store, client: httpx.AsyncClient, policy: Policy, *, sink: Sink | None = None, limit: int = 32
+    store: Store,
+    client: Callable[[], httpx.AsyncClient],
+    policy: Policy,
+    *,
+    sink: Sink | None = None,
+    limit: int = 32,
 ) -> int:
     """One round: every subscription with a due delivery sends its queue concurrently; how many went out."""
     due = await asyncio.to_thread(_due, store, limit)
     if not due:
         return 0
-    counts = await asyncio.gather(*(deliver_subscription(store, client, sub, policy, sink) for sub in due))
+    http = client()
+    counts = await asyncio.gather(*(deliver_subscription(store, http, sub, policy, sink) for sub in due))
     return sum(counts)

@@ -47,25 +47,34 @@ async def run_events(
     if settings.hub_broker_url:
         sink = NatsSink(settings.hub_broker_url, settings.hub_broker_subject, policy.timeout)
         await asyncio.to_thread(_ensure_broker, store, settings)
-    async with httpx.AsyncClient(follow_redirects=False, trust_env=False) as client:
-        try:
-            while not stop.is_set():
-                busy = False
-                try:
-                    relayed = await asyncio.to_thread(relay_once, store, holder=holder, ttl=ttl)
-                    if relayed is not None:
-                        sent = await deliver_once(store, client, policy, sink=sink)
-                        busy = bool(relayed or sent)
-                except Exception:  # a store outage must not end the task: log and try again
-                    log.exception("event relay failed")
-                if not busy:
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(stop.wait(), poll)
-        finally:
-            with contextlib.suppress(Exception):
-                await asyncio.to_thread(drop_lease, store, holder=holder)
-            if sink is not None:
-                await sink.close()
+    clients: list[httpx.AsyncClient] = []
+
+    def client() -> httpx.AsyncClient:
+        # Made on the first delivery: building one (TLS context) costs a noticeable fraction of a second.
+        if not clients:
+            clients.append(httpx.AsyncClient(follow_redirects=False, trust_env=False))
+        return clients[0]
+
+    try:
+        while not stop.is_set():
+            busy = False
+            try:
+                relayed = await asyncio.to_thread(relay_once, store, holder=holder, ttl=ttl)
+                if relayed is not None:
+                    sent = await deliver_once(store, client, policy, sink=sink)
+                    busy = bool(relayed or sent)
+            except Exception:  # a store outage must not end the task: log and try again
+                log.exception("event relay failed")
+            if not busy:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), poll)
+    finally:
+        with contextlib.suppress(Exception):
+            await asyncio.to_thread(drop_lease, store, holder=holder)
+        for made in clients:
+            await made.aclose()
+        if sink is not None:
+            await sink.close()
 
 
 def _ensure_broker(store: Store, settings: Settings) -> None:
