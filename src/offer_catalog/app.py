@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,6 +18,7 @@ from starlette.routing import BaseRoute, Route
 from offer_catalog import errors
 from offer_catalog.decisioning.pql import compile_rule
 from offer_catalog.decisioning.routes import decisioning_routes
+from offer_catalog.events.runner import run_events
 from offer_catalog.http import RequestContextMiddleware, json_response, request_id, run_sync, store_of
 from offer_catalog.logs import configure_logging
 from offer_catalog.offer_library import offer_library_routes
@@ -93,9 +95,13 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         await run_sync(prepare_store, opened)
         app.state.store = opened
         log.info("ready", extra={"store": opened.dialect})
+        stop = asyncio.Event()
+        events_task = asyncio.create_task(run_events(opened, settings, stop))
         try:
             yield
         finally:
+            stop.set()
+            await events_task
             if store is None:
                 await run_sync(opened.close)
 

@@ -11,6 +11,7 @@ from rich.console import Console
 
 from offer_catalog.decisioning.cli import decide
 from offer_catalog.errors import DomainError, SettingsError
+from offer_catalog.events import cli as events_cli
 from offer_catalog.offer_library.cli import containers_app
 from offer_catalog.settings import Settings, load_settings, settings_to_env
 
@@ -22,6 +23,9 @@ app = typer.Typer(
 )
 app.add_typer(containers_app, name="containers")
 app.command("decide")(decide)
+app.add_typer(events_cli.hub_app, name="hub")
+app.command("export")(events_cli.export)
+app.command("import")(events_cli.import_)
 err = Console(stderr=True)
 
 DatabaseUrl = Annotated[

@@ -12,6 +12,14 @@ from offer_catalog.errors import SettingsError
 ENV_PREFIX = "OFFER_CATALOG_"
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 TMF_NAME_STYLES = ("standard", "oracle")
+HUB_NUMBERS = (
+    "hub_max_attempts",
+    "hub_backoff_ms",
+    "hub_backoff_max_ms",
+    "hub_timeout_ms",
+    "hub_lease_ms",
+    "hub_poll_ms",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +42,18 @@ class Settings:
     # Request limits (the request kit, offer_catalog/http/body.py): body bytes and JSON nesting depth.
     max_body_bytes: int = 1024 * 1024
     max_json_depth: int = 64
+    # Event hub (events/): attempts before a dead letter, retry backoff, HTTP timeout, relay lease and
+    # poll interval (milliseconds), and whether callbacks may target loopback/private addresses.
+    hub_max_attempts: int = 12
+    hub_backoff_ms: int = 1000
+    hub_backoff_max_ms: int = 300_000
+    hub_timeout_ms: int = 10_000
+    hub_lease_ms: int = 5000
+    hub_poll_ms: int = 250
+    hub_allow_private_targets: bool = False
+    # Optional broker sink: nats://host:port (JetStream); events are published under this subject prefix.
+    hub_broker_url: str = ""
+    hub_broker_subject: str = "offer-catalog.events"
 
     def validate(self) -> Settings:
         """Raise SettingsError naming the first invalid value; return self when all are valid."""
@@ -85,6 +105,13 @@ class Settings:
                 f"tmf_names must be one of {', '.join(TMF_NAME_STYLES)}, got {self.tmf_names!r}",
                 details={"setting": "tmf_names"},
             )
+        if self.hub_broker_url and not self.hub_broker_url.startswith(("nats://", "tls://")):
+            raise SettingsError("hub_broker_url must be a nats:// URL", details={"setting": "hub_broker_url"})
+        for name in HUB_NUMBERS:
+            if getattr(self, name) < 1:
+                raise SettingsError(
+                    f"{name} must be >= 1, got {getattr(self, name)}", details={"setting": name}
+                )
         return self
 
     @property

@@ -66,7 +66,8 @@ def drop_database(url: str, db_url: str) -> None:
 
 EMPTY = (
     "DELETE FROM documents; DELETE FROM document_versions; DELETE FROM events; DELETE FROM counters; "
-    "DELETE FROM scope_changes; ALTER SEQUENCE events_seq_seq RESTART"
+    "DELETE FROM scope_changes; DELETE FROM leases; DELETE FROM relay_positions; DELETE FROM subscriptions; "
+    "DELETE FROM deliveries; ALTER SEQUENCE events_seq_seq RESTART"
 )
 
 

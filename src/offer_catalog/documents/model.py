@@ -66,3 +66,32 @@ def utc_now() -> str:
 def parse_timestamp(value: str) -> datetime:
     """Parse a stored timestamp back into an aware datetime."""
     return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """A TMF620 hub registration: where to POST events, which ones, and how to render them."""
+
+    id: str
+    callback: str
+    query: str | None
+    secret: str | None
+    base_path: str
+    name_style: str
+    created_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One event rendered for one subscription, with its delivery state."""
+
+    id: int
+    subscription_id: str
+    event_id: str
+    event_type: str
+    payload: str
+    status: str
+    attempts: int
+    next_attempt_at: float
+    last_error: str | None
+    created_at: str

@@ -10,6 +10,7 @@ from typing import Protocol
 from offer_catalog.documents.model import Document, Event
 from offer_catalog.documents.query import Page, Query
 from offer_catalog.errors import AlreadyExists, SettingsError, VersionConflict
+from offer_catalog.store.delivery_tables import DeliveryTables
 
 
 class UnitOfWork(Protocol):
@@ -65,6 +66,10 @@ class UnitOfWork(Protocol):
 
     def read_counters(self, keys: Sequence[str]) -> dict[str, int]:
         """Current values of the counters that exist among keys."""
+        ...
+
+    def delivery_tables(self) -> DeliveryTables:
+        """Event delivery state (leases, relay position, subscriptions, deliveries) in this unit."""
         ...
 
 

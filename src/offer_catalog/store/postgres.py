@@ -15,6 +15,7 @@ from offer_catalog.documents.model import Document, Event, utc_now
 from offer_catalog.documents.query import Page, Query
 from offer_catalog.errors import StoreUnavailable
 from offer_catalog.store.base import check_written, migration_scripts
+from offer_catalog.store.delivery_tables import DeliveryTables
 from offer_catalog.store.rows import (
     DOC_COLUMNS,
     EVENT_COLUMNS,
@@ -154,6 +155,9 @@ class PostgresUnitOfWork:
             return {}
         rows = self.conn.execute("SELECT key, value FROM counters WHERE key = ANY(%s)", (list(keys),))
         return {str(k): int(v) for k, v in rows}
+
+    def delivery_tables(self) -> DeliveryTables:
+        return DeliveryTables(self.conn, "postgres")
 
 
 def _configure(conn: psycopg.Connection[tuple[Any, ...]]) -> None:

@@ -1,0 +1,82 @@
+"""The background task the app runs: relay and deliver events while this process holds the lease."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import uuid
+
+import httpx
+
+from offer_catalog.events.broker import NatsSink, ensure_broker_subscription
+from offer_catalog.events.delivery import Policy, deliver_once
+from offer_catalog.events.relay import drop_lease, relay_once
+from offer_catalog.settings import Settings
+from offer_catalog.store.base import Store
+
+log = logging.getLogger("offer_catalog.events")
+
+
+def policy_of(settings: Settings) -> Policy:
+    """The delivery policy the settings describe."""
+    return Policy(
+        max_attempts=settings.hub_max_attempts,
+        backoff=settings.hub_backoff_ms / 1000,
+        backoff_max=settings.hub_backoff_max_ms / 1000,
+        timeout=settings.hub_timeout_ms / 1000,
+        allow_private=settings.hub_allow_private_targets,
+    )
+
+
+def new_holder() -> str:
+    """A lease holder name unique to this process and run."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+async def run_events(
+    store: Store, settings: Settings, stop: asyncio.Event, *, holder: str | None = None
+) -> None:
+    """Relay and deliver until stop is set; only the lease holder works, the others wait to take over."""
+    holder = holder or new_holder()
+    policy = policy_of(settings)
+    ttl, poll = settings.hub_lease_ms / 1000, settings.hub_poll_ms / 1000
+    sink = None
+    if settings.hub_broker_url:
+        sink = NatsSink(settings.hub_broker_url, settings.hub_broker_subject, policy.timeout)
+        await asyncio.to_thread(_ensure_broker, store, settings)
+    clients: list[httpx.AsyncClient] = []
+
+    def client() -> httpx.AsyncClient:
+        # Made on the first delivery: building one (TLS context) costs a noticeable fraction of a second.
+        if not clients:
+            clients.append(httpx.AsyncClient(follow_redirects=False, trust_env=False))
+        return clients[0]
+
+    try:
+        while not stop.is_set():
+            busy = False
+            try:
+                relayed = await asyncio.to_thread(relay_once, store, holder=holder, ttl=ttl)
+                if relayed is not None:
+                    sent = await deliver_once(store, client, policy, sink=sink)
+                    busy = bool(relayed or sent)
+            except Exception:  # a store outage must not end the task: log and try again
+                log.exception("event relay failed")
+            if not busy:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), poll)
+    finally:
+        with contextlib.suppress(Exception):
+            await asyncio.to_thread(drop_lease, store, holder=holder)
+        for made in clients:
+            await made.aclose()
+        if sink is not None:
+            await sink.close()
+
+
+def _ensure_broker(store: Store, settings: Settings) -> None:
+    with store.unit_of_work(write=True) as uow:
+        ensure_broker_subscription(uow, name_style=settings.tmf_names)

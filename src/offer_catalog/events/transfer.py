@@ -1,0 +1,225 @@
+"""Catalog files in and out: NDJSON export of TMF620 resources or Offer Library containers, and import.
+
+One document per line: api, scope, kind, id, version, audit fields, body. Import creates or updates by
+id and reproduces the current version number (history before it is not carried); each document is
+applied whole or not at all, and every line that cannot be applied is reported with a code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from offer_catalog.documents.model import CREATED, UPDATED, Document
+from offer_catalog.documents.query import Query
+from offer_catalog.errors import DomainError, NotFound
+from offer_catalog.offer_library.containers import CONTAINER, list_containers
+from offer_catalog.offer_library.tenancy import tenant_scope
+from offer_catalog.resources.offer_library import BY_NAME
+from offer_catalog.store.base import Store, UnitOfWork
+from offer_catalog.tmf620.resources import RESOURCES, SCOPE
+
+TMF620, OFFER_LIBRARY = "tmf620", "offer-library"
+APIS = (TMF620, OFFER_LIBRARY)
+AUDIT = ("created_at", "created_by", "created_by_client", "modified_at", "modified_by", "modified_by_client")
+PAGE = 1000
+BATCH = 500
+CREATE, UPDATE, UNCHANGED, CONFLICT = "created", "updated", "unchanged", "conflict"
+
+
+def _line(api: str, doc: Document) -> dict[str, Any]:
+    out: dict[str, Any] = {"api": api, "scope": doc.scope, "kind": doc.kind, "id": doc.id}
+    out["version"] = doc.version
+    for name in AUDIT:
+        out[name] = getattr(doc, name)
+    out["body"] = doc.body
+    return out
+
+
+def _scan(store: Store, scope: str, kind: str) -> Iterator[Document]:
+    after: tuple[Any, ...] | None = None
+    while True:
+        with store.unit_of_work() as uow:
+            query = Query(kinds=(kind,), limit=PAGE, after=after, with_total=False)
+            items = uow.query(scope, query).items
+        yield from items
+        if len(items) < PAGE:
+            return
+        after = (items[-1].id,)
+
+
+def export_plan(
+    store: Store, *, api: str, org: str = "", sandbox: str = "", container: str | None = None
+) -> list[tuple[str, str]]:
+    """The (scope, kind) pairs an export reads, in order; NotFound for an unknown container."""
+    if api == TMF620:
+        return [(SCOPE, resource.kind) for resource in RESOURCES.values()]
+    scope = tenant_scope(org, sandbox)
+    with store.unit_of_work() as uow:
+        containers = [c.id for c in list_containers(uow, org=org, sandbox=sandbox)]
+    if container is not None:
+        if container not in containers:
+            raise NotFound(f"container {container!r} not found", details={"containerId": container})
+        containers = [container]
+    plan: list[tuple[str, str]] = []
+    for id in containers:
+        plan.append((scope, f"{CONTAINER}:{id}"))
+        plan.extend((id, kind) for kind in BY_NAME)
+    return plan
+
+
+def count(store: Store, plan: list[tuple[str, str]]) -> int:
+    """How many live documents an export plan covers (for a progress total)."""
+    total = 0
+    with store.unit_of_work() as uow:
+        for scope, kind in plan:
+            if kind.startswith(f"{CONTAINER}:"):
+                total += 1
+                continue
+            total += int(uow.query(scope, Query(kinds=(kind,), limit=0, with_total=True)).total or 0)
+    return total
+
+
+def export_lines(store: Store, *, api: str, plan: list[tuple[str, str]]) -> Iterator[bytes]:
+    """The NDJSON lines (each ending in a newline) of every live document in the plan."""
+    for scope, kind in plan:
+        if kind.startswith(f"{CONTAINER}:"):
+            with store.unit_of_work() as uow:
+                doc = uow.fetch(scope, CONTAINER, kind.split(":", 1)[1])
+            docs: Iterable[Document] = [] if doc is None or doc.deleted else [doc]
+        else:
+            docs = _scan(store, scope, kind)
+        for doc in docs:
+            yield orjson.dumps(_line(api, doc)) + b"\n"
+
+
+@dataclass
+class Report:
+    """What an import did (or would do, on a dry run), with the lines it could not apply."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    problems: list[tuple[int, str, str]] = field(default_factory=list)
+
+    def count(self, outcome: str) -> None:
+        """Add one applied line's outcome."""
+        if outcome == CREATE:
+            self.created += 1
+        elif outcome == UPDATE:
+            self.updated += 1
+        else:
+            self.unchanged += 1
+
+
+class LineError(DomainError):
+    """A line of an import file cannot be applied."""
+
+    code = "invalid_line"
+
+
+def _str(data: dict[str, Any], name: str, optional: bool = False) -> Any:
+    value = data.get(name)
+    if value is None and optional:
+        return None
+    if not isinstance(value, str) or not value:
+        raise LineError(f"{name} must be a non-empty string", code=f"invalid_line:{name}")
+    return value
+
+
+def parse_line(raw: bytes) -> Document:
+    """One exported line as a Document; LineError naming the first bad member."""
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise LineError("the line is not JSON", code="invalid_json") from None
+    if not isinstance(data, dict):
+        raise LineError("the line must be a JSON object")
+    api, scope, kind = _str(data, "api"), _str(data, "scope"), _str(data, "kind")
+    if api == TMF620:
+        if scope != SCOPE or kind not in RESOURCES:
+            raise LineError(f"not a TMF620 resource: {scope}/{kind}", code="invalid_line:kind")
+    elif api == OFFER_LIBRARY:
+        if kind != CONTAINER and kind not in BY_NAME:
+            raise LineError(f"not an Offer Library kind: {kind}", code="invalid_line:kind")
+    else:
+        raise LineError(f"api must be one of {', '.join(APIS)}", code="invalid_line:api")
+    version = data.get("version")
+    if type(version) is not int or version < 1:
+        raise LineError("version must be a positive integer", code="invalid_line:version")
+    if not isinstance(data.get("body"), dict):
+        raise LineError("body must be a JSON object", code="invalid_line:body")
+    audit = {name: _str(data, name, optional=not name.endswith("_at")) for name in AUDIT}
+    return Document(scope=scope, kind=kind, id=_str(data, "id"), version=version, body=data["body"], **audit)
+
+
+def plan_line(uow: UnitOfWork, doc: Document) -> tuple[str, Document | None]:
+    """What importing a document does: create, update (from the returned current row), or nothing."""
+    current = uow.fetch(doc.scope, doc.kind, doc.id)
+    if current is None:
+        return CREATE, None
+    if current.version == doc.version and not current.deleted and current.body == doc.body:
+        return UNCHANGED, current
+    if current.version < doc.version:
+        return UPDATE, current
+    raise LineError(
+        f"{doc.kind} {doc.id!r} is at version {current.version} in the database, the file has {doc.version}",
+        code="version_conflict",
+        details={"id": doc.id, "current_version": current.version},
+    )
+
+
+def _apply(uow: UnitOfWork, doc: Document, dry_run: bool) -> str:
+    outcome, current = plan_line(uow, doc)
+    if not dry_run and outcome != UNCHANGED:
+        expected = None if current is None else current.version
+        change = CREATED if current is None or current.deleted else UPDATED
+        uow.save(doc, expected_version=expected, change=change)
+    return outcome
+
+
+def _apply_batch(store: Store, batch: list[tuple[int, Document]], dry_run: bool, report: Report) -> None:
+    try:
+        with store.unit_of_work(write=not dry_run) as uow:
+            outcomes = [_apply(uow, doc, dry_run) for _, doc in batch]
+    except DomainError:
+        # Someone wrote one of these meanwhile, or a line conflicts: apply them one by one instead.
+        for number, doc in batch:
+            try:
+                with store.unit_of_work(write=not dry_run) as uow:
+                    report.count(_apply(uow, doc, dry_run))
+            except DomainError as exc:
+                report.problems.append((number, exc.code, exc.message))
+        return
+    for outcome in outcomes:
+        report.count(outcome)
+
+
+def import_lines(
+    store: Store,
+    lines: Iterable[bytes],
+    *,
+    dry_run: bool = False,
+    advance: Callable[[int], None] | None = None,
+) -> Report:
+    """Apply exported lines (create or update by id) in batches; report per line; dry_run changes nothing."""
+    report = Report()
+    batch: list[tuple[int, Document]] = []
+    for number, raw in enumerate(lines, start=1):
+        if advance is not None:
+            advance(len(raw))
+        if not raw.strip():
+            continue
+        try:
+            batch.append((number, parse_line(raw)))
+        except DomainError as exc:
+            report.problems.append((number, exc.code, exc.message))
+        if len(batch) >= BATCH:
+            _apply_batch(store, batch, dry_run, report)
+            batch = []
+    if batch:
+        _apply_batch(store, batch, dry_run, report)
+    return report

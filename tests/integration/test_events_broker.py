@@ -1,0 +1,104 @@
+"""The broker sink on the local NATS JetStream: every event published and acknowledged, across an outage."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import nats
+import orjson
+import pytest
+from test_events_delivery import app_client
+
+from offer_catalog.events import subscriptions
+from offer_catalog.events.broker import BROKER_ID, stream_name
+from offer_catalog.store import Store
+from offer_catalog.tmf620.resources import STANDARD_BASE
+from support.server import free_port
+
+NATS_URL = "nats://127.0.0.1:4222"
+
+
+async def _read_stream(subject: str, count: int) -> list[Any]:
+    conn = await nats.connect(NATS_URL)
+    try:
+        js = conn.jetstream()
+        consumer = await js.pull_subscribe(f"{subject}.>", durable=None, stream=stream_name(subject))
+        messages: list[Any] = []
+        while len(messages) < count:
+            try:
+                batch = await consumer.fetch(count - len(messages), timeout=2)
+            except nats.errors.TimeoutError:
+                break
+            for message in batch:
+                await message.ack()
+                messages.append(((message.headers or {}).get("Nats-Msg-Id"), orjson.loads(message.data)))
+        return messages
+    finally:
+        await conn.close()
+
+
+async def _drop_stream(subject: str) -> None:
+    conn = await nats.connect(NATS_URL)
+    try:
+        await conn.jetstream().delete_stream(stream_name(subject))
+    except nats.js.errors.NotFoundError:
+        pass
+    finally:
+        await conn.close()
+
+
+async def _reachable() -> bool:
+    try:
+        conn = await nats.connect(
+            NATS_URL, connect_timeout=1, max_reconnect_attempts=0, allow_reconnect=False
+        )
+    except Exception:
+        return False
+    await conn.close()
+    return True
+
+
+@pytest.fixture
+def subject() -> Iterator[str]:
+    """A subject prefix (and stream) of this test only, on the shared local server; removed afterwards."""
+    if not asyncio.run(_reachable()):
+        pytest.skip("no NATS server on 127.0.0.1:4222")
+    name = f"oc-test-{uuid.uuid4().hex[:12]}"
+    yield name
+    asyncio.run(_drop_stream(name))
+
+
+def test_every_event_reaches_the_broker_also_after_an_outage(store: Store, subject: str) -> None:
+    down = f"nats://127.0.0.1:{free_port()}"
+    with app_client(
+        store, hub_broker_url=down, hub_broker_subject=subject, hub_max_attempts=10_000
+    ) as client:
+        for n in range(20):
+            assert (
+                client.post(f"{STANDARD_BASE}productOffering", json={"id": f"b-{n}", "name": "x"}).status_code
+                == 201
+            )
+        with store.unit_of_work() as uow:
+            pending = subscriptions.deliveries(uow, id=BROKER_ID, status="pending")
+    assert pending, "nothing was queued for the broker"
+    with app_client(
+        store, hub_broker_url=NATS_URL, hub_broker_subject=subject, hub_max_attempts=10_000
+    ) as client:
+        for n in range(20, 30):
+            client.post(f"{STANDARD_BASE}productOffering", json={"id": f"b-{n}", "name": "x"})
+        deadline = time.monotonic() + 30
+        messages = asyncio.run(_read_stream(subject, 30))
+        while len(messages) < 30 and time.monotonic() < deadline:
+            time.sleep(0.2)  # each read starts a fresh consumer at the start of the stream
+            messages = asyncio.run(_read_stream(subject, 30))
+    ids = [message_id for message_id, _ in messages]
+    assert len(ids) == 30 == len(set(ids))
+    for message_id, body in messages:
+        assert body["eventId"] == message_id and body["eventType"] == "ProductOfferingCreateEvent"
+    assert sorted(body["event"]["productOffering"]["id"] for _, body in messages) == sorted(
+        f"b-{n}" for n in range(30)
+    )

@@ -1,0 +1,96 @@
+"""A webhook receiver on 127.0.0.1 in a thread: records what it is sent; can answer errors or go down."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass
+class Received:
+    """One request the receiver got."""
+
+    path: str
+    headers: dict[str, str]
+    raw: bytes
+
+    @property
+    def body(self) -> Any:
+        """The JSON body."""
+        return json.loads(self.raw)
+
+
+@dataclass
+class Receiver:
+    """What a running receiver has got, and how it answers (status 200 unless changed)."""
+
+    port: int
+    status: int = 200
+    got: list[Received] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def url(self) -> str:
+        """The callback URL."""
+        return f"http://127.0.0.1:{self.port}/listener"
+
+    def bodies(self) -> list[Any]:
+        """The JSON bodies received so far (only those answered 2xx count as delivered)."""
+        with self.lock:
+            return [r.body for r in self.got]
+
+    def wait_for(self, predicate: Callable[[list[Any]], bool], timeout: float = 20.0) -> list[Any]:
+        """Poll until predicate(bodies) holds; fail with what was received when it never does."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            bodies = self.bodies()
+            if predicate(bodies):
+                return bodies
+            time.sleep(0.02)
+        raise AssertionError(f"receiver never got the expected events; got {len(self.bodies())}")
+
+
+def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            status = receiver.status
+            if 200 <= status < 300:
+                with receiver.lock:
+                    receiver.got.append(Received(self.path, dict(self.headers.items()), raw))
+            self.send_response(status)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return None
+
+    return Handler
+
+
+@contextmanager
+def serving(receiver: Receiver) -> Iterator[Receiver]:
+    """Serve on receiver.port until the block ends (the port is free again afterwards)."""
+    server = ThreadingHTTPServer(("127.0.0.1", receiver.port), _handler(receiver))
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+    thread.start()
+    try:
+        yield receiver
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@contextmanager
+def receiver_on(port: int) -> Iterator[Receiver]:
+    """A new receiver serving on a port."""
+    with serving(Receiver(port)) as running:
+        yield running
