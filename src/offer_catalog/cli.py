@@ -22,7 +22,34 @@ app = typer.Typer(
 )
 app.add_typer(containers_app, name="containers")
 app.command("decide")(decide)
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # one message, one line: no wrapping at 80 columns
+
+
+def package_version() -> str:
+    """The installed distribution's version."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("offer-catalog")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree without metadata
+        return "unknown"
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"offer-catalog {package_version()}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
+) -> None:
+    """Self-hosted offer catalog and offer decisioning (Offer Library API and TMF620)."""
+
 
 DatabaseUrl = Annotated[
     str | None,
@@ -92,6 +119,12 @@ def migrate(database_url: DatabaseUrl = None) -> None:
 
     settings = settings_or_exit(database_url=database_url)
     try:
+        if not settings.is_sqlite:
+            from offer_catalog.store.pg_connect import create_database_if_missing
+
+            created = create_database_if_missing(settings.database_url)
+            if created:
+                typer.echo(f'created database "{created}"')
         store = open_store(settings.database_url, pool_size=1)
         applied = store.migrate()
         store.ensure_member_indexes(MEMBER_INDEXES)
