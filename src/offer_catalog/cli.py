@@ -97,18 +97,53 @@ def serve(
         store.close()
     except DomainError as exc:
         raise fail(exc) from None
+    from offer_catalog.logs import uvicorn_log_config
+
     common: dict[str, Any] = {
         "host": settings.host,
         "port": settings.port,
         "log_level": settings.log_level,
+        "log_config": uvicorn_log_config(settings.log_level),
         "access_log": False,
         "server_header": False,
     }
     if settings.workers > 1:
         os.environ.update(settings_to_env(settings))
-        uvicorn.run("offer_catalog.app:app_from_env", factory=True, workers=settings.workers, **common)
+        prepare_multiprocess_metrics()
+        config = uvicorn.Config(
+            "offer_catalog.app:app_from_env", factory=True, workers=settings.workers, **common
+        )
     else:
-        uvicorn.run(create_app(settings), **common)
+        config = uvicorn.Config(create_app(settings), **common)
+    serve_bound(config)
+
+
+def prepare_multiprocess_metrics() -> None:
+    """Give the workers one fresh folder to write their metric samples in (unless one is set)."""
+    import tempfile
+
+    from offer_catalog.metrics import MULTIPROC_ENV
+
+    if not os.environ.get(MULTIPROC_ENV):
+        os.environ[MULTIPROC_ENV] = tempfile.mkdtemp(prefix="offer-catalog-metrics-")
+
+
+def serve_bound(config: Any) -> None:
+    """Bind the listening socket first (a port in use fails here, before start-up), then serve on it."""
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    sock = config.bind_socket()  # logs the bind error and exits with status 1
+    server = uvicorn.Server(config)
+    try:
+        if config.workers > 1:
+            Multiprocess(config, sockets=[sock]).run()
+        else:
+            server.run(sockets=[sock])
+    finally:
+        sock.close()
+    if not server.started and config.workers == 1:
+        raise typer.Exit(3)
 
 
 @app.command()

@@ -26,6 +26,7 @@ class Settings:
     pool_size: int = 10
     tmf_names: str = "standard"
     access_log: bool = True
+    cors_origins: str = ""  # comma-separated origins browsers may call from; empty: CORS off
 
     def validate(self) -> Settings:
         """Raise SettingsError naming the first invalid value; return self when all are valid."""
