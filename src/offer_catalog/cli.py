@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -170,6 +171,43 @@ def migrate(database_url: DatabaseUrl = None) -> None:
         typer.echo(f"applied migrations: {', '.join(map(str, applied))}")
     else:
         typer.echo("database is up to date")
+
+
+Force = Annotated[bool, typer.Option("--force", help="Overwrite an existing file or database.")]
+
+
+@app.command()
+def backup(
+    file: Annotated[Path, typer.Argument(help="Where to write the copy.")],
+    database_url: DatabaseUrl = None,
+    force: Force = False,
+) -> None:
+    """Copy the SQLite database (also while the service runs) to FILE, consistent as of one commit."""
+    from offer_catalog.store import backup as backups
+
+    settings = settings_or_exit(database_url=database_url)
+    try:
+        count = backups.backup(backups.sqlite_path(settings.database_url), file, force=force)
+    except DomainError as exc:
+        raise fail(exc) from None
+    typer.echo(f"backed up {count} documents to {file}")
+
+
+@app.command()
+def restore(
+    file: Annotated[Path, typer.Argument(help="A file written by `offer-catalog backup`.")],
+    database_url: DatabaseUrl = None,
+    force: Force = False,
+) -> None:
+    """Put a backup in place of the SQLite database (an existing database only with --force)."""
+    from offer_catalog.store import backup as backups
+
+    settings = settings_or_exit(database_url=database_url)
+    try:
+        count = backups.restore(file, backups.sqlite_path(settings.database_url), force=force)
+    except DomainError as exc:
+        raise fail(exc) from None
+    typer.echo(f"restored {count} documents from {file}")
 
 
 def main() -> None:
