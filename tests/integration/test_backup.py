@@ -1,4 +1,4 @@
-"""`offer-catalog backup` during a stream of writes, then `restore`: every write acknowledged before is back."""
+"""`offer-catalog backup` amid a stream of writes, then `restore`: every write acknowledged before is kept."""
 
 from __future__ import annotations
 
