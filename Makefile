@@ -46,6 +46,10 @@ coverage-gates:
 
 test: lint unit coverage-gates
 
+# The container image on a locally built Debian base (needs root, podman and debootstrap; not in CI).
+image:
+	scripts/build-image.sh
+
 bench: install-test
 	$(BIN)/python bench/store.py
 	$(BIN)/python bench/patch.py
