@@ -11,6 +11,7 @@ import os
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
+from typing import Any
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram
 from prometheus_client import generate_latest as render
@@ -69,6 +70,15 @@ def route_template(routes: Sequence[BaseRoute], scope: Scope) -> str:
     return UNMATCHED
 
 
+def plain_templates(routes: Sequence[BaseRoute]) -> dict[Any, str]:
+    """endpoint -> path template, for endpoints that exactly one route without a catch-all serves."""
+    seen: dict[Any, list[str]] = {}
+    for route in routes:
+        if isinstance(route, Route):
+            seen.setdefault(route.endpoint, []).append(route.path)
+    return {e: paths[0] for e, paths in seen.items() if len(paths) == 1 and "{rest:path}" not in paths[0]}
+
+
 def _collapse_rest(path: str, params: dict[str, object]) -> str:
     # A catch-all route ("{rest:path}", one dispatcher per API base) keeps the resource name and
     # turns every later segment into "{id}", so a label names the resource, never an instance.
@@ -79,11 +89,36 @@ def _collapse_rest(path: str, params: dict[str, object]) -> str:
     return path.removesuffix("{rest:path}") + ("/" + tail if tail else "")
 
 
+def _series_of(method: str, route: str, status: int) -> tuple[Any, Any, Any]:
+    decisions = DECISIONS.labels(route, str(status)) if route.endswith("/decisions") else None
+    return (
+        REQUESTS.labels(method, route, str(status)),
+        REQUEST_SECONDS.labels(method, route, str(status)),
+        decisions,
+    )
+
+
 class MetricsMiddleware:
     """Count and time every HTTP request by route template and status; hold its W3C trace context."""
 
     def __init__(self, app: ASGIApp):
         self.app = app
+        self._plain: dict[Any, str] | None = None
+        # (method, route, status) -> its label children: labels() costs a lock and a lookup each time
+        self._series: dict[tuple[str, str, int], tuple[Any, Any, Any]] = {}
+
+    def template(self, scope: Scope) -> str:
+        """The route template of a served request: by its endpoint when one plain route has it."""
+        app = scope.get("app")
+        routes: Sequence[BaseRoute] = app.router.routes if app is not None else []
+        if self._plain is None:
+            self._plain = plain_templates(routes)
+        endpoint = scope.get("endpoint")
+        if endpoint is not None:
+            known = self._plain.get(endpoint)
+            if known is not None:
+                return known
+        return route_template(routes, scope)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -103,14 +138,15 @@ class MetricsMiddleware:
             await self.app(scope, receive, record_status)
         finally:
             TRACE_CONTEXT.reset(trace)
-            app = scope.get("app")
-            routes = app.router.routes if app is not None else []
-            route = route_template(routes, {**scope, "method": scope["method"]})
-            labels = (scope["method"], route, str(status))
-            REQUESTS.labels(*labels).inc()
-            REQUEST_SECONDS.labels(*labels).observe(time.perf_counter() - started)
-            if route.endswith("/decisions"):
-                DECISIONS.labels(route, str(status)).inc()
+            route = self.template(scope)
+            key = (scope["method"], route, status)
+            series = self._series.get(key)
+            if series is None:
+                series = self._series[key] = _series_of(*key)
+            series[0].inc()
+            series[1].observe(time.perf_counter() - started)
+            if series[2] is not None:
+                series[2].inc()
 
 
 async def metrics_endpoint(request: Request) -> Response:
