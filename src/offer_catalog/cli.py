@@ -108,25 +108,34 @@ def serve(
         "access_log": False,
         "server_header": False,
     }
+    made = None
     if settings.workers > 1:
         os.environ.update(settings_to_env(settings))
-        prepare_multiprocess_metrics()
+        made = prepare_multiprocess_metrics()
         config = uvicorn.Config(
             "offer_catalog.app:app_from_env", factory=True, workers=settings.workers, **common
         )
     else:
         config = uvicorn.Config(create_app(settings), **common)
-    serve_bound(config)
+    try:
+        serve_bound(config)
+    finally:
+        if made is not None:
+            import shutil
+
+            shutil.rmtree(made, ignore_errors=True)
 
 
-def prepare_multiprocess_metrics() -> None:
-    """Give the workers one fresh folder to write their metric samples in (unless one is set)."""
+def prepare_multiprocess_metrics() -> str | None:
+    """Give the workers a fresh folder for their metric samples (unless one is set); return it if made."""
     import tempfile
 
     from offer_catalog.metrics import MULTIPROC_ENV
 
-    if not os.environ.get(MULTIPROC_ENV):
-        os.environ[MULTIPROC_ENV] = tempfile.mkdtemp(prefix="offer-catalog-metrics-")
+    if os.environ.get(MULTIPROC_ENV):
+        return None
+    made = os.environ[MULTIPROC_ENV] = tempfile.mkdtemp(prefix="offer-catalog-metrics-")
+    return made
 
 
 def serve_bound(config: Any) -> None:
@@ -134,7 +143,7 @@ def serve_bound(config: Any) -> None:
     import uvicorn
     from uvicorn.supervisors import Multiprocess
 
-    sock = config.bind_socket()  # logs the bind error and exits with status 1
+    sock = config.bind_socket()  # logs the bind error and exits with status 3
     server = uvicorn.Server(config)
     try:
         if config.workers > 1:
