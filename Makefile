@@ -4,17 +4,25 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-test lint unit coverage-gates bench node-deps
+.PHONY: run test install install-test lint unit coverage-gates bench node-deps image
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-install: $(BIN)/python
+# Stamp files: installing again only when pyproject.toml changed (the install is editable, so
+# source edits need no reinstall).
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e .
+	touch $@
 
-install-test: $(BIN)/python
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test,bench]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
 
 # newman (the TMF620 conformance kit runner) comes from npm, pinned by package-lock.json.
 node-deps:
@@ -37,6 +45,10 @@ coverage-gates:
 	$(BIN)/coverage report --include='src/offer_catalog/decisioning/engine.py,src/offer_catalog/decisioning/pql/*' --fail-under=95 --skip-covered
 
 test: lint unit coverage-gates
+
+# The container image on a locally built Debian base (needs root, podman and debootstrap; not in CI).
+image:
+	scripts/build-image.sh
 
 bench: install-test
 	$(BIN)/python bench/store.py

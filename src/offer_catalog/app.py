@@ -23,6 +23,7 @@ from offer_catalog.http import RequestContextMiddleware, json_response, request_
 from offer_catalog.logs import configure_logging
 from offer_catalog.offer_library import offer_library_routes
 from offer_catalog.offer_library.listing import FILTER_INDEXES as OL_FILTER_INDEXES
+from offer_catalog.ops import instrument, ops_middleware, ops_routes
 from offer_catalog.settings import Settings, load_settings
 from offer_catalog.store import Store, open_store
 from offer_catalog.store.base import migrate_if_new
@@ -93,7 +94,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         opened = store or open_store(settings.database_url, pool_size=settings.pool_size)
         await run_sync(prepare_store, opened)
-        app.state.store = opened
+        app.state.store = instrument(opened)
         log.info("ready", extra={"store": opened.dialect})
         stop = asyncio.Event()
         events_task = asyncio.create_task(run_events(opened, settings, stop))
@@ -108,12 +109,16 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     routes: list[BaseRoute] = [
         Route("/health", health, methods=["GET"]),
         Route("/ready", ready, methods=["GET"]),
+        *ops_routes(settings),
         *dialect_routes(settings),
     ]
     app = Starlette(
         routes=routes,
         lifespan=lifespan,
-        middleware=[Middleware(RequestContextMiddleware, access_log=settings.access_log)],
+        middleware=[
+            *ops_middleware(settings),
+            Middleware(RequestContextMiddleware, access_log=settings.access_log),
+        ],
         exception_handlers={
             HTTPException: _http_error,
             Exception: _unexpected,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -26,7 +27,34 @@ app.command("decide")(decide)
 app.add_typer(events_cli.hub_app, name="hub")
 app.command("export")(events_cli.export)
 app.command("import")(events_cli.import_)
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # one message, one line: no wrapping at 80 columns
+
+
+def package_version() -> str:
+    """The installed distribution's version."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("offer-catalog")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree without metadata
+        return "unknown"
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"offer-catalog {package_version()}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
+) -> None:
+    """Self-hosted offer catalog and offer decisioning (Offer Library API and TMF620)."""
+
 
 DatabaseUrl = Annotated[
     str | None,
@@ -75,20 +103,64 @@ def serve(
         store.close()
     except DomainError as exc:
         raise fail(exc) from None
+    from offer_catalog.logs import uvicorn_log_config
+
     common: dict[str, Any] = {
         "host": settings.host,
         "port": settings.port,
         "log_level": settings.log_level,
+        "log_config": uvicorn_log_config(settings.log_level),
         "access_log": False,
         "server_header": False,
         "http": protocol.PROTOCOL,
     }
     protocol.configure(settings)
+    made = None
     if settings.workers > 1:
         os.environ.update(settings_to_env(settings))
-        uvicorn.run("offer_catalog.app:app_from_env", factory=True, workers=settings.workers, **common)
+        made = prepare_multiprocess_metrics()
+        config = uvicorn.Config(
+            "offer_catalog.app:app_from_env", factory=True, workers=settings.workers, **common
+        )
     else:
-        uvicorn.run(create_app(settings), **common)
+        config = uvicorn.Config(create_app(settings), **common)
+    try:
+        serve_bound(config)
+    finally:
+        if made is not None:
+            import shutil
+
+            shutil.rmtree(made, ignore_errors=True)
+
+
+def prepare_multiprocess_metrics() -> str | None:
+    """Give the workers a fresh folder for their metric samples (unless one is set); return it if made."""
+    import tempfile
+
+    from offer_catalog.metrics import MULTIPROC_ENV
+
+    if os.environ.get(MULTIPROC_ENV):
+        return None
+    made = os.environ[MULTIPROC_ENV] = tempfile.mkdtemp(prefix="offer-catalog-metrics-")
+    return made
+
+
+def serve_bound(config: Any) -> None:
+    """Bind the listening socket first (a port in use fails here, before start-up), then serve on it."""
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    sock = config.bind_socket()  # logs the bind error and exits with status 3
+    server = uvicorn.Server(config)
+    try:
+        if config.workers > 1:
+            Multiprocess(config, sockets=[sock]).run()
+        else:
+            server.run(sockets=[sock])
+    finally:
+        sock.close()
+    if not server.started and config.workers == 1:
+        raise typer.Exit(3)
 
 
 @app.command()
@@ -99,6 +171,12 @@ def migrate(database_url: DatabaseUrl = None) -> None:
 
     settings = settings_or_exit(database_url=database_url)
     try:
+        if not settings.is_sqlite:
+            from offer_catalog.store.pg_connect import create_database_if_missing
+
+            created = create_database_if_missing(settings.database_url)
+            if created:
+                typer.echo(f'created database "{created}"')
         store = open_store(settings.database_url, pool_size=1)
         applied = store.migrate()
         store.ensure_member_indexes(MEMBER_INDEXES)
@@ -109,6 +187,43 @@ def migrate(database_url: DatabaseUrl = None) -> None:
         typer.echo(f"applied migrations: {', '.join(map(str, applied))}")
     else:
         typer.echo("database is up to date")
+
+
+Force = Annotated[bool, typer.Option("--force", help="Overwrite an existing file or database.")]
+
+
+@app.command()
+def backup(
+    file: Annotated[Path, typer.Argument(help="Where to write the copy.")],
+    database_url: DatabaseUrl = None,
+    force: Force = False,
+) -> None:
+    """Copy the SQLite database (also while the service runs) to FILE, consistent as of one commit."""
+    from offer_catalog.store import backup as backups
+
+    settings = settings_or_exit(database_url=database_url)
+    try:
+        count = backups.backup(backups.sqlite_path(settings.database_url), file, force=force)
+    except DomainError as exc:
+        raise fail(exc) from None
+    typer.echo(f"backed up {count} documents to {file}")
+
+
+@app.command()
+def restore(
+    file: Annotated[Path, typer.Argument(help="A file written by `offer-catalog backup`.")],
+    database_url: DatabaseUrl = None,
+    force: Force = False,
+) -> None:
+    """Put a backup in place of the SQLite database (an existing database only with --force)."""
+    from offer_catalog.store import backup as backups
+
+    settings = settings_or_exit(database_url=database_url)
+    try:
+        count = backups.restore(file, backups.sqlite_path(settings.database_url), force=force)
+    except DomainError as exc:
+        raise fail(exc) from None
+    typer.echo(f"restored {count} documents from {file}")
 
 
 def main() -> None:

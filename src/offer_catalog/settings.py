@@ -54,6 +54,7 @@ class Settings:
     # Optional broker sink: nats://host:port (JetStream); events are published under this subject prefix.
     hub_broker_url: str = ""
     hub_broker_subject: str = "offer-catalog.events"
+    cors_origins: str = ""  # comma-separated origins browsers may call from; empty: CORS off
 
     def validate(self) -> Settings:
         """Raise SettingsError naming the first invalid value; return self when all are valid."""

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import copy
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,8 +27,9 @@ from offer_catalog.patch import (
     compile_json_patch,
     parse_json,
 )
+from support.shared import shared_dir
 
-DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "conformance" / "json-patch"
+DATA = shared_dir(module_level=True) / "conformance" / "json-patch"
 FILES = ("tests.json", "spec_tests.json")
 
 

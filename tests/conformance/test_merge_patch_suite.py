@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import copy
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from offer_catalog.patch import apply_merge_patch
+from support.shared import shared_dir
 
-DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "conformance" / "json-patch"
+DATA = shared_dir(module_level=True) / "conformance" / "json-patch"
 CASES: list[dict[str, Any]] = json.loads((DATA / "merge_patch_rfc7396_tests.json").read_text("utf-8"))
 
 

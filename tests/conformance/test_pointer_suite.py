@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from offer_catalog.patch import PatchError, resolve_pointer
+from support.shared import shared_dir
 
-DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "conformance" / "json-patch"
+DATA = shared_dir(module_level=True) / "conformance" / "json-patch"
 SUITE: dict[str, Any] = json.loads((DATA / "pointer_rfc6901_tests.json").read_text("utf-8"))
 VECTORS: list[dict[str, Any]] = SUITE["tests"]
 

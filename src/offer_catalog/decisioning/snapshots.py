@@ -21,6 +21,7 @@ from typing import Any
 from offer_catalog.decisioning.catalog import build_snapshot
 from offer_catalog.decisioning.model import Snapshot
 from offer_catalog.decisioning.sizing import approximate_size
+from offer_catalog.metrics import observe_snapshot_build
 from offer_catalog.offer_library.catalog import load_container_instances
 from offer_catalog.store.base import Store, UnitOfWork
 
@@ -120,6 +121,7 @@ class SnapshotCache:
                 built_at=datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
                 build_seconds=time.perf_counter() - started,
             )
+            observe_snapshot_build(entry.build_seconds)
             with self._guard:
                 self.builds += 1
                 self._entries[container_id] = entry

@@ -16,6 +16,7 @@ from offer_catalog.documents.query import Page, Query
 from offer_catalog.errors import StoreUnavailable
 from offer_catalog.store.base import check_written, migration_scripts
 from offer_catalog.store.delivery_tables import DeliveryTables
+from offer_catalog.store.pg_connect import check_connection
 from offer_catalog.store.rows import (
     DOC_COLUMNS,
     EVENT_COLUMNS,
@@ -192,6 +193,9 @@ class PostgresStore:
         with self._open_lock:
             if self._opened:
                 return
+            # One direct connection first: its failure names the cause in a few seconds, where the
+            # pool would retry for its whole timeout and then report only that it gave up.
+            check_connection(self.url)
             try:
                 self.pool.open(wait=True, timeout=10.0)
             except Exception as exc:
