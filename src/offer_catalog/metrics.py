@@ -108,7 +108,10 @@ class MetricsMiddleware:
         self._series: dict[tuple[str, str, int], tuple[Any, Any, Any]] = {}
 
     def template(self, scope: Scope) -> str:
-        """The route template of a served request: by its endpoint when one plain route has it."""
+        """The route template of a served request: the matched route's, else by its endpoint or by matching."""
+        matched = scope.get("route")  # set by the innermost router that matched (an API's declared route)
+        if isinstance(matched, Route) and "{rest:path}" not in matched.path:
+            return matched.path
         app = scope.get("app")
         routes: Sequence[BaseRoute] = app.router.routes if app is not None else []
         if self._plain is None:
