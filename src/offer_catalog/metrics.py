@@ -108,7 +108,7 @@ class MetricsMiddleware:
         self._series: dict[tuple[str, str, int], tuple[Any, Any, Any]] = {}
 
     def template(self, scope: Scope) -> str:
-        """The route template of a served request: the matched route's, else by its endpoint or by matching."""
+        """The route template of a request: the matched route's, else found by endpoint or by matching."""
         matched = scope.get("route")  # set by the innermost router that matched (an API's declared route)
         if isinstance(matched, Route) and "{rest:path}" not in matched.path:
             return matched.path
