@@ -79,6 +79,7 @@ _STATUS: tuple[tuple[type[errors.DomainError], int], ...] = (
     (errors.LifecycleViolation, 422),
     (errors.ValidationFailed, 422),
     (errors.InvalidQuery, 400),
+    (errors.QueryTimeout, 400),
     (errors.StoreUnavailable, 503),
 )
 

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import re
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 from offer_catalog.documents.model import Document, Event, utc_now
 from offer_catalog.documents.query import Page, Query
-from offer_catalog.errors import AlreadyExists, StoreUnavailable, VersionConflict
-from offer_catalog.store.base import migration_scripts
+from offer_catalog.errors import AlreadyExists, InvalidQuery, QueryTimeout, StoreUnavailable, VersionConflict
+from offer_catalog.store.base import QueryLimits, migration_scripts
+from offer_catalog.store.patterns import regex_search
 from offer_catalog.store.rows import (
     DOC_COLUMNS,
     EVENT_COLUMNS,
@@ -46,22 +45,17 @@ _SELECT_DOC = f"SELECT {FETCH_COLUMNS} FROM documents WHERE scope = ? AND kind =
 _SELECT_DOC_ANY_KIND = f"SELECT {DOC_COLUMNS} FROM documents WHERE scope = ? AND id = ?"
 
 
-@lru_cache(maxsize=256)
-def _regex(pattern: str, ignore_case: int) -> re.Pattern[str]:
-    return re.compile(pattern, re.IGNORECASE if ignore_case else 0)
-
-
-def _oc_regexp(pattern: str, value: Any, ignore_case: int) -> int:
-    if not isinstance(value, str):
-        return 0
-    return 1 if _regex(pattern, ignore_case).search(value) else 0
+# SQLite calls the progress handler every this many virtual machine instructions.
+_PROGRESS_STEPS = 1000
 
 
 class SqliteUnitOfWork:
     """A unit of work on one SQLite connection."""
 
-    def __init__(self, conn: sqlite3.Connection):
+    def __init__(self, conn: sqlite3.Connection, limits: QueryLimits, indexed: set[str]):
         self.conn = conn
+        self.limits = limits
+        self.indexed = indexed
 
     def fetch(self, scope: str, kind: str | None, id: str) -> Document | None:
         if kind is None:
@@ -106,16 +100,34 @@ class SqliteUnitOfWork:
         self.conn.execute(_INSERT_EVENT, (doc.scope, doc.kind, doc.id, doc.version, change, doc.modified_at))
 
     def query(self, scope: str, query: Query) -> Page:
-        if self.conn.in_transaction:
-            return self._query(scope, query)
-        self.conn.execute("BEGIN")
+        deadline = time.monotonic() + self.limits.budget_ms / 1000
+        # Checked between steps of the statement: past the deadline SQLite stops it ("interrupted").
+        self.conn.set_progress_handler(lambda: time.monotonic() > deadline, _PROGRESS_STEPS)
         try:
-            return self._query(scope, query)
+            if self.conn.in_transaction:
+                return self._query(scope, query)
+            self.conn.execute("BEGIN")
+            try:
+                return self._query(scope, query)
+            finally:
+                self.conn.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            if "interrupted" in str(exc):
+                raise QueryTimeout(
+                    f"the query ran longer than its budget of {self.limits.budget_ms} ms",
+                    details={"budget_ms": self.limits.budget_ms},
+                ) from None
+            raise
+        except OverflowError:
+            raise InvalidQuery("a number in the query is out of range", code="number_out_of_range") from None
         finally:
-            self.conn.execute("COMMIT")
+            self.conn.set_progress_handler(None, 0)
+
+    def _compiler(self) -> SqliteCompiler:
+        return SqliteCompiler(indexed=self.indexed, max_terms=self.limits.max_terms)
 
     def _query(self, scope: str, query: Query) -> Page:
-        compiler = SqliteCompiler()
+        compiler = self._compiler()
         where = compiler.where(scope, query)
         source = compiler.source(query)
         sql = f"SELECT {DOC_COLUMNS} FROM {source} WHERE {where} ORDER BY {compiler.order_by(query)}"
@@ -124,7 +136,7 @@ class SqliteUnitOfWork:
         items = [row_to_document(r) for r in self.conn.execute(sql, compiler.params).fetchall()]
         total = None
         if query.with_total:
-            counter = SqliteCompiler()
+            counter = self._compiler()
             count_sql = f"SELECT count(*) FROM {source} WHERE {counter.where(scope, query)}"
             total = self.conn.execute(count_sql, counter.params).fetchone()[0]
         return Page(items=items, total=total)
@@ -180,8 +192,11 @@ class SqliteStore:
 
     dialect = "sqlite"
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, *, limits: QueryLimits | None = None):
         self.path = path
+        self.limits = limits or QueryLimits()
+        # Member names with an index (declared in code): the only names a query writes into SQL.
+        self._indexed: set[str] = set()
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
@@ -204,7 +219,7 @@ class SqliteStore:
             conn.execute("PRAGMA foreign_keys = ON")
         except sqlite3.Error as exc:
             raise StoreUnavailable(f"cannot open SQLite database {self.path!r}: {exc}") from exc
-        conn.create_function("oc_regexp", 3, _oc_regexp, deterministic=True)
+        conn.create_function("oc_regexp", 3, regex_search, deterministic=True)
         self._local.conn = conn
         with self._connections_lock:
             self._connections.append(conn)
@@ -216,7 +231,7 @@ class SqliteStore:
             # opens its own read transaction so the page and the count agree.
             reader: _Reader | None = getattr(self._local, "reader", None)
             if reader is None:
-                reader = self._local.reader = _Reader(SqliteUnitOfWork(self._connect()))
+                reader = self._local.reader = _Reader(self._unit(self._connect()))
             return reader
         return self._write_unit()
 
@@ -226,11 +241,14 @@ class SqliteStore:
         with self._write_lock:
             conn.execute("BEGIN IMMEDIATE")
             try:
-                yield SqliteUnitOfWork(conn)
+                yield self._unit(conn)
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
+
+    def _unit(self, conn: sqlite3.Connection) -> SqliteUnitOfWork:
+        return SqliteUnitOfWork(conn, self.limits, self._indexed)
 
     def _applied(self, conn: sqlite3.Connection) -> set[int]:
         conn.execute(_MIGRATIONS_TABLE)
@@ -273,6 +291,7 @@ class SqliteStore:
                     f"CREATE INDEX IF NOT EXISTS {member_index_name(member)} "
                     f"ON documents (scope, kind, deleted, {sqlite_member_expr(member)}, id)"
                 )
+                self._indexed.add(member)
 
     def ping(self) -> None:
         try:

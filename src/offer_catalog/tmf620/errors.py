@@ -27,6 +27,7 @@ _DOMAIN_STATUS: tuple[tuple[type[errors.DomainError], int], ...] = (
     (errors.VersionConflict, 412),
     (errors.ValidationFailed, 400),
     (errors.InvalidQuery, 400),
+    (errors.QueryTimeout, 400),
     (errors.LifecycleViolation, 409),
     (errors.ReferenceViolation, 422),
     (errors.StoreUnavailable, 503),
