@@ -26,6 +26,9 @@ class Settings:
     pool_size: int = 10
     tmf_names: str = "standard"
     access_log: bool = True
+    # Query safety: each list query's time budget, and its most filter terms / sort keys.
+    query_budget_ms: int = 5000
+    max_query_terms: int = 100
 
     def validate(self) -> Settings:
         """Raise SettingsError naming the first invalid value; return self when all are valid."""
@@ -56,6 +59,11 @@ class Settings:
             raise SettingsError(
                 f"pool_size must be >= 1, got {self.pool_size}", details={"setting": "pool_size"}
             )
+        for name in ("query_budget_ms", "max_query_terms"):
+            if getattr(self, name) < 1:
+                raise SettingsError(
+                    f"{name} must be >= 1, got {getattr(self, name)}", details={"setting": name}
+                )
         if self.tmf_names not in TMF_NAME_STYLES:
             raise SettingsError(
                 f"tmf_names must be one of {', '.join(TMF_NAME_STYLES)}, got {self.tmf_names!r}",

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from offer_catalog.settings import Settings
 from offer_catalog.store.base import QueryLimits, Store, UnitOfWork
+
+
+def query_limits(settings: Settings) -> QueryLimits:
+    """The query limits the settings name (query_budget_ms, max_query_terms)."""
+    return QueryLimits(budget_ms=settings.query_budget_ms, max_terms=settings.max_query_terms)
 
 
 def open_store(database_url: str, *, pool_size: int = 10, limits: QueryLimits | None = None) -> Store:
@@ -16,4 +22,4 @@ def open_store(database_url: str, *, pool_size: int = 10, limits: QueryLimits | 
     return PostgresStore(database_url, pool_size=pool_size, limits=limits)
 
 
-__all__ = ["QueryLimits", "Store", "UnitOfWork", "open_store"]
+__all__ = ["QueryLimits", "Store", "UnitOfWork", "open_store", "query_limits"]
