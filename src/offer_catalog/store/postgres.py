@@ -232,6 +232,13 @@ class PostgresStore:
                     yield PostgresUnitOfWork(conn, self.limits, self._indexed)
         except psycopg.errors.QueryCanceled as exc:
             raise QueryTimeout(f"a statement ran longer than {self.limits.budget_ms} ms") from exc
+        except (
+            psycopg.errors.DiskFull,
+            psycopg.errors.ReadOnlySqlTransaction,
+            psycopg.errors.IoError,
+        ) as exc:
+            # The server's disk, not the request, is at fault: answered as the store being unavailable.
+            raise StoreUnavailable(f"PostgreSQL cannot write: {exc}") from exc
         except psycopg.OperationalError as exc:
             raise StoreUnavailable(f"PostgreSQL does not answer: {exc}") from exc
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import sqlite3
 import threading
 import time
@@ -44,6 +46,12 @@ _SELECT_VERSION = (
 _SELECT_DOC = f"SELECT {FETCH_COLUMNS} FROM documents WHERE scope = ? AND kind = ? AND id = ?"
 _SELECT_DOC_ANY_KIND = f"SELECT {DOC_COLUMNS} FROM documents WHERE scope = ? AND id = ?"
 
+
+log = logging.getLogger("offer_catalog.store")
+# What /ready writes (and removes) beside the database to see whether a failing disk recovered.
+_PROBE_BYTES = 64 * 1024
+# Errors that say the disk, not the request, is at fault.
+_DISK_FAULTS = ("readonly database", "disk is full", "disk i/o error", "unable to open database")
 
 # SQLite calls the progress handler every this many virtual machine instructions.
 _PROGRESS_STEPS = 1000
@@ -172,6 +180,14 @@ class SqliteUnitOfWork:
         return {k: int(v) for k, v in rows}
 
 
+def _rollback(conn: sqlite3.Connection) -> None:
+    try:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+    except sqlite3.Error:
+        pass  # SQLite rolls back by itself when it cannot: the transaction is gone either way
+
+
 class _Reader:
     """A reusable, allocation-free context manager for autocommit reads (the hot path of a get)."""
 
@@ -203,6 +219,8 @@ class SqliteStore:
         self._write_lock = threading.Lock()
         self._connections: list[sqlite3.Connection] = []
         self._connections_lock = threading.Lock()
+        self._identity: tuple[int, int] | None = None  # (device, inode) of the file opened
+        self._fault: str | None = None  # why the last write failed, while the disk is at fault
 
     def _connect(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
@@ -219,6 +237,9 @@ class SqliteStore:
             conn.execute("PRAGMA foreign_keys = ON")
         except sqlite3.Error as exc:
             raise StoreUnavailable(f"cannot open SQLite database {self.path!r}: {exc}") from exc
+        if self._identity is None and self.path != ":memory:":
+            info = os.stat(self.path)
+            self._identity = (info.st_dev, info.st_ino)
         conn.create_function("oc_regexp", 3, regex_search, deterministic=True)
         self._local.conn = conn
         with self._connections_lock:
@@ -239,13 +260,71 @@ class SqliteStore:
     def _write_unit(self) -> Iterator[SqliteUnitOfWork]:
         conn = self._connect()
         with self._write_lock:
-            conn.execute("BEGIN IMMEDIATE")
+            self._check_identity()
             try:
-                yield self._unit(conn)
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._unit(conn)
+                except BaseException:
+                    _rollback(conn)
+                    raise
+                conn.execute("COMMIT")
+            except sqlite3.OperationalError as exc:
+                _rollback(conn)
+                fault = self._disk_fault(exc)
+                if fault is None:
+                    raise
+                raise fault from exc
+            self._fault = None
+
+    def _check_identity(self) -> None:
+        """StoreUnavailable when the database file was removed or replaced since it was opened."""
+        if self._identity is None:
+            return
+        try:
+            info = os.stat(self.path)
+            found: tuple[int, int] | None = (info.st_dev, info.st_ino)
+        except FileNotFoundError:
+            found = None
+        if found != self._identity:
+            what = "removed" if found is None else "replaced"
+            log.critical(
+                "the SQLite database file was %s while the service runs: writes are refused; "
+                "restore it, or restart the service on the new file",
+                what,
+                extra={"path": self.path},
+            )
+            raise StoreUnavailable(f"the database file {self.path!r} was {what} while the service ran")
+
+    def _disk_fault(self, exc: sqlite3.OperationalError) -> StoreUnavailable | None:
+        text = str(exc).lower()
+        if not any(fault in text for fault in _DISK_FAULTS):
+            return None
+        self._fault = text
+        log.error("a write failed for the disk: %s", text, extra={"path": self.path})
+        return StoreUnavailable(f"the database cannot be written: {exc}", details={"reason": text})
+
+    def _check_disk(self) -> None:
+        """StoreUnavailable while the file system is read-only, or still full after a failed write."""
+        folder = os.path.dirname(os.path.abspath(self.path))
+        stats = os.statvfs(folder)
+        if stats.f_flag & os.ST_RDONLY:
+            raise StoreUnavailable(f"the file system of {self.path!r} is read-only")
+        if self._fault is None:
+            return
+        # After a failed write, only a real write shows that the disk has recovered.
+        probe = f"{self.path}.probe"
+        try:
+            with open(probe, "wb") as file:
+                file.write(bytes(_PROBE_BYTES))
+                file.flush()
+                os.fsync(file.fileno())
+            os.unlink(probe)
+        except OSError as exc:
+            raise StoreUnavailable(
+                f"the last write failed ({self._fault}); the disk still fails: {exc}"
+            ) from exc
+        self._fault = None
 
     def _unit(self, conn: sqlite3.Connection) -> SqliteUnitOfWork:
         return SqliteUnitOfWork(conn, self.limits, self._indexed)
@@ -298,6 +377,9 @@ class SqliteStore:
             self._connect().execute("SELECT 1").fetchone()
         except sqlite3.Error as exc:
             raise StoreUnavailable(f"SQLite database {self.path!r} does not answer: {exc}") from exc
+        if self.path != ":memory:":
+            self._check_identity()
+            self._check_disk()
 
     def close(self) -> None:
         with self._connections_lock:
