@@ -70,3 +70,9 @@ class StoreUnavailable(DomainError):
     """The database cannot be reached."""
 
     code = "store_unavailable"
+
+
+class QueryTimeout(DomainError):
+    """A query ran past the store's time budget and was stopped; a narrower query may succeed."""
+
+    code = "query_timeout"

@@ -55,6 +55,9 @@ class Settings:
     hub_broker_url: str = ""
     hub_broker_subject: str = "offer-catalog.events"
     cors_origins: str = ""  # comma-separated origins browsers may call from; empty: CORS off
+    # Query safety: each list query's time budget, and its most filter terms / sort keys.
+    query_budget_ms: int = 5000
+    max_query_terms: int = 100
 
     def validate(self) -> Settings:
         """Raise SettingsError naming the first invalid value; return self when all are valid."""
@@ -91,6 +94,8 @@ class Settings:
             "max_header_bytes",
             "max_body_bytes",
             "max_json_depth",
+            "query_budget_ms",
+            "max_query_terms",
         ):
             if getattr(self, name) < 1:
                 raise SettingsError(

@@ -7,11 +7,13 @@ has that id, and a path ending on an array matches when any element does.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 from offer_catalog.documents.model import Document
+from offer_catalog.errors import InvalidQuery
 
 META_FIELDS = frozenset(
     {
@@ -29,6 +31,23 @@ META_FIELDS = frozenset(
 )
 
 
+# The one grammar of a member name a query may use, on every store: ASCII letters, digits and
+# `_ @ $ : -`, not starting with a digit, `:` or `-`. Quotes, backslashes, dots, brackets, `*`,
+# blanks, NUL and other control characters can never reach a store.
+MEMBER_NAME = re.compile(r"[A-Za-z_@$][A-Za-z0-9_@$:-]{0,127}", re.ASCII)
+MAX_PATH_DEPTH = 16
+
+
+def check_path(path: tuple[str, ...]) -> tuple[str, ...]:
+    """The path itself when every step is a valid member name; InvalidQuery (`invalid_query`) if not."""
+    if not path or len(path) > MAX_PATH_DEPTH:
+        raise InvalidQuery(f"a member path has 1 to {MAX_PATH_DEPTH} steps")
+    for step in path:
+        if type(step) is not str or not MEMBER_NAME.fullmatch(step):
+            raise InvalidQuery(f"{step!r} is not a valid member name")
+    return path
+
+
 @dataclass(frozen=True, slots=True)
 class Field:
     """A body path, or (with `meta`) one of the stored document's own columns.
@@ -44,8 +63,8 @@ class Field:
     def __post_init__(self) -> None:
         if self.meta is not None and self.meta not in META_FIELDS:
             raise ValueError(f"unknown meta field {self.meta!r}")
-        if self.meta is None and not self.path:
-            raise ValueError("a body field needs a non-empty path")
+        if self.meta is None:
+            check_path(self.path)
 
 
 def body(*path: str, scalar: bool = False) -> Field:

@@ -13,7 +13,7 @@ from offer_catalog.http.context import (
     run_unit,
     store_of,
 )
-from offer_catalog.http.errors import ErrorRenderer, ErrorTable, Failure, domain_failure
+from offer_catalog.http.errors import ErrorRenderer, ErrorTable, Failure, domain_failure, unavailable
 from offer_catalog.http.routing import Api, ApiMount, ApiRoute, Operation, api_mount
 
 __all__ = [
@@ -44,4 +44,5 @@ __all__ = [
     "run_sync",
     "run_unit",
     "store_of",
+    "unavailable",
 ]

@@ -46,6 +46,18 @@ def domain_failure(status: int, exc: Exception) -> Failure:
     return Failure(status, str(getattr(exc, "code", "error")), str(exc))
 
 
+# Seconds a client should wait before retrying when the store cannot take writes (disk full, read-only,
+# database file gone): long enough not to hammer it, short enough to notice recovery quickly.
+STORE_RETRY_AFTER = 5
+
+
+def unavailable(request: Request, exc: Exception) -> Failure:
+    """503 for a store that cannot answer now, with Retry-After."""
+    failure = domain_failure(503, exc)
+    failure.headers["Retry-After"] = str(STORE_RETRY_AFTER)
+    return failure
+
+
 def http_failure(request: Request, exc: HTTPException) -> Failure:
     """The Failure of a routing error: 404 for an unknown path, 405 with a sorted Allow."""
     headers = dict(exc.headers or {})

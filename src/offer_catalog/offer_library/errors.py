@@ -9,7 +9,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from offer_catalog import errors
-from offer_catalog.http import BodyTooDeep, BodyTooLarge, ErrorTable, Failure, json_response, request_id
+from offer_catalog.http import (
+    BodyTooDeep,
+    BodyTooLarge,
+    ErrorTable,
+    Failure,
+    json_response,
+    request_id,
+    unavailable,
+)
 from offer_catalog.patch import HTTP_STATUS as PATCH_STATUS
 from offer_catalog.patch import PatchError
 
@@ -97,7 +105,8 @@ ERRORS: ErrorTable = {
     errors.LifecycleViolation: 422,
     errors.ValidationFailed: 422,
     errors.InvalidQuery: 400,
-    errors.StoreUnavailable: 503,
+    errors.QueryTimeout: 400,
+    errors.StoreUnavailable: unavailable,
     errors.DomainError: 400,
 }
 """The Offer Library's one mapping of error classes to statuses (looked up along each exception's MRO)."""

@@ -10,6 +10,7 @@ values are strings: one that reads as a number or boolean also matches that type
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -51,6 +52,8 @@ DATES = frozenset({"created_at", "modified_at"})
 _OPS = {"==": Op.EQ, "!=": Op.NE, "<=": Op.LE, ">=": Op.GE, "<": Op.LT, ">": Op.GT, "~": Op.REGEX}
 _INT = re.compile(r"^-?\d+$")
 _NUMBER = re.compile(r"^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$")
+# Integers beyond 64 bits have no typed reading (they could match nothing stored).
+_INT64 = 2**63
 
 
 def field_of(path: str) -> Field:
@@ -75,17 +78,26 @@ FILTER_INDEXES = ("xdm:status", "xdm:name")
 def _typed(text: str) -> Any:
     if text in ("true", "false"):
         return text == "true"
+    if len(text) > 40:
+        return None
     if _INT.match(text):
-        return int(text)
+        number = int(text)
+        return number if -_INT64 <= number < _INT64 else None
     if _NUMBER.match(text):
-        return float(text)
+        value = float(text)
+        return value if math.isfinite(value) else None
     return None
 
 
 def stored_date(text: str) -> str:
     """A date-time (RFC 3339, any precision or offset, or epoch milliseconds) in the stored format."""
     if _INT.match(text):
-        moment = datetime.fromtimestamp(int(text) / 1000, UTC)
+        try:
+            moment = datetime.fromtimestamp(int(text) / 1000, UTC) if len(text) <= 16 else None
+        except (ValueError, OverflowError, OSError):
+            moment = None
+        if moment is None:
+            raise InvalidQuery(f"{text[:40]!r} is out of the date-time range", code="number_out_of_range")
     else:
         parsed = parse_date_time(text)
         if parsed is None:
@@ -97,7 +109,11 @@ def stored_date(text: str) -> str:
 def _meta_value(column: str, text: str) -> Any:
     if column == "version":
         if not _INT.match(text):
-            raise InvalidQuery(f"repo:etag compares with integers, not {text!r}", code="invalid_property")
+            raise InvalidQuery(
+                f"repo:etag compares with integers, not {text[:40]!r}", code="invalid_property"
+            )
+        if len(text) > 18:
+            raise InvalidQuery("repo:etag is out of range", code="number_out_of_range")
         return int(text)
     return stored_date(text) if column in DATES else text
 
@@ -238,9 +254,11 @@ def _one(params: Sequence[tuple[str, str]], *names: str) -> str | None:
 def _limit(text: str | None) -> int:
     if text is None or text == "":
         return DEFAULT_LIMIT
-    if not _INT.match(text.strip()) or int(text) < 1:
-        raise InvalidQuery(f"limit must be a positive integer, not {text!r}", code="invalid_limit")
-    return min(int(text), MAX_LIMIT)
+    digits = text.strip().lstrip("0")
+    if not _INT.match(text.strip()) or text.strip().startswith("-") or not digits:
+        raise InvalidQuery(f"limit must be a positive integer, not {text[:40]!r}", code="invalid_limit")
+    # Larger asks get the largest page (without reading a number of any length).
+    return MAX_LIMIT if len(digits) > 9 else min(int(digits), MAX_LIMIT)
 
 
 def _name_condition(name: str) -> Cond:

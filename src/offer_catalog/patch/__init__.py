@@ -16,17 +16,24 @@ Contract:
   None), ``op``, ``path`` (the pointer as written), ``member`` ("path", "from", "value", "op") and
   ``reason``. Suggested HTTP statuses, also in ``HTTP_STATUS``:
 
-  ==================  ===============  ======
-  class               code             status
-  ==================  ===============  ======
-  MalformedPatch      malformed_patch  400
-  InvalidPointer      invalid_pointer  400
-  InvalidJson         invalid_json     400
-  PathNotFound        path_not_found   422
-  QueryNoMatch        query_no_match   422
-  TestFailed          test_failed      409
-  PatchConflict       conflict         409
-  ==================  ===============  ======
+  ==================  ===================  ======
+  class               code                 status
+  ==================  ===================  ======
+  MalformedPatch      malformed_patch      400
+  InvalidPointer      invalid_pointer      400
+  InvalidJson         invalid_json         400
+  NumberOutOfRange    number_out_of_range  400
+  JsonTooDeep         json_too_deep        400
+  InvalidCharacter    invalid_character    400
+  PathNotFound        path_not_found       422
+  QueryNoMatch        query_no_match       422
+  TestFailed          test_failed          409
+  PatchConflict       conflict             409
+  ==================  ===================  ======
+
+  ``NumberOutOfRange``, ``JsonTooDeep`` and ``InvalidCharacter`` are ``InvalidJson`` raised by
+  ``parse_json``: an integer outside signed 64 bits (or a float beyond double range), nesting deeper
+  than ``MAX_DEPTH`` (64), a string or member name holding NUL.
 
   400: the body is not a valid patch; 422: a valid patch naming a location that does not exist
   (including an array index out of range); 409: the document's state rejects it (a failed ``test``,
@@ -36,9 +43,12 @@ Contract:
 from offer_catalog.patch.diff import diff
 from offer_catalog.patch.errors import (
     HTTP_STATUS,
+    InvalidCharacter,
     InvalidJson,
     InvalidPointer,
+    JsonTooDeep,
     MalformedPatch,
+    NumberOutOfRange,
     PatchConflict,
     PatchError,
     PathNotFound,
@@ -53,9 +63,12 @@ from offer_catalog.patch.strict_json import parse_json
 
 __all__ = [
     "HTTP_STATUS",
+    "InvalidCharacter",
     "InvalidJson",
     "InvalidPointer",
+    "JsonTooDeep",
     "MalformedPatch",
+    "NumberOutOfRange",
     "PatchConflict",
     "PatchError",
     "PathNotFound",

@@ -86,6 +86,24 @@ class InvalidJson(PatchError):
     code = "invalid_json"
 
 
+class NumberOutOfRange(InvalidJson):
+    """A JSON number that both stores cannot hold exactly (an integer beyond 64 bits)."""
+
+    code = "number_out_of_range"
+
+
+class JsonTooDeep(InvalidJson):
+    """JSON nested deeper than the service accepts."""
+
+    code = "json_too_deep"
+
+
+class InvalidCharacter(InvalidJson):
+    """A string holding a character no store can keep (NUL)."""
+
+    code = "invalid_character"
+
+
 class QueryNoMatch(PatchError):
     """A JSON Patch Query path selected no array element."""
 
@@ -100,6 +118,9 @@ HTTP_STATUS: dict[str, int] = {
     MalformedPatch.code: 400,
     InvalidPointer.code: 400,
     InvalidJson.code: 400,
+    NumberOutOfRange.code: 400,
+    JsonTooDeep.code: 400,
+    InvalidCharacter.code: 400,
     PathNotFound.code: 422,
     QueryNoMatch.code: 422,
     TestFailed.code: 409,

@@ -9,10 +9,14 @@ from collections import Counter
 from typing import Any, NoReturn
 
 from offer_catalog.patch._json import JSONValue
-from offer_catalog.patch.errors import InvalidJson
+from offer_catalog.patch.errors import InvalidCharacter, InvalidJson, JsonTooDeep, NumberOutOfRange
 
 # A \ud800-\udfff escape (UTF-16 surrogate): only then can a parsed string hold a lone surrogate.
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+# Integers both stores keep exactly and compare as numbers: signed 64 bits.
+MIN_INT, MAX_INT = -(2**63), 2**63 - 1
+# Objects and arrays nested deeper than this are refused (stores and serialisers stop near 255).
+MAX_DEPTH = 64
 
 
 def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -32,7 +36,16 @@ def _float(text: str) -> float:
     value = float(text)
     if math.isinf(value):
         # "1e400" parses to inf in Python; it cannot be stored or serialised back as JSON.
-        raise InvalidJson(f"number {text} is out of range")
+        raise NumberOutOfRange(f"number {text[:40]} is out of range")
+    return value
+
+
+def _int(text: str) -> int:
+    if len(text) > 20:
+        raise NumberOutOfRange(f"integer {text[:40]}... is beyond 64 bits")
+    value = int(text)
+    if not MIN_INT <= value <= MAX_INT:
+        raise NumberOutOfRange(f"integer {text} is beyond 64 bits")
     return value
 
 
@@ -47,7 +60,9 @@ def parse_json(data: bytes | bytearray | memoryview | str) -> JSONValue:
         except UnicodeDecodeError as err:
             raise InvalidJson(f"invalid UTF-8 at byte {err.start}") from None
     try:
-        value = json.loads(text, object_pairs_hook=_object, parse_constant=_constant, parse_float=_float)
+        value = json.loads(
+            text, object_pairs_hook=_object, parse_constant=_constant, parse_float=_float, parse_int=_int
+        )
     except json.JSONDecodeError as err:
         raise InvalidJson(f"{err.msg} at line {err.lineno} column {err.colno}") from None
     except (ValueError, RecursionError) as err:
@@ -55,7 +70,37 @@ def parse_json(data: bytes | bytearray | memoryview | str) -> JSONValue:
         raise InvalidJson(f"unparseable JSON: {type(err).__name__}") from None
     if _SURROGATE_ESCAPE.search(text):
         _check_strings(value)
+    if "\\u0000" in text:
+        _check_nul(value)
+    if text.count("[") + text.count("{") > MAX_DEPTH:
+        _check_depth(value)
     return value
+
+
+def _check_depth(value: JSONValue) -> None:
+    stack: list[tuple[JSONValue, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if type(item) is dict else item if type(item) is list else None
+        if children is None:
+            continue
+        if depth > MAX_DEPTH:
+            raise JsonTooDeep(f"JSON is nested deeper than {MAX_DEPTH} levels")
+        stack.extend((child, depth + 1) for child in children)
+
+
+def _check_nul(value: JSONValue) -> None:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if type(item) is str:
+            if "\x00" in item:
+                raise InvalidCharacter("a string may not contain the NUL character (\\u0000)")
+        elif type(item) is dict:
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif type(item) is list:
+            stack.extend(item)
 
 
 def _check_strings(value: JSONValue) -> None:

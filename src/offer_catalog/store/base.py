@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from importlib import resources
 from typing import Protocol
 
@@ -11,6 +12,14 @@ from offer_catalog.documents.model import Document, Event
 from offer_catalog.documents.query import Page, Query
 from offer_catalog.errors import AlreadyExists, SettingsError, VersionConflict
 from offer_catalog.store.delivery_tables import DeliveryTables
+
+
+@dataclass(frozen=True, slots=True)
+class QueryLimits:
+    """What one list query may cost: its time budget, and how many filter terms and sort keys."""
+
+    budget_ms: int = 5000
+    max_terms: int = 100
 
 
 class UnitOfWork(Protocol):

@@ -13,8 +13,8 @@ from psycopg_pool import ConnectionPool
 
 from offer_catalog.documents.model import Document, Event, utc_now
 from offer_catalog.documents.query import Page, Query
-from offer_catalog.errors import StoreUnavailable
-from offer_catalog.store.base import check_written, migration_scripts
+from offer_catalog.errors import InvalidQuery, QueryTimeout, StoreUnavailable
+from offer_catalog.store.base import QueryLimits, check_written, migration_scripts
 from offer_catalog.store.delivery_tables import DeliveryTables
 from offer_catalog.store.pg_connect import check_connection
 from offer_catalog.store.rows import (
@@ -61,8 +61,10 @@ _MIGRATION_LOCK = 7_106_553  # pg_advisory_xact_lock key: one migrator at a time
 class PostgresUnitOfWork:
     """A unit of work on one pooled connection inside one transaction."""
 
-    def __init__(self, conn: psycopg.Connection[tuple[Any, ...]]):
+    def __init__(self, conn: psycopg.Connection[tuple[Any, ...]], limits: QueryLimits, indexed: set[str]):
         self.conn = conn
+        self.limits = limits
+        self.indexed = indexed
 
     def fetch(self, scope: str, kind: str | None, id: str, *, for_update: bool = False) -> Document | None:
         lock = " FOR UPDATE" if for_update else ""
@@ -101,14 +103,26 @@ class PostgresUnitOfWork:
         self.conn.execute(_BUMP_SCOPE, (doc.scope,))
 
     def query(self, scope: str, query: Query) -> Page:
-        if not query.with_total or self.conn.info.transaction_status != TransactionStatus.IDLE:
-            return self._query(scope, query)
-        with self.conn.transaction():
-            self.conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            return self._query(scope, query)
+        try:
+            if not query.with_total or self.conn.info.transaction_status != TransactionStatus.IDLE:
+                return self._query(scope, query)
+            with self.conn.transaction():
+                self.conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                return self._query(scope, query)
+        except psycopg.errors.QueryCanceled:
+            # Every statement runs under the session's statement_timeout (the query budget).
+            raise QueryTimeout(
+                f"the query ran longer than its budget of {self.limits.budget_ms} ms",
+                details={"budget_ms": self.limits.budget_ms},
+            ) from None
+        except psycopg.errors.InvalidRegularExpression as exc:
+            raise InvalidQuery(f"invalid regular expression: {exc}", code="invalid_query") from None
+
+    def _compiler(self) -> PostgresCompiler:
+        return PostgresCompiler(indexed=self.indexed, max_terms=self.limits.max_terms)
 
     def _query(self, scope: str, query: Query) -> Page:
-        compiler = PostgresCompiler()
+        compiler = self._compiler()
         where = compiler.where(scope, query)
         sql = f"SELECT {_SELECT} FROM documents WHERE {where} ORDER BY {compiler.order_by(query)}"
         if query.limit is not None:
@@ -120,7 +134,7 @@ class PostgresUnitOfWork:
         items = [row_to_document(r) for r in self.conn.execute(sql.encode(), compiler.params).fetchall()]
         total = None
         if query.with_total:
-            counter = PostgresCompiler()
+            counter = self._compiler()
             count_sql = f"SELECT count(*) FROM documents WHERE {counter.where(scope, query)}"
             row = self.conn.execute(count_sql.encode(), counter.params).fetchone()
             total = int(row[0]) if row else 0
@@ -173,14 +187,18 @@ class PostgresStore:
 
     dialect = "postgres"
 
-    def __init__(self, url: str, *, pool_size: int = 10):
+    def __init__(self, url: str, *, pool_size: int = 10, limits: QueryLimits | None = None):
         self.url = url
+        self.limits = limits or QueryLimits()
+        # Member names with an index (declared in code): the only names a query writes into SQL.
+        self._indexed: set[str] = set()
         self.pool = ConnectionPool(
             url,
             min_size=1,
             max_size=pool_size,
             open=False,
-            kwargs={"autocommit": True},
+            # The query budget bounds every statement, without a round trip per query.
+            kwargs={"autocommit": True, "options": f"-c statement_timeout={int(self.limits.budget_ms)}"},
             configure=_configure,
             timeout=10.0,
         )
@@ -209,11 +227,20 @@ class PostgresStore:
             with self.pool.connection() as conn:
                 if write:
                     with conn.transaction():
-                        yield PostgresUnitOfWork(conn)
+                        yield PostgresUnitOfWork(conn, self.limits, self._indexed)
                 else:
                     # Reads run in autocommit, as on SQLite: a get is one round trip; a list with a
                     # total opens its own snapshot so the page and the count agree.
-                    yield PostgresUnitOfWork(conn)
+                    yield PostgresUnitOfWork(conn, self.limits, self._indexed)
+        except psycopg.errors.QueryCanceled as exc:
+            raise QueryTimeout(f"a statement ran longer than {self.limits.budget_ms} ms") from exc
+        except (
+            psycopg.errors.DiskFull,
+            psycopg.errors.ReadOnlySqlTransaction,
+            psycopg.errors.IoError,
+        ) as exc:
+            # The server's disk, not the request, is at fault: answered as the store being unavailable.
+            raise StoreUnavailable(f"PostgreSQL cannot write: {exc}") from exc
         except psycopg.OperationalError as exc:
             raise StoreUnavailable(f"PostgreSQL does not answer: {exc}") from exc
 
@@ -232,6 +259,7 @@ class PostgresStore:
         self._ensure_open()
         done: list[int] = []
         with self.pool.connection() as conn, conn.transaction():
+            conn.execute("SET LOCAL statement_timeout = 0")  # schema changes are not queries
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
             applied = self._applied(conn)
             for version, sql in migration_scripts("postgres"):
@@ -244,12 +272,14 @@ class PostgresStore:
     def ensure_member_indexes(self, members: Sequence[str]) -> None:
         self._ensure_open()
         with self.pool.connection() as conn, conn.transaction():
+            conn.execute("SET LOCAL statement_timeout = 0")
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
             for member in members:
                 conn.execute(
                     f"CREATE INDEX IF NOT EXISTS {member_index_name(member)} "
                     f"ON documents (scope, kind, deleted, {postgres_member_expr(member)}, id)".encode()
                 )
+        self._indexed.update(members)
 
     def ping(self) -> None:
         try:

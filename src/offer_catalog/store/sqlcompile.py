@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
+from collections.abc import Collection
 from typing import Any
 
 import orjson
 
-from offer_catalog.documents.query import AllOf, AnyOf, Cond, Condition, Field, Op, Query
+from offer_catalog.documents.query import AllOf, AnyOf, Cond, Condition, Field, Op, Query, check_path
 from offer_catalog.errors import InvalidQuery
+from offer_catalog.store.patterns import check_pattern
+
+DEFAULT_MAX_TERMS = 100
+MAX_INT64 = 2**63 - 1
 
 _COMPARE = {Op.EQ: "=", Op.LT: "<", Op.LE: "<=", Op.GT: ">", Op.GE: ">="}
 _META_COLUMNS = {
@@ -27,21 +32,42 @@ _META_COLUMNS = {
 
 
 class Compiler(ABC):
-    """Builds a WHERE clause and ORDER BY with named parameters; subclasses know the JSON functions."""
+    """Builds a WHERE clause and ORDER BY with named parameters; subclasses know the JSON functions.
+
+    Request text never becomes SQL text: values and JSON paths are bound parameters; the only
+    member names written into SQL are those of `indexed` (the store's member indexes, a list
+    declared in code), so that a query can use the index built on the very same expression.
+    """
 
     placeholder = ":{}"
 
-    def __init__(self) -> None:
+    def __init__(self, *, indexed: Collection[str] = (), max_terms: int = DEFAULT_MAX_TERMS) -> None:
         self.params: dict[str, Any] = {}
+        self.indexed = indexed
+        self.max_terms = max_terms
 
     def param(self, value: Any) -> str:
         """Bind a value and return its placeholder."""
+        _refuse_nul(value)
         name = f"p{len(self.params)}"
         self.params[name] = value
         return self.placeholder.format(name)
 
+    def check_size(self, query: Query) -> None:
+        """InvalidQuery (`too_many_terms`) when the filter or the sort has more terms than allowed."""
+        terms = _count_terms(query.where) if query.where is not None else 0
+        if terms > self.max_terms or len(query.sort) > self.max_terms:
+            raise InvalidQuery(
+                f"a query may hold at most {self.max_terms} filter terms and {self.max_terms} sort keys",
+                code="too_many_terms",
+            )
+
+        if query.offset > MAX_INT64 or (query.limit or 0) > MAX_INT64:
+            raise InvalidQuery("offset and limit must fit in 64 bits", code="number_out_of_range")
+
     def where(self, scope: str, query: Query, *, with_cursor: bool = True) -> str:
         """The full WHERE clause (without the keyword)."""
+        self.check_size(query)
         parts = [f"scope = {self.param(scope)}"]
         if query.kinds:
             parts.append("kind IN (" + ", ".join(self.param(k) for k in query.kinds) + ")")
@@ -59,6 +85,7 @@ class Compiler(ABC):
             return "(" + " AND ".join(self.condition(c) for c in cond.items) + ")" if cond.items else "1=1"
         if isinstance(cond, AnyOf):
             return "(" + " OR ".join(self.condition(c) for c in cond.items) + ")" if cond.items else "1=0"
+        _refuse_nul(cond.value)
         if cond.op is Op.NE:
             # SQL's NULL would make NOT(unknown) unknown: a missing field must count as "not equal".
             equal = self.condition(Cond(cond.field, Op.EQ, cond.value, cond.ignore_case))
@@ -76,12 +103,7 @@ class Compiler(ABC):
                 AnyOf(tuple(Cond(cond.field, Op.EQ, v, cond.ignore_case) for v in cond.value))
             )
         if cond.op is Op.REGEX:
-            if not isinstance(cond.value, str):
-                raise InvalidQuery("a regular expression must be a string")
-            try:
-                re.compile(cond.value)
-            except re.error as exc:
-                raise InvalidQuery(f"invalid regular expression {cond.value!r}: {exc}") from None
+            check_pattern(cond.value)
         if cond.field.meta is not None:
             return self.meta_predicate(_META_COLUMNS[cond.field.meta], cond)
         return self.body_predicate(cond)
@@ -154,19 +176,41 @@ class Compiler(ABC):
         return "(" + " OR ".join(f"({a})" for a in alternatives) + ")"
 
 
+def _refuse_nul(value: Any) -> None:
+    # PostgreSQL text and JSONB cannot hold NUL: refused the same way on both stores.
+    values = value if isinstance(value, list | tuple) else (value,)
+    if any(type(v) is str and "\x00" in v for v in values):
+        raise InvalidQuery("a query value may not contain NUL characters", code="invalid_character")
+
+
+def _count_terms(cond: Condition) -> int:
+    if isinstance(cond, AllOf | AnyOf):
+        return sum(_count_terms(c) for c in cond.items)
+    return 1
+
+
 def member_index_name(member: str) -> str:
     """The name of the index on one top-level member (hex of the name: any member is safe)."""
     return "documents_member_" + member.encode().hex()
 
 
 def sqlite_member_expr(member: str) -> str:
-    """The expression a SQLite member index is built on; queries must use the very same text."""
-    return f"json_extract(body, '$.\"{_check_step(member)}\"')"
+    """The expression a SQLite member index is built on; queries must use the very same text.
+
+    Only for the member names the code declares (FILTER_INDEXES), which pass the member grammar
+    (no quotes or backslashes) before they are written into SQL.
+    """
+    return f"json_extract(body, '$.\"{check_path((member,))[0]}\"')"
 
 
 def postgres_member_expr(member: str) -> str:
-    """The expression a PostgreSQL member index is built on."""
-    return f"(body ->> '{_check_step(member).replace(chr(39), chr(39) * 2)}')"
+    """The expression a PostgreSQL member index is built on (a declared member name, as above)."""
+    return f"(body ->> '{check_path((member,))[0]}')"
+
+
+def sqlite_json_path(steps: tuple[str, ...], prefix: str = "$") -> str:
+    """A SQLite JSON path for validated member names (bound as a parameter, never pasted)."""
+    return prefix + "".join(f'."{s}"' for s in check_path(steps))
 
 
 def direct_string_compare(cond: Cond) -> bool:
@@ -178,12 +222,6 @@ def direct_string_compare(cond: Cond) -> bool:
         and isinstance(cond.value, str)
         and not cond.ignore_case
     )
-
-
-def _check_step(step: str) -> str:
-    if '"' in step or "\\" in step:
-        raise InvalidQuery(f"a field name may not contain quotes or backslashes: {step!r}")
-    return step
 
 
 class SqliteCompiler(Compiler):
@@ -216,7 +254,7 @@ class SqliteCompiler(Compiler):
     def sort_expr(self, field: Field) -> str:
         if field.meta is not None:
             return _META_COLUMNS[field.meta]
-        return f"json_extract(body, '{self._path(field.path)}')"
+        return f"json_extract(body, {self.param(sqlite_json_path(field.path))})"
 
     def null_safe_eq(self, expr: str, placeholder: str) -> str:
         return f"{expr} IS {placeholder}"
@@ -226,33 +264,34 @@ class SqliteCompiler(Compiler):
             value = orjson.dumps(value).decode()
         return self.param(value)
 
-    @staticmethod
-    def _path(steps: tuple[str, ...], prefix: str = "$") -> str:
-        return prefix + "".join(f'."{_check_step(s)}"' for s in steps)
-
     def body_predicate(self, cond: Cond) -> str:
         if direct_string_compare(cond):
             # Only a JSON string extracts to TEXT: no type guard needed, and a member index applies.
-            expr = sqlite_member_expr(cond.field.path[0])
+            member = cond.field.path[0]
+            if member in self.indexed:
+                expr = sqlite_member_expr(member)
+            else:
+                expr = f"json_extract(body, {self.param(sqlite_json_path((member,)))})"
             return f"{expr} {_COMPARE[cond.op]} {self.param(cond.value)}"
         leaf = self._leaf(cond)
         return self._walk("body", "$", cond.field.path, leaf, 0)
 
     def _walk(self, src: str, prefix: str, path: tuple[str, ...], leaf: Any, depth: int) -> str:
-        jp = prefix + f'."{_check_step(path[0])}"'
+        jp = sqlite_json_path(path[:1], prefix)
         rest = path[1:]
         alias = f"j{depth}"
-        each = f"EXISTS (SELECT 1 FROM json_each({src}, '{jp}') AS {alias} WHERE "
+        bound = self.param(jp)
+        each = f"EXISTS (SELECT 1 FROM json_each({src}, {bound}) AS {alias} WHERE "
         if not rest:
             if leaf.exists_only:
-                return f"json_type({src}, '{jp}') IS NOT NULL"
+                return f"json_type({src}, {bound}) IS NOT NULL"
             # One JSON parse per row: json_each yields the value itself for a scalar and the
             # elements for an array; members of an object (text keys) are not values of the path.
             return f"{each}typeof({alias}.key) <> 'text' AND {leaf(f'{alias}.value', f'{alias}.type')})"
         nested = self._walk(f"{alias}.value", "$", rest, leaf, depth + 1)
         through = self._walk(src, jp, rest, leaf, depth)
         return (
-            f"(CASE json_type({src}, '{jp}') WHEN 'array' THEN {each}{alias}.type = 'object' AND {nested})"
+            f"(CASE json_type({src}, {bound}) WHEN 'array' THEN {each}{alias}.type = 'object' AND {nested})"
             f" ELSE {through} END)"
         )
 
@@ -305,8 +344,7 @@ class PostgresCompiler(Compiler):
     def sort_expr(self, field: Field) -> str:
         if field.meta is not None:
             return _META_COLUMNS[field.meta]
-        steps = ",".join('"' + _check_step(s) + '"' for s in field.path)
-        return f"(body #> '{{{steps}}}')"
+        return f"(body #> {self.param(list(check_path(field.path)))}::text[])"
 
     def null_safe_eq(self, expr: str, placeholder: str) -> str:
         return f"{expr} IS NOT DISTINCT FROM {placeholder}"
@@ -319,10 +357,12 @@ class PostgresCompiler(Compiler):
     def body_predicate(self, cond: Cond) -> str:
         if direct_string_compare(cond):
             member = cond.field.path[0]
-            expr = postgres_member_expr(member)
+            expr = (
+                postgres_member_expr(member) if member in self.indexed else f"(body ->> {self.param(member)})"
+            )
             guard = f"jsonb_typeof(body -> {self.param(member)}) = 'string'"
             return f"({expr} {_COMPARE[cond.op]} {self.param(cond.value)} AND {guard})"
-        path = "$" + "".join("." + _jsonpath_string(_check_step(s)) for s in cond.field.path)
+        path = "$" + "".join("." + _jsonpath_string(s) for s in check_path(cond.field.path))
         if cond.op is Op.EXISTS:
             return f"jsonb_path_exists(body, {self.param(path)}::jsonpath)"
         value = cond.value

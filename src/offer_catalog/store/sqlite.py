@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import re
+import logging
+import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 from offer_catalog.documents.model import Document, Event, utc_now
 from offer_catalog.documents.query import Page, Query
-from offer_catalog.errors import StoreUnavailable
-from offer_catalog.store.base import check_written, migration_scripts
+from offer_catalog.errors import InvalidQuery, QueryTimeout, StoreUnavailable
+from offer_catalog.store.base import QueryLimits, check_written, migration_scripts
 from offer_catalog.store.delivery_tables import DeliveryTables
+from offer_catalog.store.patterns import regex_search
 from offer_catalog.store.rows import (
     DOC_COLUMNS,
     EVENT_COLUMNS,
@@ -47,22 +48,23 @@ _SELECT_DOC = f"SELECT {FETCH_COLUMNS} FROM documents WHERE scope = ? AND kind =
 _SELECT_DOC_ANY_KIND = f"SELECT {DOC_COLUMNS} FROM documents WHERE scope = ? AND id = ?"
 
 
-@lru_cache(maxsize=256)
-def _regex(pattern: str, ignore_case: int) -> re.Pattern[str]:
-    return re.compile(pattern, re.IGNORECASE if ignore_case else 0)
+log = logging.getLogger("offer_catalog.store")
+# What /ready writes (and removes) beside the database to see whether a failing disk recovered.
+_PROBE_BYTES = 64 * 1024
+# Errors that say the disk, not the request, is at fault.
+_DISK_FAULTS = ("readonly database", "disk is full", "disk i/o error", "unable to open database")
 
-
-def _oc_regexp(pattern: str, value: Any, ignore_case: int) -> int:
-    if not isinstance(value, str):
-        return 0
-    return 1 if _regex(pattern, ignore_case).search(value) else 0
+# SQLite calls the progress handler every this many virtual machine instructions.
+_PROGRESS_STEPS = 1000
 
 
 class SqliteUnitOfWork:
     """A unit of work on one SQLite connection."""
 
-    def __init__(self, conn: sqlite3.Connection):
+    def __init__(self, conn: sqlite3.Connection, limits: QueryLimits, indexed: set[str]):
         self.conn = conn
+        self.limits = limits
+        self.indexed = indexed
 
     def fetch(self, scope: str, kind: str | None, id: str, *, for_update: bool = False) -> Document | None:
         if kind is None:
@@ -103,16 +105,34 @@ class SqliteUnitOfWork:
         self.conn.execute(_INSERT_EVENT, (doc.scope, doc.kind, doc.id, doc.version, change, doc.modified_at))
 
     def query(self, scope: str, query: Query) -> Page:
-        if self.conn.in_transaction:
-            return self._query(scope, query)
-        self.conn.execute("BEGIN")
+        deadline = time.monotonic() + self.limits.budget_ms / 1000
+        # Checked between steps of the statement: past the deadline SQLite stops it ("interrupted").
+        self.conn.set_progress_handler(lambda: time.monotonic() > deadline, _PROGRESS_STEPS)
         try:
-            return self._query(scope, query)
+            if self.conn.in_transaction:
+                return self._query(scope, query)
+            self.conn.execute("BEGIN")
+            try:
+                return self._query(scope, query)
+            finally:
+                self.conn.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            if "interrupted" in str(exc):
+                raise QueryTimeout(
+                    f"the query ran longer than its budget of {self.limits.budget_ms} ms",
+                    details={"budget_ms": self.limits.budget_ms},
+                ) from None
+            raise
+        except OverflowError:
+            raise InvalidQuery("a number in the query is out of range", code="number_out_of_range") from None
         finally:
-            self.conn.execute("COMMIT")
+            self.conn.set_progress_handler(None, 0)
+
+    def _compiler(self) -> SqliteCompiler:
+        return SqliteCompiler(indexed=self.indexed, max_terms=self.limits.max_terms)
 
     def _query(self, scope: str, query: Query) -> Page:
-        compiler = SqliteCompiler()
+        compiler = self._compiler()
         where = compiler.where(scope, query)
         source = compiler.source(query)
         sql = f"SELECT {DOC_COLUMNS} FROM {source} WHERE {where} ORDER BY {compiler.order_by(query)}"
@@ -121,7 +141,7 @@ class SqliteUnitOfWork:
         items = [row_to_document(r) for r in self.conn.execute(sql, compiler.params).fetchall()]
         total = None
         if query.with_total:
-            counter = SqliteCompiler()
+            counter = self._compiler()
             count_sql = f"SELECT count(*) FROM {source} WHERE {counter.where(scope, query)}"
             total = self.conn.execute(count_sql, counter.params).fetchone()[0]
         return Page(items=items, total=total)
@@ -160,6 +180,14 @@ class SqliteUnitOfWork:
         return DeliveryTables(self.conn, "sqlite")
 
 
+def _rollback(conn: sqlite3.Connection) -> None:
+    try:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+    except sqlite3.Error:
+        pass  # SQLite rolls back by itself when it cannot: the transaction is gone either way
+
+
 class _Reader:
     """A reusable, allocation-free context manager for autocommit reads (the hot path of a get)."""
 
@@ -180,14 +208,19 @@ class SqliteStore:
 
     dialect = "sqlite"
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, *, limits: QueryLimits | None = None):
         self.path = path
+        self.limits = limits or QueryLimits()
+        # Member names with an index (declared in code): the only names a query writes into SQL.
+        self._indexed: set[str] = set()
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self._write_lock = threading.Lock()
         self._connections: list[sqlite3.Connection] = []
         self._connections_lock = threading.Lock()
+        self._identity: tuple[int, int] | None = None  # (device, inode) of the file opened
+        self._fault: str | None = None  # why the last write failed, while the disk is at fault
 
     def _connect(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
@@ -204,7 +237,10 @@ class SqliteStore:
             conn.execute("PRAGMA foreign_keys = ON")
         except sqlite3.Error as exc:
             raise StoreUnavailable(f"cannot open SQLite database {self.path!r}: {exc}") from exc
-        conn.create_function("oc_regexp", 3, _oc_regexp, deterministic=True)
+        if self._identity is None and self.path != ":memory:":
+            info = os.stat(self.path)
+            self._identity = (info.st_dev, info.st_ino)
+        conn.create_function("oc_regexp", 3, regex_search, deterministic=True)
         self._local.conn = conn
         with self._connections_lock:
             self._connections.append(conn)
@@ -216,7 +252,7 @@ class SqliteStore:
             # opens its own read transaction so the page and the count agree.
             reader: _Reader | None = getattr(self._local, "reader", None)
             if reader is None:
-                reader = self._local.reader = _Reader(SqliteUnitOfWork(self._connect()))
+                reader = self._local.reader = _Reader(self._unit(self._connect()))
             return reader
         return self._write_unit()
 
@@ -224,13 +260,74 @@ class SqliteStore:
     def _write_unit(self) -> Iterator[SqliteUnitOfWork]:
         conn = self._connect()
         with self._write_lock:
-            conn.execute("BEGIN IMMEDIATE")
+            self._check_identity()
             try:
-                yield SqliteUnitOfWork(conn)
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._unit(conn)
+                except BaseException:
+                    _rollback(conn)
+                    raise
+                conn.execute("COMMIT")
+            except sqlite3.OperationalError as exc:
+                _rollback(conn)
+                fault = self._disk_fault(exc)
+                if fault is None:
+                    raise
+                raise fault from exc
+            self._fault = None
+
+    def _check_identity(self) -> None:
+        """StoreUnavailable when the database file was removed or replaced since it was opened."""
+        if self._identity is None:
+            return
+        try:
+            info = os.stat(self.path)
+            found: tuple[int, int] | None = (info.st_dev, info.st_ino)
+        except FileNotFoundError:
+            found = None
+        if found != self._identity:
+            what = "removed" if found is None else "replaced"
+            log.critical(
+                "the SQLite database file was %s while the service runs: writes are refused; "
+                "restore it, or restart the service on the new file",
+                what,
+                extra={"path": self.path},
+            )
+            raise StoreUnavailable(f"the database file {self.path!r} was {what} while the service ran")
+
+    def _disk_fault(self, exc: sqlite3.OperationalError) -> StoreUnavailable | None:
+        text = str(exc).lower()
+        if not any(fault in text for fault in _DISK_FAULTS):
+            return None
+        self._fault = text
+        log.error("a write failed for the disk: %s", text, extra={"path": self.path})
+        return StoreUnavailable(f"the database cannot be written: {exc}", details={"reason": text})
+
+    def _check_disk(self) -> None:
+        """StoreUnavailable while the file system is read-only, or still full after a failed write."""
+        folder = os.path.dirname(os.path.abspath(self.path))
+        stats = os.statvfs(folder)
+        if stats.f_flag & os.ST_RDONLY:
+            raise StoreUnavailable(f"the file system of {self.path!r} is read-only")
+        if self._fault is None:
+            return
+        # After a failed write, only a real write shows that the disk has recovered.
+        probe = f"{self.path}.probe"
+        try:
+            with open(probe, "wb") as file:
+                file.write(bytes(_PROBE_BYTES))
+                file.flush()
+                os.fsync(file.fileno())
+            os.unlink(probe)
+        except OSError as exc:
+            raise StoreUnavailable(
+                f"the last write failed ({self._fault}); the disk still fails: {exc}"
+            ) from exc
+        self._fault = None
+
+    def _unit(self, conn: sqlite3.Connection) -> SqliteUnitOfWork:
+        return SqliteUnitOfWork(conn, self.limits, self._indexed)
 
     def _applied(self, conn: sqlite3.Connection) -> set[int]:
         conn.execute(_MIGRATIONS_TABLE)
@@ -273,12 +370,16 @@ class SqliteStore:
                     f"CREATE INDEX IF NOT EXISTS {member_index_name(member)} "
                     f"ON documents (scope, kind, deleted, {sqlite_member_expr(member)}, id)"
                 )
+                self._indexed.add(member)
 
     def ping(self) -> None:
         try:
             self._connect().execute("SELECT 1").fetchone()
         except sqlite3.Error as exc:
             raise StoreUnavailable(f"SQLite database {self.path!r} does not answer: {exc}") from exc
+        if self.path != ":memory:":
+            self._check_identity()
+            self._check_disk()
 
     def close(self) -> None:
         with self._connections_lock:

@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from offer_catalog import errors
-from offer_catalog.http import BodyTooDeep, BodyTooLarge, ErrorTable, Failure, json_response
+from offer_catalog.http import BodyTooDeep, BodyTooLarge, ErrorTable, Failure, json_response, unavailable
 from offer_catalog.patch import HTTP_STATUS, PatchError
 from offer_catalog.tmf620.names import to_oracle
 
@@ -79,9 +79,10 @@ ERRORS: ErrorTable = {
     errors.AlreadyExists: 409,
     errors.ValidationFailed: 400,
     errors.InvalidQuery: 400,
+    errors.QueryTimeout: 400,
     errors.LifecycleViolation: 409,
     errors.ReferenceViolation: 422,
-    errors.StoreUnavailable: 503,
+    errors.StoreUnavailable: unavailable,
     BodyTooLarge: 413,
     BodyTooDeep: 400,
     errors.DomainError: 400,

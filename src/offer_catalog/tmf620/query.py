@@ -14,7 +14,19 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote_plus
 
-from offer_catalog.documents.query import AllOf, AnyOf, Cond, Condition, Field, Op, SortKey, body, meta
+from offer_catalog.documents.query import (
+    MAX_PATH_DEPTH,
+    MEMBER_NAME,
+    AllOf,
+    AnyOf,
+    Cond,
+    Condition,
+    Field,
+    Op,
+    SortKey,
+    body,
+    meta,
+)
 from offer_catalog.errors import InvalidQuery
 from offer_catalog.tmf620.lifecycle import STATES
 from offer_catalog.tmf620.names import standard_name
@@ -26,7 +38,6 @@ RESERVED = ("fields", "sort", "offset", "limit")
 Fields = tuple[tuple[str, ...], ...]
 
 _ITEM = re.compile(r"(?P<key>[^=<>!*]*)(?P<op>\*=|>=|<=|!=|=|>|<)(?P<value>.*)", re.S)
-_SEGMENT = re.compile(r"[A-Za-z_@$][\w@$-]*")
 _NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?")
 # A date-time cut short (no zone): equality matches every value that starts with it, as the RI does.
 _PARTIAL_DATETIME = re.compile(r"\d{4}-\d{2}(-\d{2}(T\d{2}(:\d{2}(:\d{2}(\.\d+)?)?)?)?)?")
@@ -63,9 +74,11 @@ def _invalid(message: str, code: str = "invalid_query") -> InvalidQuery:
 
 def _path(text: str, what: str) -> tuple[str, ...]:
     segments = tuple(text.strip().split("."))
+    if len(segments) > MAX_PATH_DEPTH:
+        raise _invalid(f"{what} {text[:100]!r} has more than {MAX_PATH_DEPTH} steps")
     for segment in segments:
-        if not _SEGMENT.fullmatch(segment):
-            raise _invalid(f"{what} {text!r} is not a member path (or uses an unknown operator)")
+        if not MEMBER_NAME.fullmatch(segment):
+            raise _invalid(f"{what} {text[:100]!r} is not a member path (or uses an unknown operator)")
     return tuple(standard_name(s) for s in segments)
 
 
@@ -102,7 +115,7 @@ def _readings(text: str) -> list[Any]:
     """The string, and its JSON reading when it looks like a number or a boolean."""
     if text in ("true", "false"):
         return [text, text == "true"]
-    if _NUMBER.fullmatch(text):
+    if len(text) <= 40 and _NUMBER.fullmatch(text):
         number = float(text) if any(c in text for c in ".eE") else int(text)
         if math.isfinite(number) and abs(number) < 2**63:
             return [text, number]
@@ -171,7 +184,10 @@ def _filter_item(resource: Resource, key: str, symbol: str, raw: str) -> tuple[t
 
 def _int(name: str, text: str) -> int:
     if not text.isascii() or not text.isdigit():
-        raise _invalid(f"{name} must be a non-negative integer, got {text!r}", f"invalid_query:{name}")
+        raise _invalid(f"{name} must be a non-negative integer, got {text[:40]!r}", f"invalid_query:{name}")
+    if len(text.lstrip("0")) > 18:
+        # Beyond what a store can count to (and cheaper than reading a number of any length).
+        raise _invalid(f"{name} must be below 10^18", f"invalid_query:{name}")
     return int(text)
 
 

@@ -12,9 +12,12 @@ import pytest
 import offer_catalog.patch as patch_package
 from offer_catalog.patch import (
     HTTP_STATUS,
+    InvalidCharacter,
     InvalidJson,
     InvalidPointer,
+    JsonTooDeep,
     MalformedPatch,
+    NumberOutOfRange,
     PatchConflict,
     PatchError,
     PathNotFound,
@@ -26,6 +29,9 @@ EXPECTED = {
     MalformedPatch: ("malformed_patch", 400),
     InvalidPointer: ("invalid_pointer", 400),
     InvalidJson: ("invalid_json", 400),
+    NumberOutOfRange: ("number_out_of_range", 400),
+    JsonTooDeep: ("json_too_deep", 400),
+    InvalidCharacter: ("invalid_character", 400),
     PathNotFound: ("path_not_found", 422),
     QueryNoMatch: ("query_no_match", 422),
     TestFailed: ("test_failed", 409),
