@@ -60,7 +60,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         url = f"sqlite:///{tmp_path / 'freeze.db'}"
     else:
         url = request.getfixturevalue("postgres_db")
-        postgres.truncate(url)
+        postgres.empty(request.getfixturevalue("postgres_session_store"))
     store = open_store(url)
     store.migrate()
     request.node.container = _seed(store)

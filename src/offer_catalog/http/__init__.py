@@ -1,6 +1,6 @@
 """The request kit every API is built with: responses, units of work, bodies, etags, errors, routes."""
 
-from offer_catalog.http.body import BodyTooDeep, BodyTooLarge, read_json
+from offer_catalog.http.body import BodyTooLarge, read_json
 from offer_catalog.http.conditions import ANY, Etags, etag, if_match, if_none_match, parse_etags
 from offer_catalog.http.context import (
     JSONResponse,
@@ -21,7 +21,6 @@ __all__ = [
     "Api",
     "ApiMount",
     "ApiRoute",
-    "BodyTooDeep",
     "BodyTooLarge",
     "ErrorRenderer",
     "ErrorTable",

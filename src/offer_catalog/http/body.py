@@ -1,8 +1,7 @@
-"""Reading a JSON request body: a byte limit checked while it streams in, a nesting-depth limit."""
+"""Reading a JSON request body: a byte limit checked while it streams in, then strict JSON, depth-limited."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from starlette.requests import Request
@@ -18,12 +17,6 @@ class BodyTooLarge(DomainError):
     """The request body is larger than the service accepts (each API answers 413)."""
 
     code = "payload_too_large"
-
-
-class BodyTooDeep(DomainError):
-    """The request body nests arrays and objects deeper than the service accepts (400)."""
-
-    code = "too_deeply_nested"
 
 
 def _limits(request: Request) -> tuple[int, int]:
@@ -48,33 +41,11 @@ async def read_bytes(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
-_BRACKET = re.compile(rb"[\[\]{}]")
-
-
-def depth(data: bytes) -> int:
-    """How deep arrays and objects nest in a JSON text (brackets inside strings do not count)."""
-    deepest = level = 0
-    for bracket in _BRACKET.findall(_STRING.sub(b"", data)):
-        if bracket in (b"[", b"{"):
-            level += 1
-            deepest = max(deepest, level)
-        else:
-            level -= 1
-    return deepest
-
-
-def check_depth(data: bytes, limit: int) -> None:
-    """BodyTooDeep when data nests deeper than limit (not scanned when its brackets alone cannot)."""
-    if data.count(b"[") + data.count(b"{") <= limit:
-        return
-    if depth(data) > limit:
-        raise BodyTooDeep(f"the body may nest at most {limit} levels", details={"limit": limit})
-
-
 async def read_json(request: Request) -> Any:
-    """The body as strict JSON (duplicate names and NaN refused) within the byte and depth limits."""
+    """The body as strict JSON (duplicate names and NaN refused) within the byte and depth limits.
+
+    Nesting past the depth limit is the JSON parser's `json_too_deep` (400), as for any JSON we read.
+    """
     max_bytes, max_depth = _limits(request)
     data = await read_bytes(request, max_bytes)
-    check_depth(data, max_depth)
-    return parse_json(data)
+    return parse_json(data, max_depth=max_depth)

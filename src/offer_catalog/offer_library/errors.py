@@ -10,7 +10,6 @@ from starlette.responses import Response
 
 from offer_catalog import errors
 from offer_catalog.http import (
-    BodyTooDeep,
     BodyTooLarge,
     ErrorTable,
     Failure,
@@ -95,7 +94,6 @@ ERRORS: ErrorTable = {
     GatewayUnauthorized: _gateway(401),
     GatewayForbidden: _gateway(403),
     BodyTooLarge: 413,
-    BodyTooDeep: 400,
     PatchError: _patch_error,
     errors.NotFound: 404,
     errors.VersionConflict: _version_conflict,

@@ -49,8 +49,11 @@ def _int(text: str) -> int:
     return value
 
 
-def parse_json(data: bytes | bytearray | memoryview | str) -> JSONValue:
-    """Parse strict JSON: UTF-8, no duplicate member names, no NaN/Infinity, no lone surrogates."""
+def parse_json(data: bytes | bytearray | memoryview | str, *, max_depth: int = MAX_DEPTH) -> JSONValue:
+    """Parse strict JSON: UTF-8, no duplicate member names, no NaN/Infinity, no lone surrogates.
+
+    Arrays and objects may nest at most `max_depth` levels (JsonTooDeep past that).
+    """
     if isinstance(data, str):
         text = data
         _check_text(text)  # a str may carry raw lone surrogates that bytes could not
@@ -72,20 +75,20 @@ def parse_json(data: bytes | bytearray | memoryview | str) -> JSONValue:
         _check_strings(value)
     if "\\u0000" in text:
         _check_nul(value)
-    if text.count("[") + text.count("{") > MAX_DEPTH:
-        _check_depth(value)
+    if text.count("[") + text.count("{") > max_depth:
+        _check_depth(value, max_depth)
     return value
 
 
-def _check_depth(value: JSONValue) -> None:
+def _check_depth(value: JSONValue, max_depth: int) -> None:
     stack: list[tuple[JSONValue, int]] = [(value, 1)]
     while stack:
         item, depth = stack.pop()
         children = item.values() if type(item) is dict else item if type(item) is list else None
         if children is None:
             continue
-        if depth > MAX_DEPTH:
-            raise JsonTooDeep(f"JSON is nested deeper than {MAX_DEPTH} levels")
+        if depth > max_depth:
+            raise JsonTooDeep(f"JSON is nested deeper than {max_depth} levels")
         stack.extend((child, depth + 1) for child in children)
 
 

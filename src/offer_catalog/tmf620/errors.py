@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from offer_catalog import errors
-from offer_catalog.http import BodyTooDeep, BodyTooLarge, ErrorTable, Failure, json_response, unavailable
+from offer_catalog.http import BodyTooLarge, ErrorTable, Failure, json_response, unavailable
 from offer_catalog.patch import HTTP_STATUS, PatchError
 from offer_catalog.tmf620.names import to_oracle
 
@@ -84,7 +84,6 @@ ERRORS: ErrorTable = {
     errors.ReferenceViolation: 422,
     errors.StoreUnavailable: unavailable,
     BodyTooLarge: 413,
-    BodyTooDeep: 400,
     errors.DomainError: 400,
 }
 """TMF620's one mapping of error classes to statuses (looked up along each exception's MRO)."""

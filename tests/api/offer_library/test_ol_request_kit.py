@@ -26,7 +26,7 @@ def test_an_oversized_body_is_413_and_a_deep_one_400(xc: Xcore) -> None:
     for _ in range(70):
         deep = [deep]
     deep = {**tag_body(), "extra": deep}
-    _problem(xc.create("tag", deep), 400, "too_deeply_nested")
+    _problem(xc.create("tag", deep), 400, "json_too_deep")
     assert xc.results()["_embedded"]["total"] == 0
 
 

@@ -7,10 +7,10 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from ol_support import Xcore, auth, make_container, tag_body
 from starlette.testclient import TestClient
 
 from offer_catalog.store import Store
+from support.offer_library import Xcore, auth, make_container, tag_body
 from support.safety import error_code, snapshot
 
 OTHER_ORG = "RIVAL999@AdobeOrg"

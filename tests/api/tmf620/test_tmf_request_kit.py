@@ -53,17 +53,17 @@ def test_a_chunked_body_is_counted_as_it_arrives(small_client: TestClient) -> No
 
 def test_nesting_deeper_than_the_limit_is_400(small_client: TestClient) -> None:
     deep = b'{"name": "n", "a": [[[[1]]]]}'
-    assert_error(small_client.post(f"{STD}productOffering", content=deep), 400, "too_deeply_nested")
+    assert_error(small_client.post(f"{STD}productOffering", content=deep), 400, "json_too_deep")
     brackets_in_strings = b'{"name": "[[[[[[[[{{{{{{"}'
     assert small_client.post(f"{STD}productOffering", content=brackets_in_strings).status_code == 201
     href = small_client.get(f"{STD}productOffering").json()[0]["href"]
     response = small_client.patch(href, content=deep, headers={"Content-Type": "application/json"})
-    assert_error(response, 400, "too_deeply_nested")
+    assert_error(response, 400, "json_too_deep")
 
 
 def test_default_depth_limit_is_64(client: TestClient) -> None:
     body = b'{"name": "n", "a": ' + b"[" * 70 + b"]" * 70 + b"}"
-    assert_error(client.post(f"{STD}productOffering", content=body), 400, "too_deeply_nested")
+    assert_error(client.post(f"{STD}productOffering", content=body), 400, "json_too_deep")
 
 
 @pytest.mark.parametrize(
