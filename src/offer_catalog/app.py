@@ -15,6 +15,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from offer_catalog import errors
+from offer_catalog.auth.middleware import AuthMiddleware
 from offer_catalog.decisioning.pql import compile_rule
 from offer_catalog.decisioning.routes import decisioning_routes
 from offer_catalog.http import RequestContextMiddleware, json_response, request_id, run_sync, store_of
@@ -134,7 +135,10 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app = Starlette(
         routes=routes,
         lifespan=lifespan,
-        middleware=[Middleware(RequestContextMiddleware, access_log=settings.access_log)],
+        middleware=[
+            Middleware(RequestContextMiddleware, access_log=settings.access_log),
+            Middleware(AuthMiddleware, settings=settings, routes=routes),
+        ],
         exception_handlers={
             errors.DomainError: _domain_error,
             HTTPException: _http_error,

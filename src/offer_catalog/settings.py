@@ -26,6 +26,17 @@ class Settings:
     pool_size: int = 10
     tmf_names: str = "standard"
     access_log: bool = True
+    # Authentication (docs/security.md): on when any API key exists or a JWT key source is set.
+    insecure: bool = False
+    jwt_issuer: str = ""
+    jwt_audience: str = ""
+    jwks_url: str = ""
+    jwt_public_key: str = ""
+    jwt_hs256_secret: str = ""
+    jwt_scope_claim: str = "scope"
+    jwt_org_claim: str = "org"
+    jwt_sandbox_claim: str = ""
+    jwt_leeway: int = 30
 
     def validate(self) -> Settings:
         """Raise SettingsError naming the first invalid value; return self when all are valid."""
@@ -61,7 +72,14 @@ class Settings:
                 f"tmf_names must be one of {', '.join(TMF_NAME_STYLES)}, got {self.tmf_names!r}",
                 details={"setting": "tmf_names"},
             )
+        if self.jwt_leeway < 0:
+            raise SettingsError("jwt_leeway must be >= 0 seconds", details={"setting": "jwt_leeway"})
         return self
+
+    @property
+    def jwt_configured(self) -> bool:
+        """True when JWT bearer tokens are configured (an issuer, JWKS URL, public key or HS256 secret)."""
+        return bool(self.jwt_issuer or self.jwks_url or self.jwt_public_key or self.jwt_hs256_secret)
 
     @property
     def is_sqlite(self) -> bool:

@@ -61,7 +61,7 @@ class XcoreApi:
     @answers_problems
     async def home(self, request: Request) -> Response:
         """The caller's containers (home.hal), optionally filtered with `property=`."""
-        caller = caller_of(request.headers)
+        caller = caller_of(request)
         accept = media.negotiate(request.headers.get("accept"), (media.HOME_HAL, media.JSON))
         filters = [
             listing.parse_property(v) for k, v in request.query_params.multi_items() if k == "property"
@@ -78,7 +78,7 @@ class XcoreApi:
     @answers_problems
     async def container(self, request: Request) -> Response:
         """One of the caller's containers."""
-        caller = caller_of(request.headers)
+        caller = caller_of(request)
         accept = media.negotiate(request.headers.get("accept"), HAL_TYPES)
         container_id = request.path_params["container_id"]
         doc = await run_unit(request, lambda uow: require_container(uow, caller, container_id), write=False)
@@ -101,7 +101,7 @@ class XcoreApi:
     @answers_problems
     async def instance(self, request: Request) -> Response:
         """GET, PUT, PATCH or DELETE one instance."""
-        caller = caller_of(request.headers)
+        caller = caller_of(request)
         container_id = request.path_params["container_id"]
         instance_id = request.path_params["instance_id"]
         if request.method == "GET" or request.method == "HEAD":
@@ -140,7 +140,7 @@ class XcoreApi:
         )
 
     async def _create(self, request: Request) -> Response:
-        caller = caller_of(request.headers)
+        caller = caller_of(request)
         container_id = request.path_params["container_id"]
         content = media.content_type(request.headers.get("content-type"), BODY_TYPES)
         accept = media.negotiate(request.headers.get("accept"), RECEIPT_TYPES)
@@ -209,7 +209,7 @@ class XcoreApi:
         return _receipt(doc, accept)
 
     async def _list(self, request: Request, *, searching: bool) -> Response:
-        caller = caller_of(request.headers)
+        caller = caller_of(request)
         container_id = request.path_params["container_id"]
         accept = media.negotiate(request.headers.get("accept"), HAL_TYPES)
         params = request.query_params.multi_items()

@@ -24,6 +24,7 @@ from offer_catalog.tmf620.openapi import openapi_document
 from offer_catalog.tmf620.paging import list_headers
 from offer_catalog.tmf620.query import MAX_LIMIT, parse_list, parse_retrieve
 from offer_catalog.tmf620.resources import BASE_PATHS, RESOURCES
+from offer_catalog.tmf620.tenancy import tenant_scope
 
 log = logging.getLogger("offer_catalog.tmf620")
 
@@ -146,12 +147,12 @@ class TmfApi:
 
     async def list_all(self, request: Request, segments: list[str]) -> Response:
         """List a collection: TMF630 filters, fields, sort, offset/limit; 206 when the page is partial."""
-        resource = RESOURCES[segments[0]]
+        resource, scope = RESOURCES[segments[0]], tenant_scope(request)
         params = parse_list(request.scope.get("query_string", b"").decode("latin-1"), resource)
         limit = MAX_LIMIT if params.limit is None else params.limit
         docs, total = await run_unit(
             request,
-            lambda uow: service.list_page(uow, resource=resource, params=params, limit=limit),
+            lambda uow: service.list_page(uow, scope=scope, resource=resource, params=params, limit=limit),
             write=False,
             scan=True,
         )
@@ -170,19 +171,21 @@ class TmfApi:
 
     async def create(self, request: Request, segments: list[str]) -> Response:
         """Create a resource: 201, Location = href, the full resource."""
-        resource = RESOURCES[segments[0]]
+        resource, scope = RESOURCES[segments[0]], tenant_scope(request)
         body = await self._body(request)
         doc = await run_unit(
-            request, lambda uow: service.create(uow, resource=resource, body=body), write=True
+            request, lambda uow: service.create(uow, scope=scope, resource=resource, body=body), write=True
         )
         result = service.view(resource, doc, self.base)
         return self._json(result, 201, {"Location": result["href"], "ETag": _etag(doc.version)})
 
     async def retrieve(self, request: Request, segments: list[str]) -> Response:
         """One resource (current version), with its ETag; `fields` selects members."""
-        resource, id = RESOURCES[segments[0]], segments[1]
+        resource, id, scope = RESOURCES[segments[0]], segments[1], tenant_scope(request)
         fields = parse_retrieve(request.scope.get("query_string", b"").decode("latin-1"))
-        doc = await run_unit(request, lambda uow: service.get(uow, resource=resource, id=id), write=False)
+        doc = await run_unit(
+            request, lambda uow: service.get(uow, scope=scope, resource=resource, id=id), write=False
+        )
         etag = _etag(doc.version)
         if etag in {
             t.strip().removeprefix("W/") for t in request.headers.get("if-none-match", "").split(",")
@@ -195,7 +198,7 @@ class TmfApi:
 
     async def patch(self, request: Request, segments: list[str]) -> Response:
         """Partial update: merge (json, merge-patch+json), JSON Patch, JSON Patch Query; atomic."""
-        resource, id = RESOURCES[segments[0]], segments[1]
+        resource, id, scope = RESOURCES[segments[0]], segments[1], tenant_scope(request)
         media = _media_type(request)
         style = PATCH_STYLES.get(media or "")
         if style is None:
@@ -207,7 +210,14 @@ class TmfApi:
         doc = await run_unit(
             request,
             lambda uow: service.patch(
-                uow, resource=resource, id=id, style=style, patch=patch, base=self.base, accepted=accepted
+                uow,
+                scope=scope,
+                resource=resource,
+                id=id,
+                style=style,
+                patch=patch,
+                base=self.base,
+                accepted=accepted,
             ),
             write=True,
         )
@@ -215,10 +225,12 @@ class TmfApi:
 
     async def delete(self, request: Request, segments: list[str]) -> Response:
         """Delete: 204; If-Match honoured."""
-        resource, id = RESOURCES[segments[0]], segments[1]
+        resource, id, scope = RESOURCES[segments[0]], segments[1], tenant_scope(request)
         accepted = _if_match(request)
         await run_unit(
-            request, lambda uow: service.delete(uow, resource=resource, id=id, accepted=accepted), write=True
+            request,
+            lambda uow: service.delete(uow, scope=scope, resource=resource, id=id, accepted=accepted),
+            write=True,
         )
         return Response(status_code=204)
 
@@ -232,21 +244,25 @@ class TmfApi:
 
     async def history(self, request: Request, segments: list[str]) -> Response:
         """Every stored version of a resource, oldest first (beyond the TMF620 spec)."""
-        resource, id = RESOURCES[segments[0]], segments[1]
+        resource, id, scope = RESOURCES[segments[0]], segments[1], tenant_scope(request)
         entries = await run_unit(
-            request, lambda uow: service.history(uow, resource=resource, id=id, base=self.base), write=False
+            request,
+            lambda uow: service.history(uow, scope=scope, resource=resource, id=id, base=self.base),
+            write=False,
         )
         return self._json([self._entry(e) for e in entries])
 
     async def version(self, request: Request, segments: list[str]) -> Response:
         """One stored version of a resource (beyond the TMF620 spec)."""
-        resource, id = RESOURCES[segments[0]], segments[1]
+        resource, id, scope = RESOURCES[segments[0]], segments[1], tenant_scope(request)
         if not segments[3].isascii() or not segments[3].isdigit():
             raise TmfError(404, "not_found", f"{segments[3]!r} is not a version number")
         number = int(segments[3])
         entry = await run_unit(
             request,
-            lambda uow: service.version(uow, resource=resource, id=id, number=number, base=self.base),
+            lambda uow: service.version(
+                uow, scope=scope, resource=resource, id=id, number=number, base=self.base
+            ),
             write=False,
         )
         return self._json(self._entry(entry), 200, {"ETag": _etag(entry.version)})

@@ -6,7 +6,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from ol_support import SCHEMAS, USER, Xcore, at_ids, offer_body
+from ol_support import RECORDED_USER, SCHEMAS, Xcore, at_ids, offer_body
 
 World = dict[str, dict[str, Any]]
 OFFER = SCHEMAS["personalized-offer"]
@@ -53,7 +53,7 @@ def names(xc: Xcore, *properties: str, **params: str) -> list[str]:
         ("xdm:cappingConstraint.xdm:globalCap==150", {"Alpha", "beta", "Gamma", "delta", "Sale offer"}),
         ("_instance.xdm:tags", set(NAMES) | {"Sale offer"}),
         ("_instance.xdm:nothing", set()),
-        ("repo:createdBy==" + USER, set(NAMES) | {"Sale offer"}),
+        ("repo:createdBy==" + RECORDED_USER, set(NAMES) | {"Sale offer"}),
         ("repo:etag==1", set(NAMES) | {"Sale offer"}),
         ("repo:createdDate>=2019-02-23T16:30:00.000Z", set(NAMES) | {"Sale offer"}),
         ("repo:createdDate<2019-02-23T16:30:00+01:00", set()),
