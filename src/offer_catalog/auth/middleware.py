@@ -140,11 +140,13 @@ class AuthMiddleware:
         principal = await self._authenticate(store, secret)
         if required != AUTHENTICATED and not principal.has_scope(required):
             raise Denied(403, "insufficient_scope", f"this operation needs the {required} scope", required)
-        if path.startswith(TENANT_PREFIXES):
-            org = headers.get(b"x-gw-ims-org-id", b"").decode("latin-1").strip()
+        org = headers.get(b"x-gw-ims-org-id", b"").decode("latin-1").strip()
+        if org and path.startswith(TENANT_PREFIXES):
             sandbox = headers.get(b"x-sandbox-name", b"").decode("latin-1").strip()
-            if org and sandbox and not principal.may_act_in(org, sandbox):
+            if sandbox and not principal.may_act_in(org, sandbox):
                 raise Denied(403, "tenant_not_allowed", "the credentials do not grant this org and sandbox")
+        elif org and org not in principal.orgs:
+            raise Denied(403, "tenant_not_allowed", "the credentials do not grant this organisation")
         return principal
 
     async def _keys_exist(self, store: Store) -> bool:

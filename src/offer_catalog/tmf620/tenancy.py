@@ -18,17 +18,17 @@ def tenant_scope(request: Request) -> str:
 
     With authentication off (loopback only) every caller shares the single-organisation scope
     `tmf620`. A principal of one organisation needs no header; one of several names it in
-    `x-gw-ims-org-id` (400 when missing, 403 when not one of its organisations).
+    `x-gw-ims-org-id` (400 when missing). A named organisation that is not one of the
+    principal's is refused (403).
     """
     principal = principal_of(request.scope)
     if not principal.verified:
         return SCOPE
-    if len(principal.orgs) == 1:
+    org = request.headers.get(ORG_HEADER, "").strip()
+    if not org and len(principal.orgs) == 1:
         org = principal.orgs[0]
-    else:
-        org = request.headers.get(ORG_HEADER, "").strip()
-        if not org:
-            raise TmfError(400, "organisation_required", f"name the organisation in the {ORG_HEADER} header")
-        if org not in principal.orgs:
-            raise TmfError(403, "tenant_not_allowed", "the credentials do not grant this organisation")
+    if not org:
+        raise TmfError(400, "organisation_required", f"name the organisation in the {ORG_HEADER} header")
+    if org not in principal.orgs:
+        raise TmfError(403, "tenant_not_allowed", "the credentials do not grant this organisation")
     return f"{SCOPE}:{quote(org, safe='')}"
