@@ -22,9 +22,13 @@ ALL_SCOPES = ("catalog:read", "catalog:write", "decisions", "events", "admin")
 OPS = Actor("ops", "tests")
 
 
-@cache
 def rsa_key(name: str = "main") -> rsa.RSAPrivateKey:
     """A 2048-bit RSA key, one per name for the whole session."""
+    return _rsa_key(name)
+
+
+@cache
+def _rsa_key(name: str) -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 

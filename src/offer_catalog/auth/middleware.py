@@ -64,12 +64,12 @@ def is_loopback(client: Any) -> bool:
         return True
 
 
-def error_body(path: str, exc: Denied, request_id: str) -> tuple[bytes, str]:
-    """The error body and media type of the API that serves `path`."""
+def error_body(path: str, exc: Denied, request_id: str, *, oracle: bool = False) -> tuple[bytes, str]:
+    """The error body and media type of the API that serves `path` (`oracle`: TMF620 `atType`)."""
     if path.startswith(TMF_BASES):
         reason = "Unauthorized" if exc.status == 401 else "Forbidden"
         tmf = {"code": exc.reason, "reason": reason, "message": exc.message, "status": str(exc.status)}
-        return orjson.dumps({**tmf, "@type": "Error"}), "application/json"
+        return orjson.dumps({**tmf, "atType" if oracle else "@type": "Error"}), "application/json"
     code = exc.reason
     if path.startswith(TENANT_PREFIXES):
         code = "401013" if exc.status == 401 else "403025"
@@ -175,7 +175,8 @@ class AuthMiddleware:
         return principal
 
     async def _deny(self, scope: Scope, send: Send, exc: Denied) -> None:
-        body, media_type = error_body(scope["path"], exc, scope["state"].get("request_id", ""))
+        oracle = self.settings.tmf_names == "oracle"
+        body, media_type = error_body(scope["path"], exc, scope["state"].get("request_id", ""), oracle=oracle)
         headers = [(b"content-type", media_type.encode()), (b"content-length", str(len(body)).encode())]
         if exc.status == 401 or exc.reason == "insufficient_scope":
             headers.append((b"www-authenticate", exc.challenge().encode("latin-1")))
