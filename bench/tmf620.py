@@ -64,7 +64,7 @@ def fill(url: str, count: int) -> None:
     for start in range(0, count, 1000):
         with store.unit_of_work(write=True) as uow:
             for i in range(start, min(start + 1000, count)):
-                service.create(uow, resource=OFFERING, body=offering(i, rng))
+                service.create(uow, scope="tmf620", resource=OFFERING, body=offering(i, rng))
     store.close()
 
 

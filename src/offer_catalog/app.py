@@ -16,6 +16,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from offer_catalog import errors
+from offer_catalog.auth.middleware import AuthMiddleware
 from offer_catalog.decisioning.pql import compile_rule
 from offer_catalog.decisioning.routes import decisioning_routes
 from offer_catalog.events.runner import run_events
@@ -118,6 +119,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         middleware=[
             *ops_middleware(settings),
             Middleware(RequestContextMiddleware, access_log=settings.access_log),
+            Middleware(AuthMiddleware, settings=settings, routes=routes),
         ],
         exception_handlers={
             HTTPException: _http_error,

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from offer_catalog.auth.cli import keys_app
 from offer_catalog.decisioning.cli import decide
 from offer_catalog.errors import DomainError, SettingsError
 from offer_catalog.events import cli as events_cli
@@ -23,6 +24,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(containers_app, name="containers")
+app.add_typer(keys_app, name="keys")
 app.command("decide")(decide)
 app.add_typer(events_cli.hub_app, name="hub")
 app.command("export")(events_cli.export)
@@ -86,20 +88,30 @@ def serve(
         int | None, typer.Option(help="Worker processes (more than 1 needs PostgreSQL).")
     ] = None,
     log_level: Annotated[str | None, typer.Option(help="critical|error|warning|info|debug")] = None,
+    insecure: Annotated[
+        bool | None, typer.Option("--insecure", help="Serve a non-loopback address without authentication.")
+    ] = None,
 ) -> None:
     """Start the HTTP service (migrates an empty database first)."""
     import uvicorn
 
     from offer_catalog import protocol
     from offer_catalog.app import create_app, prepare_store
+    from offer_catalog.auth.exposure import check_exposure
     from offer_catalog.store import open_store
 
     settings = settings_or_exit(
-        host=host, port=port, database_url=database_url, workers=workers, log_level=log_level
+        host=host,
+        port=port,
+        database_url=database_url,
+        workers=workers,
+        log_level=log_level,
+        insecure=insecure,
     )
     try:
         store = open_store(settings.database_url, pool_size=settings.pool_size)
         prepare_store(store)
+        check_exposure(settings, store)
         store.close()
     except DomainError as exc:
         raise fail(exc) from None

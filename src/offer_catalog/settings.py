@@ -58,6 +58,17 @@ class Settings:
     # Query safety: each list query's time budget, and its most filter terms / sort keys.
     query_budget_ms: int = 5000
     max_query_terms: int = 100
+    # Authentication (docs/security.md): on when any API key exists or a JWT key source is set.
+    insecure: bool = False
+    jwt_issuer: str = ""
+    jwt_audience: str = ""
+    jwks_url: str = ""
+    jwt_public_key: str = ""
+    jwt_hs256_secret: str = ""
+    jwt_scope_claim: str = "scope"
+    jwt_org_claim: str = "org"
+    jwt_sandbox_claim: str = ""
+    jwt_leeway: int = 30
 
     def validate(self) -> Settings:
         """Raise SettingsError naming the first invalid value; return self when all are valid."""
@@ -118,7 +129,14 @@ class Settings:
                 raise SettingsError(
                     f"{name} must be >= 1, got {getattr(self, name)}", details={"setting": name}
                 )
+        if self.jwt_leeway < 0:
+            raise SettingsError("jwt_leeway must be >= 0 seconds", details={"setting": "jwt_leeway"})
         return self
+
+    @property
+    def jwt_configured(self) -> bool:
+        """True when JWT bearer tokens are configured (an issuer, JWKS URL, public key or HS256 secret)."""
+        return bool(self.jwt_issuer or self.jwks_url or self.jwt_public_key or self.jwt_hs256_secret)
 
     @property
     def is_sqlite(self) -> bool:

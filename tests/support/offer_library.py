@@ -55,6 +55,8 @@ def jwt(claims: dict[str, Any]) -> str:
 
 USER = "user-42@AdobeID"
 TOKEN = jwt({"sub": USER, "client_id": API_KEY})
+# With authentication off nothing is verified: writes are recorded as this user, never a token's `sub`.
+RECORDED_USER = "anonymous"
 
 
 def auth(org: str = ORG, sandbox: str = SANDBOX, token: str = TOKEN, key: str = API_KEY) -> dict[str, str]:

@@ -58,7 +58,7 @@ class DecisionApi:
         return json_response(self._openapi)
 
     async def _read(self, request: Request) -> tuple[Caller, DecisionRequest, str]:
-        caller = caller_of(request.headers)
+        caller = caller_of(request)
         content = media.content_type(request.headers.get("content-type"), BODY_TYPES)
         schema = content.params.get("schema")
         if content.essence == XDM_JSON and schema and _schema_name(schema) != "decision-request":
@@ -116,7 +116,7 @@ class DecisionApi:
 
     async def diagnostics(self, request: Request) -> Response:
         """The container's compiled snapshot in this process: version, counts, size, compile problems."""
-        caller = caller_of(request.headers)
+        caller = caller_of(request)
         container_id = request.path_params["container_id"]
         store = store_of(request)
 

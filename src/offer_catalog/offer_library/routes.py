@@ -59,7 +59,7 @@ class XcoreApi:
 
     async def home(self, request: Request) -> Response:
         """The caller's containers (home.hal), optionally filtered with `property=`."""
-        caller = caller_of(request.headers)
+        caller = caller_of(request)
         accept = media.negotiate(request.headers.get("accept"), (media.HOME_HAL, media.JSON))
         filters = [listing.parse_property(v) for k, v in http.query_items(request) if k == "property"]
         where: Condition | None = AllOf(tuple(filters)) if filters else None
@@ -73,7 +73,7 @@ class XcoreApi:
 
     async def container(self, request: Request) -> Response:
         """One of the caller's containers."""
-        caller = caller_of(request.headers)
+        caller = caller_of(request)
         accept = media.negotiate(request.headers.get("accept"), HAL_TYPES)
         container_id = request.path_params["container_id"]
         doc = await http.run_unit(
@@ -93,7 +93,7 @@ class XcoreApi:
 
     async def delete(self, request: Request) -> Response:
         """Delete an instance (refused while others reference it); answers its receipt."""
-        caller = caller_of(request.headers)
+        caller = caller_of(request)
         container_id, instance_id = request.path_params["container_id"], request.path_params["instance_id"]
         accept = media.negotiate(request.headers.get("accept"), RECEIPT_TYPES)
         expected = http.if_match(request)
@@ -108,7 +108,7 @@ class XcoreApi:
 
     async def get(self, request: Request) -> Response:
         """One instance's HAL document, with its ETag (304 when If-None-Match names it)."""
-        caller = caller_of(request.headers)
+        caller = caller_of(request)
         container_id, instance_id = request.path_params["container_id"], request.path_params["instance_id"]
         accept = media.negotiate(request.headers.get("accept"), HAL_TYPES)
         doc = await http.run_unit(
@@ -128,7 +128,7 @@ class XcoreApi:
 
     async def create(self, request: Request) -> Response:
         """Create an instance of the kind the request names; answers its receipt (201)."""
-        caller = caller_of(request.headers)
+        caller = caller_of(request)
         container_id = request.path_params["container_id"]
         content = media.content_type(request.headers.get("content-type"), BODY_TYPES)
         accept = media.negotiate(request.headers.get("accept"), RECEIPT_TYPES)
@@ -152,7 +152,7 @@ class XcoreApi:
         return _receipt(doc, accept, 201, headers)
 
     def _edit(self, request: Request, types: tuple[str, ...]) -> tuple[service.Edit, media.MediaType, str]:
-        caller = caller_of(request.headers)
+        caller = caller_of(request)
         content = media.content_type(request.headers.get("content-type"), types)
         edit = service.Edit(
             caller=caller,
@@ -185,7 +185,7 @@ class XcoreApi:
         return _receipt(doc, accept)
 
     async def _list(self, request: Request, *, searching: bool) -> Response:
-        caller = caller_of(request.headers)
+        caller = caller_of(request)
         container_id = request.path_params["container_id"]
         accept = media.negotiate(request.headers.get("accept"), HAL_TYPES)
         params = http.query_items(request)

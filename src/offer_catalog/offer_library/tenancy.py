@@ -1,22 +1,19 @@
 """Who calls: the organisation and sandbox a request names, and the actor recorded on its writes.
 
-Tokens and keys are not verified here (a later issue does that); they identify the caller:
-`repo:*By` is the bearer token's subject (the `sub`, else `user_id`, claim of a JWT payload, read
-without verifying it), or for an opaque token `token-sha256:<16 hex>`, a fingerprint, so that the
-token itself is never stored, echoed or logged; `repo:*ByClientId` is the `x-api-key` value.
+Credentials are verified by the authentication middleware (auth/), which also checks that the
+org and sandbox are among the principal's tenants; `repo:*By` is the principal's id and
+`repo:*ByClientId` its client id, never a value read from an unverified header or token.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
 from dataclasses import dataclass
 from urllib.parse import quote
 
-import orjson
 from starlette.datastructures import Headers
+from starlette.requests import Request
 
+from offer_catalog.auth.principal import principal_of
 from offer_catalog.documents.model import Actor
 from offer_catalog.offer_library.errors import GatewayError, GatewayForbidden, GatewayUnauthorized
 
@@ -40,48 +37,33 @@ def tenant_scope(org: str, sandbox: str) -> str:
     return f"xcore:tenant:{quote(org, safe='@.-_~')}:{quote(sandbox, safe='.-_~')}"
 
 
-def _jwt_subject(token: str) -> str | None:
-    parts = token.split(".")
-    if len(parts) != 3:
-        return None
-    payload = parts[1] + "=" * (-len(parts[1]) % 4)
-    try:
-        claims = orjson.loads(base64.urlsafe_b64decode(payload.encode("ascii")))
-    except (ValueError, binascii.Error, UnicodeEncodeError):
-        return None
-    if not isinstance(claims, dict):
-        return None
-    for claim in ("sub", "user_id"):
-        value = claims.get(claim)
-        if isinstance(value, str) and value:
-            return value
-    return None
+def caller_of(request: Request) -> Caller:
+    """The caller of a request: its tenant headers, and the actor its verified principal names.
 
-
-def subject_of(token: str) -> str:
-    """The user a bearer token names: its JWT subject, or a fingerprint of an opaque token."""
-    subject = _jwt_subject(token)
-    if subject is not None:
-        return subject
-    return "token-sha256:" + hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()[:16]
-
-
-def caller_of(headers: Headers) -> Caller:
-    """The caller a request's headers name; a missing header is the platform gateway's error."""
-    authorization = headers.get("authorization", "").strip()
-    if not authorization:
-        raise GatewayForbidden("Oauth token is missing.", code="403010")
-    scheme, _, token = authorization.partition(" ")
-    token = token.strip()
-    if scheme.lower() != "bearer" or not token:
-        raise GatewayUnauthorized("Oauth token is not valid: expected 'Bearer <token>'.", code="401013")
-    api_key = headers.get("x-api-key", "").strip()
-    if not api_key:
-        raise GatewayForbidden("Api Key is required.", code="403000")
+    With authentication on, the middleware has checked the credentials and the tenant. With it off
+    (loopback only), the headers are still required as the platform gateway requires them, but
+    nothing in them is verified, so writes are recorded as `anonymous` with the `x-api-key` label.
+    """
+    headers = request.headers
+    principal = principal_of(request.scope)
+    if not principal.verified:
+        _check_gateway_headers(headers)
     org = headers.get("x-gw-ims-org-id", "").strip()
     if not org:
         raise GatewayError("Missing x-gw-ims-org-id header.", code="400003")
     sandbox = headers.get("x-sandbox-name", "").strip()
     if not sandbox:
         raise GatewayError("Missing x-sandbox-name header.", code="sandbox_name_missing")
-    return Caller(org=org, sandbox=sandbox, actor=Actor(user=subject_of(token), client=api_key))
+    client = principal.client if principal.verified else headers.get("x-api-key", "").strip()
+    return Caller(org=org, sandbox=sandbox, actor=Actor(user=principal.id, client=client))
+
+
+def _check_gateway_headers(headers: Headers) -> None:
+    authorization = headers.get("authorization", "").strip()
+    if not authorization:
+        raise GatewayForbidden("Oauth token is missing.", code="403010")
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise GatewayUnauthorized("Oauth token is not valid: expected 'Bearer <token>'.", code="401013")
+    if not headers.get("x-api-key", "").strip():
+        raise GatewayForbidden("Api Key is required.", code="403000")

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote, unquote
 
-# Single tenant: every TMF620 document lives in this scope; the kind is the resource's path name.
+# With authentication off, every TMF620 document lives in this scope; with it on, in `tmf620:<org>`
+# (tmf620/tenancy.py). The kind is the resource's path name.
 SCOPE = "tmf620"
 STANDARD_BASE = "/tmf-api/productCatalogManagement/v4/"
 ORACLE_BASE = "/productCatalogManagement/v4/"

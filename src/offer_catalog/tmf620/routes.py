@@ -35,6 +35,7 @@ from offer_catalog.tmf620.openapi import openapi_document
 from offer_catalog.tmf620.paging import list_headers
 from offer_catalog.tmf620.query import MAX_LIMIT, parse_list, parse_retrieve
 from offer_catalog.tmf620.resources import BASE_PATHS, RESOURCES, Resource
+from offer_catalog.tmf620.tenancy import tenant_scope
 
 PATCH_STYLES = {
     "application/json": service.MERGE,
@@ -87,11 +88,12 @@ class TmfEndpoints:
 
     async def list_all(self, resource: Resource, request: Request) -> Response:
         """List a collection: TMF630 filters, fields, sort, offset/limit; 206 when the page is partial."""
+        scope = tenant_scope(request)
         params = parse_list(query_string(request), resource)
         limit = MAX_LIMIT if params.limit is None else params.limit
         docs, total = await run_unit(
             request,
-            lambda uow: service.list_page(uow, resource=resource, params=params, limit=limit),
+            lambda uow: service.list_page(uow, scope=scope, resource=resource, params=params, limit=limit),
             write=False,
             scan=True,
         )
@@ -107,18 +109,21 @@ class TmfEndpoints:
             raise TmfError(
                 415, "unsupported_media_type", f"a request body must be application/json, not {media}"
             )
+        scope = tenant_scope(request)
         body = to_standard(await read_json(request))
         doc = await run_unit(
-            request, lambda uow: service.create(uow, resource=resource, body=body), write=True
+            request, lambda uow: service.create(uow, scope=scope, resource=resource, body=body), write=True
         )
         result = service.view(resource, doc, self.base)
         return self._json(result, 201, {"Location": result["href"], "ETag": etag(doc.version)})
 
     async def retrieve(self, resource: Resource, request: Request) -> Response:
         """One resource (current version), with its ETag; `fields` selects members."""
-        id = request.path_params["id"]
+        id, scope = request.path_params["id"], tenant_scope(request)
         fields = parse_retrieve(query_string(request))
-        doc = await run_unit(request, lambda uow: service.get(uow, resource=resource, id=id), write=False)
+        doc = await run_unit(
+            request, lambda uow: service.get(uow, scope=scope, resource=resource, id=id), write=False
+        )
         if if_none_match(request, doc.version):
             return Response(status_code=304, headers={"ETag": etag(doc.version)})
         result = project(
@@ -128,7 +133,7 @@ class TmfEndpoints:
 
     async def patch(self, resource: Resource, request: Request) -> Response:
         """Partial update: merge (json, merge-patch+json), JSON Patch, JSON Patch Query; atomic."""
-        id = request.path_params["id"]
+        id, scope = request.path_params["id"], tenant_scope(request)
         media = _media_type(request)
         style = PATCH_STYLES.get(media or "")
         if style is None:
@@ -140,7 +145,14 @@ class TmfEndpoints:
         doc = await run_unit(
             request,
             lambda uow: service.patch(
-                uow, resource=resource, id=id, style=style, patch=patch, base=self.base, accepted=accepted
+                uow,
+                scope=scope,
+                resource=resource,
+                id=id,
+                style=style,
+                patch=patch,
+                base=self.base,
+                accepted=accepted,
             ),
             write=True,
         )
@@ -148,10 +160,12 @@ class TmfEndpoints:
 
     async def delete(self, resource: Resource, request: Request) -> Response:
         """Delete: 204; If-Match honoured."""
-        id = request.path_params["id"]
+        id, scope = request.path_params["id"], tenant_scope(request)
         accepted = if_match(request)
         await run_unit(
-            request, lambda uow: service.delete(uow, resource=resource, id=id, accepted=accepted), write=True
+            request,
+            lambda uow: service.delete(uow, scope=scope, resource=resource, id=id, accepted=accepted),
+            write=True,
         )
         return Response(status_code=204)
 
@@ -165,20 +179,25 @@ class TmfEndpoints:
 
     async def history(self, resource: Resource, request: Request) -> Response:
         """Every stored version of a resource, oldest first (beyond the TMF620 spec)."""
-        id = request.path_params["id"]
+        id, scope = request.path_params["id"], tenant_scope(request)
         entries = await run_unit(
-            request, lambda uow: service.history(uow, resource=resource, id=id, base=self.base), write=False
+            request,
+            lambda uow: service.history(uow, scope=scope, resource=resource, id=id, base=self.base),
+            write=False,
         )
         return self._json([self._entry(e) for e in entries])
 
     async def version(self, resource: Resource, request: Request) -> Response:
         """One stored version of a resource (beyond the TMF620 spec)."""
         id, number = request.path_params["id"], request.path_params["version"]
+        scope = tenant_scope(request)
         if not number.isascii() or not number.isdigit() or len(number) > 18:
             raise TmfError(404, "not_found", f"{number!r} is not a version number")
         entry = await run_unit(
             request,
-            lambda uow: service.version(uow, resource=resource, id=id, number=int(number), base=self.base),
+            lambda uow: service.version(
+                uow, scope=scope, resource=resource, id=id, number=int(number), base=self.base
+            ),
             write=False,
         )
         return self._json(self._entry(entry), 200, {"ETag": etag(entry.version)})

@@ -14,7 +14,7 @@ from offer_catalog.errors import ValidationFailed
 from offer_catalog.patch import apply_json_patch, apply_merge_patch, apply_patch_query
 from offer_catalog.store.base import UnitOfWork
 from offer_catalog.tmf620.query import ListParams
-from offer_catalog.tmf620.resources import BASE_PATHS, SCOPE, Resource, href
+from offer_catalog.tmf620.resources import BASE_PATHS, Resource, href
 from offer_catalog.tmf620.rules import SERVER_MANAGED, prepare
 
 ACTOR = Actor(user=None, client="tmf620")
@@ -66,19 +66,19 @@ def _check_id(value: Any) -> str:
     return value
 
 
-def create(uow: UnitOfWork, *, resource: Resource, body: Any) -> Document:
+def create(uow: UnitOfWork, *, scope: str, resource: Resource, body: Any) -> Document:
     """Store a new resource; a client-chosen id is kept (AlreadyExists if taken), else one is generated."""
     if not isinstance(body, dict):
         raise ValidationFailed("the resource must be a JSON object", code="invalid_body")
     id = _check_id(body["id"]) if body.get("id") is not None else None
     return documents.create(
-        uow, scope=SCOPE, kind=resource.kind, body=body, actor=ACTOR, id=id, validate=_validator(resource)
+        uow, scope=scope, kind=resource.kind, body=body, actor=ACTOR, id=id, validate=_validator(resource)
     )
 
 
-def get(uow: UnitOfWork, *, resource: Resource, id: str) -> Document:
+def get(uow: UnitOfWork, *, scope: str, resource: Resource, id: str) -> Document:
     """The current version (NotFound when absent or deleted)."""
-    return documents.get(uow, scope=SCOPE, kind=resource.kind, id=id)
+    return documents.get(uow, scope=scope, kind=resource.kind, id=id)
 
 
 def _unchanged(member: str, before: dict[str, Any], after: dict[str, Any], resource: Resource) -> bool:
@@ -91,6 +91,7 @@ def _unchanged(member: str, before: dict[str, Any], after: dict[str, Any], resou
 def patch(
     uow: UnitOfWork,
     *,
+    scope: str,
     resource: Resource,
     id: str,
     style: str,
@@ -118,7 +119,7 @@ def patch(
 
     return documents.patch(
         uow,
-        scope=SCOPE,
+        scope=scope,
         kind=resource.kind,
         id=id,
         change=change,
@@ -128,13 +129,15 @@ def patch(
     )
 
 
-def delete(uow: UnitOfWork, *, resource: Resource, id: str, accepted: frozenset[int] | None = None) -> None:
+def delete(
+    uow: UnitOfWork, *, scope: str, resource: Resource, id: str, accepted: frozenset[int] | None = None
+) -> None:
     """Delete (a tombstone version; the history stays readable)."""
-    documents.delete(uow, scope=SCOPE, kind=resource.kind, id=id, actor=ACTOR, expected_version=accepted)
+    documents.delete(uow, scope=scope, kind=resource.kind, id=id, actor=ACTOR, expected_version=accepted)
 
 
 def list_page(
-    uow: UnitOfWork, *, resource: Resource, params: ListParams, limit: int
+    uow: UnitOfWork, *, scope: str, resource: Resource, params: ListParams, limit: int
 ) -> tuple[list[Document], int]:
     """The documents of one page and the number of all that match."""
     # Counting scans every match: do it only when the page does not show where the matches end.
@@ -146,11 +149,11 @@ def list_page(
         limit=limit,
         with_total=False,
     )
-    items = list(documents.list_documents(uow, scope=SCOPE, query=query).items)
+    items = list(documents.list_documents(uow, scope=scope, query=query).items)
     if len(items) < limit and (items or params.offset == 0):
         return items, params.offset + len(items)
     counted = documents.list_documents(
-        uow, scope=SCOPE, query=replace(query, offset=0, limit=0, with_total=True)
+        uow, scope=scope, query=replace(query, offset=0, limit=0, with_total=True)
     )
     return items, int(counted.total or 0)
 
@@ -162,13 +165,13 @@ def _entry(resource: Resource, doc: Document, base: str) -> Entry:
     return Entry(doc.version, doc.deleted, stamp, view(resource, doc, base))
 
 
-def history(uow: UnitOfWork, *, resource: Resource, id: str, base: str) -> list[Entry]:
+def history(uow: UnitOfWork, *, scope: str, resource: Resource, id: str, base: str) -> list[Entry]:
     """Every stored version, oldest first (deletions included)."""
-    versions = documents.history(uow, scope=SCOPE, kind=resource.kind, id=id)
+    versions = documents.history(uow, scope=scope, kind=resource.kind, id=id)
     return [_entry(resource, doc, base) for doc in versions]
 
 
-def version(uow: UnitOfWork, *, resource: Resource, id: str, number: int, base: str) -> Entry:
+def version(uow: UnitOfWork, *, scope: str, resource: Resource, id: str, number: int, base: str) -> Entry:
     """One stored version."""
-    doc = documents.get_version(uow, scope=SCOPE, kind=resource.kind, id=id, version=number)
+    doc = documents.get_version(uow, scope=scope, kind=resource.kind, id=id, version=number)
     return _entry(resource, doc, base)

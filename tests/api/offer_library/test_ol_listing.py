@@ -7,7 +7,13 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from support.offer_library import SCHEMAS, USER, Xcore, at_ids, offer_body
+from support.offer_library import (
+    RECORDED_USER,
+    SCHEMAS,
+    Xcore,
+    at_ids,
+    offer_body,
+)
 
 World = dict[str, dict[str, Any]]
 OFFER = SCHEMAS["personalized-offer"]
@@ -54,7 +60,7 @@ def names(xc: Xcore, *properties: str, **params: str) -> list[str]:
         ("xdm:cappingConstraint.xdm:globalCap==150", {"Alpha", "beta", "Gamma", "delta", "Sale offer"}),
         ("_instance.xdm:tags", set(NAMES) | {"Sale offer"}),
         ("_instance.xdm:nothing", set()),
-        ("repo:createdBy==" + USER, set(NAMES) | {"Sale offer"}),
+        ("repo:createdBy==" + RECORDED_USER, set(NAMES) | {"Sale offer"}),
         ("repo:etag==1", set(NAMES) | {"Sale offer"}),
         ("repo:createdDate>=2019-02-23T16:30:00.000Z", set(NAMES) | {"Sale offer"}),
         ("repo:createdDate<2019-02-23T16:30:00+01:00", set()),

@@ -14,7 +14,16 @@ from starlette.testclient import TestClient
 
 from offer_catalog.app import create_app
 from offer_catalog.settings import load_settings
-from support.offer_library import ORG, SANDBOX, TOKEN, USER, Xcore, auth, fallback_body, placement_body
+from support.offer_library import (
+    ORG,
+    RECORDED_USER,
+    SANDBOX,
+    TOKEN,
+    Xcore,
+    auth,
+    fallback_body,
+    placement_body,
+)
 
 STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$")
 API_KEY = "seed-api-key"
@@ -60,7 +69,7 @@ def check_receipt(seed: dict[str, Any], response: Any, created: dict[str, Any]) 
     for member in ("repo:createdDate", "repo:lastModifiedDate"):
         assert STAMP.match(receipt[member]) and STAMP.match(seed["response"][member])
     assert receipt["repo:lastModifiedDate"] > receipt["repo:createdDate"]
-    assert receipt["repo:lastModifiedBy"] == USER
+    assert receipt["repo:lastModifiedBy"] == RECORDED_USER
     assert receipt["repo:lastModifiedByClientId"] == API_KEY
     assert response.headers["etag"] == '"2"'
 
@@ -76,7 +85,7 @@ def test_seed_patch_of_a_fallback_offer(client: TestClient, container: str, shar
     response = replay(client, seed, container, created["instanceId"])
     check_receipt(seed, response, created)
     assert xc.instance(created["instanceId"])["xdm:status"] == "approved"
-    assert xc.get(created["instanceId"]).json()["repo:createdBy"] == USER
+    assert xc.get(created["instanceId"]).json()["repo:createdBy"] == RECORDED_USER
 
 
 def test_seed_against_a_container_made_by_the_cli(tmp_path: Path, shared_dir: Path) -> None:

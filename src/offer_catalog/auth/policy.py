@@ -1,0 +1,125 @@
+"""The scope every route requires: one data table keyed by (method, path template), checked at start-up.
+
+HEAD is answered as GET. TMF620 is served by one dispatching route per base path
+(`{base}{rest:path}`); its operations are declared here by sub-template, with `{resource}` standing
+for every collection of the TMF620 resources table. A route of the application that this table
+does not declare makes `create_app` fail (`check_declared`), so a new route cannot go unprotected.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Final
+
+from starlette.routing import BaseRoute, Mount, Route
+
+from offer_catalog.auth.principal import ADMIN, CATALOG_READ, CATALOG_WRITE, DECISIONS
+
+PUBLIC: Final = "public"
+"""Answered without credentials (liveness and readiness only)."""
+AUTHENTICATED: Final = ""
+"""Any valid credentials: paths that match no declared route (the app answers 404 or 405)."""
+
+XCORE: Final = "/data/core/xcore"
+ODE: Final = "/data/core/ode"
+ODS: Final = "/data/core/ods"
+TMF_BASES: Final = ("/tmf-api/productCatalogManagement/v4", "/productCatalogManagement/v4")
+TENANT_PREFIXES: Final = ("/data/core/",)
+"""Paths whose org and sandbox headers must name one of the principal's tenants."""
+
+
+def _tmf(base: str) -> dict[tuple[str, str], str]:
+    return {
+        ("GET", f"{base}/openapi.json"): CATALOG_READ,
+        ("GET", f"{base}/{{resource}}"): CATALOG_READ,
+        ("POST", f"{base}/{{resource}}"): CATALOG_WRITE,
+        ("GET", f"{base}/{{resource}}/{{id}}"): CATALOG_READ,
+        ("PATCH", f"{base}/{{resource}}/{{id}}"): CATALOG_WRITE,
+        ("DELETE", f"{base}/{{resource}}/{{id}}"): CATALOG_WRITE,
+        ("GET", f"{base}/{{resource}}/{{id}}/history"): CATALOG_READ,
+        ("GET", f"{base}/{{resource}}/{{id}}/history/{{version}}"): CATALOG_READ,
+    }
+
+
+ROUTE_SCOPES: Final[dict[tuple[str, str], str]] = {
+    ("GET", "/health"): PUBLIC,
+    ("GET", "/ready"): PUBLIC,
+    # Operations: metrics for whoever operates the service; the API pages and their static assets hold
+    # no data (the OpenAPI documents they load, and every call tried from them, need credentials).
+    ("GET", "/metrics"): ADMIN,
+    ("GET", "/docs"): PUBLIC,
+    ("GET", "/docs/{api}"): PUBLIC,
+    ("GET", "/docs/assets/{asset}"): PUBLIC,
+    ("GET", f"{XCORE}/"): CATALOG_READ,
+    ("GET", XCORE): CATALOG_READ,
+    ("GET", f"{XCORE}/openapi.json"): CATALOG_READ,
+    ("GET", f"{XCORE}/containers/{{container_id}}"): CATALOG_READ,
+    ("GET", f"{XCORE}/{{container_id}}/instances"): CATALOG_READ,
+    ("POST", f"{XCORE}/{{container_id}}/instances"): CATALOG_WRITE,
+    ("GET", f"{XCORE}/{{container_id}}/instances/{{instance_id}}"): CATALOG_READ,
+    ("PUT", f"{XCORE}/{{container_id}}/instances/{{instance_id}}"): CATALOG_WRITE,
+    ("PATCH", f"{XCORE}/{{container_id}}/instances/{{instance_id}}"): CATALOG_WRITE,
+    ("DELETE", f"{XCORE}/{{container_id}}/instances/{{instance_id}}"): CATALOG_WRITE,
+    ("GET", f"{XCORE}/{{container_id}}/queries/core/search"): CATALOG_READ,
+    ("GET", f"{ODE}/openapi.json"): DECISIONS,
+    ("POST", f"{ODE}/{{container_id}}/decisions"): DECISIONS,
+    ("GET", f"{ODE}/{{container_id}}/diagnostics"): DECISIONS,
+    ("POST", f"{ODS}/decisions"): DECISIONS,
+    **{entry: scope for base in TMF_BASES for entry, scope in _tmf(base).items()},
+}
+DISPATCHED: Final = frozenset(f"{base}{{rest:path}}" for base in TMF_BASES)
+"""Route paths that dispatch inside; their operations are the TMF sub-templates above."""
+
+
+def _pattern(template: str) -> re.Pattern[str]:
+    parts = re.split(r"(\{[^}]+\})", template)
+    body = "".join("[^/]+" if p.startswith("{") else re.escape(p) for p in parts)
+    return re.compile(body + ("/?" if not template.endswith("/") else ""))
+
+
+class Policy:
+    """Finds the scope a request needs from the table (literal templates win over `{param}` ones)."""
+
+    def __init__(self, table: dict[tuple[str, str], str] = ROUTE_SCOPES) -> None:
+        self._by_method: dict[str, list[tuple[re.Pattern[str], str]]] = {}
+        ordered = sorted(table.items(), key=lambda item: item[0][1].count("{"))
+        for (method, template), scope in ordered:
+            self._by_method.setdefault(method, []).append((_pattern(template), scope))
+
+    def scope_for(self, method: str, path: str) -> str:
+        """The scope (or PUBLIC / AUTHENTICATED) a request to `path` with `method` needs."""
+        for pattern, scope in self._by_method.get("GET" if method == "HEAD" else method, ()):
+            if pattern.fullmatch(path):
+                return scope
+        return AUTHENTICATED
+
+
+def route_operations(routes: Iterable[BaseRoute], prefix: str = "") -> list[tuple[str, str]]:
+    """Every (method, path template) the routes serve, Mounts and API mounts walked (HEAD left out)."""
+    found: list[tuple[str, str]] = []
+    for route in routes:
+        if isinstance(route, Mount):
+            found.extend(route_operations(route.routes, prefix + route.path))
+        elif not isinstance(route, Route) and hasattr(route, "routes"):
+            # An API mount hands requests to its own router without rewriting paths.
+            found.extend(route_operations(route.routes, prefix))
+        elif isinstance(route, Route):
+            methods = route.methods or {"GET"}
+            found.extend((m, prefix + route.path) for m in sorted(methods) if m != "HEAD")
+    return found
+
+
+def check_declared(routes: Iterable[BaseRoute], table: dict[tuple[str, str], str] = ROUTE_SCOPES) -> None:
+    """Raise RuntimeError naming every route the scope table does not declare."""
+    missing: list[str] = []
+    policy = Policy(table)
+    for method, path in route_operations(routes):
+        if path in DISPATCHED:
+            base = path.removesuffix("{rest:path}")
+            missing.extend(f"{m} {t}" for (m, t) in _tmf(base) if (m, t) not in table)
+        elif (method, path) not in table and policy.scope_for(method, path) == AUTHENTICATED:
+            # TMF620 routes are declared once for every resource (`{resource}` in the template).
+            missing.append(f"{method} {path}")
+    if missing:
+        raise RuntimeError("routes without a declared scope: " + ", ".join(sorted(set(missing))))
