@@ -26,7 +26,7 @@ from offer_catalog.offer_library import offer_library_routes
 from offer_catalog.offer_library.listing import FILTER_INDEXES as OL_FILTER_INDEXES
 from offer_catalog.ops import instrument, ops_middleware, ops_routes
 from offer_catalog.settings import Settings, load_settings
-from offer_catalog.store import Store, open_store
+from offer_catalog.store import Store, open_store, query_limits
 from offer_catalog.store.base import migrate_if_new
 from offer_catalog.tmf620 import tmf620_routes
 from offer_catalog.tmf620.query import FILTER_INDEXES as TMF_FILTER_INDEXES
@@ -93,7 +93,9 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        opened = store or open_store(settings.database_url, pool_size=settings.pool_size)
+        opened = store or open_store(
+            settings.database_url, pool_size=settings.pool_size, limits=query_limits(settings)
+        )
         await run_sync(prepare_store, opened)
         app.state.store = instrument(opened)
         log.info("ready", extra={"store": opened.dialect})

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from api.offer_library.ol_support import HAL, PATCH_HAL, RECEIPT, instance_type, make_container
 from starlette.testclient import TestClient
 
 from api.auth_support import (
@@ -38,6 +37,7 @@ from offer_catalog.auth.policy import (
 )
 from offer_catalog.store import Store, open_store
 from offer_catalog.tmf620.resources import RESOURCES
+from support.offer_library import HAL, PATCH_HAL, RECEIPT, instance_type, make_container
 
 ORG, OTHER, SANDBOX = "ACME@AdobeOrg", "EVIL@AdobeOrg", "prod"
 TENANT = {"x-gw-ims-org-id": ORG, "x-sandbox-name": SANDBOX}
@@ -101,7 +101,11 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 
 def _target(world: World, template: str) -> str:
     """The template with fresh identifiers of the right tenant (a write may delete its target)."""
-    url = template.replace("{container_id}", world.container).replace("{version}", "1")
+    url = (
+        template.replace("{container_id}", world.container)
+        .replace("{version}", "1")
+        .replace("{api}", "tmf620")
+    )
     seeder = world.seeder()
     if "{instance_id}" in url:
         headers = {**seeder, "Content-Type": instance_type("tag"), "Accept": RECEIPT}

@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from api.offer_library.ol_support import HAL, PATCH_HAL, RECEIPT, RESULTS, instance_type, make_container
 from starlette.testclient import TestClient
 
 from api.auth_support import AuthedHttp, bearer, jwt_settings, token
 from api.decisioning.dec_support import build_catalog, decision_request, profile
 from offer_catalog.app import create_app
 from offer_catalog.store import Store
+from support.offer_library import HAL, PATCH_HAL, RECEIPT, RESULTS, instance_type, make_container
 
 SANDBOX = "prod"
 MARKER = "alpha-secret"

@@ -45,11 +45,11 @@ def _tmf(base: str) -> dict[tuple[str, str], str]:
 ROUTE_SCOPES: Final[dict[tuple[str, str], str]] = {
     ("GET", "/health"): PUBLIC,
     ("GET", "/ready"): PUBLIC,
-    # Operations: metrics for whoever operates the service; the API pages and their static assets hold
-    # no data (the OpenAPI documents they load, and every call tried from them, need credentials).
+    # Operations: metrics for whoever operates the service; the API pages like the APIs they show. Only
+    # the pages' static assets (the Swagger UI package's files, no data) are served without credentials.
     ("GET", "/metrics"): ADMIN,
-    ("GET", "/docs"): PUBLIC,
-    ("GET", "/docs/{api}"): PUBLIC,
+    ("GET", "/docs"): CATALOG_READ,
+    ("GET", "/docs/{api}"): CATALOG_READ,
     ("GET", "/docs/assets/{asset}"): PUBLIC,
     ("GET", f"{XCORE}/"): CATALOG_READ,
     ("GET", XCORE): CATALOG_READ,
