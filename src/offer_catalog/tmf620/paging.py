@@ -6,6 +6,7 @@ from urllib.parse import unquote_plus
 
 from starlette.requests import Request
 
+from offer_catalog.http import query_string
 from offer_catalog.tmf620.query import ListParams
 
 
@@ -34,6 +35,7 @@ def list_headers(request: Request, params: ListParams, limit: int, count: int, t
     """The headers of a list response."""
     headers = {"X-Total-Count": str(total), "X-Result-Count": str(count)}
     if limit > 0 and (params.limit is not None or count < total):
-        raw = request.scope.get("query_string", b"").decode("latin-1")
-        headers["Link"] = link_header(request.scope["path"], raw, params.offset, limit, total)
+        headers["Link"] = link_header(
+            request.scope["path"], query_string(request), params.offset, limit, total
+        )
     return headers
