@@ -55,22 +55,29 @@ async def run_events(
             clients.append(httpx.AsyncClient(follow_redirects=False, trust_env=False))
         return clients[0]
 
+    busy = held = False
     try:
-        while not stop.is_set():
+        while True:
+            # Idle rounds (and the first one) wait a poll interval: an app that lives shorter never
+            # touches the database for events.
+            if not busy:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), poll)
+            if stop.is_set():
+                break
             busy = False
             try:
                 relayed = await asyncio.to_thread(relay_once, store, holder=holder, ttl=ttl)
                 if relayed is not None:
+                    held = True
                     sent = await deliver_once(store, client, policy, sink=sink)
                     busy = bool(relayed or sent)
             except Exception:  # a store outage must not end the task: log and try again
                 log.exception("event relay failed")
-            if not busy:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), poll)
     finally:
-        with contextlib.suppress(Exception):
-            await asyncio.to_thread(drop_lease, store, holder=holder)
+        if held:
+            with contextlib.suppress(Exception):
+                await asyncio.to_thread(drop_lease, store, holder=holder)
         for made in clients:
             await made.aclose()
         if sink is not None:
