@@ -29,7 +29,7 @@ def running_events(store: Store, holder: str) -> Iterator[None]:
     stop = asyncio.Event()
 
     async def main() -> None:
-        await run_events(store, hub_settings(hub_lease_ms=1000), stop, holder=holder)
+        await run_events(store, hub_settings(hub_lease_ms=5000), stop, holder=holder)
 
     thread = threading.Thread(target=loop.run_until_complete, args=(main(),), daemon=True)
     thread.start()

@@ -8,12 +8,14 @@ import logging
 import os
 import socket
 import uuid
+from collections.abc import Coroutine
+from typing import Any
 
 import httpx
 
 from offer_catalog.events.broker import NatsSink, ensure_broker_subscription
 from offer_catalog.events.delivery import Policy, deliver_once
-from offer_catalog.events.relay import drop_lease, relay_once
+from offer_catalog.events.relay import drop_lease, relay_once, take_lease
 from offer_catalog.settings import Settings
 from offer_catalog.store.base import Store
 
@@ -55,26 +57,54 @@ async def run_events(
             clients.append(httpx.AsyncClient(follow_redirects=False, trust_env=False))
         return clients[0]
 
+    busy = held = False
     try:
-        while not stop.is_set():
+        while True:
+            # Idle rounds (and the first one) wait a poll interval: an app that lives shorter never
+            # touches the database for events.
+            if not busy:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), poll)
+            if stop.is_set():
+                break
             busy = False
             try:
                 relayed = await asyncio.to_thread(relay_once, store, holder=holder, ttl=ttl)
                 if relayed is not None:
-                    sent = await deliver_once(store, client, policy, sink=sink)
+                    held = True
+                    sent = await _delivering(
+                        deliver_once(store, client, policy, sink=sink), store, holder, ttl
+                    )
                     busy = bool(relayed or sent)
             except Exception:  # a store outage must not end the task: log and try again
                 log.exception("event relay failed")
-            if not busy:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), poll)
     finally:
-        with contextlib.suppress(Exception):
-            await asyncio.to_thread(drop_lease, store, holder=holder)
+        if held:
+            with contextlib.suppress(Exception):
+                await asyncio.to_thread(drop_lease, store, holder=holder)
         for made in clients:
             await made.aclose()
         if sink is not None:
             await sink.close()
+
+
+async def _delivering(work: Coroutine[Any, Any, int], store: Store, holder: str, ttl: float) -> int:
+    # A delivery round can outlast the lease (slow receivers): renew it meanwhile, every third of it.
+    done = asyncio.Event()
+
+    async def renew() -> None:
+        while not done.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(done.wait(), ttl / 3)
+            if done.is_set() or not await asyncio.to_thread(take_lease, store, holder=holder, ttl=ttl):
+                return
+
+    renewer = asyncio.create_task(renew())
+    try:
+        return await work
+    finally:
+        done.set()
+        await renewer
 
 
 def _ensure_broker(store: Store, settings: Settings) -> None:
