@@ -2,7 +2,8 @@
 
 One bash session runs the `sh` blocks that mention curl and the `python` blocks, in page order:
 README.md, docs/offer-library.md (its set-up makes the container and the instances), then
-docs/decisioning.md (which uses them), then the other pages. A page's Python blocks continue each
+docs/decisioning.md (which uses them), then the other pages, docs/security.md last (its API key turns
+authentication on). A page's Python blocks continue each
 other (each runs after the page's earlier ones). The server is `offer-catalog serve` in an empty
 folder with its default database (./data/offer-catalog.db); the documented port 8080 is rewritten
 to a free one. curl fails on an HTTP error unless the example prints the status itself (-w).
@@ -23,6 +24,8 @@ pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 FIRST = ("README.md", "docs/offer-library.md", "docs/decisioning.md")
+# Its example creates an API key, which turns authentication on for the rest of the session.
+LAST = ("docs/security.md",)
 BLOCK = re.compile(r"^```(sh|python)\n(.*?)^```", re.S | re.M)
 
 PRELUDE = """set -euo pipefail
@@ -36,8 +39,8 @@ curl() {
 
 
 def pages() -> list[Path]:
-    rest = sorted(p for p in (ROOT / "docs").glob("*.md") if f"docs/{p.name}" not in FIRST)
-    return [ROOT / name for name in FIRST] + rest
+    rest = sorted(p for p in (ROOT / "docs").glob("*.md") if f"docs/{p.name}" not in FIRST + LAST)
+    return [ROOT / name for name in FIRST] + rest + [ROOT / name for name in LAST]
 
 
 def examples(page: Path) -> list[tuple[str, str]]:
