@@ -8,6 +8,7 @@ one row of the store, then the right principal (exactly the route's scope, the r
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -227,6 +228,27 @@ def test_writes_are_recorded_under_the_verified_principal(world: World) -> None:
         f"/data/core/xcore/{world.container}/instances", headers=keyed, json={"xdm:name": "by key"}
     ).json()
     assert (receipt["repo:createdBy"], receipt["repo:createdByClientId"]) == ("tests", key.split("_")[1])
+
+
+def test_tmf620_writes_are_recorded_under_the_verified_principal(world: World) -> None:
+    """TMF620 create, patch and delete record the token's subject and client, never a header."""
+    headers = {**bearer(token(sub="dave@acme.example", azp="cpq")), "x-api-key": "someone-else"}
+    po = "/tmf-api/productCatalogManagement/v4/productOffering"
+    created = world.client.post(po, headers=headers, json={"name": "audited"})
+    assert created.status_code == 201, created.text
+    ident = created.json()["id"]
+    assert world.client.patch(f"{po}/{ident}", headers=headers, json={"name": "audited 2"}).status_code == 200
+    assert world.client.delete(f"{po}/{ident}", headers=headers).status_code == 204
+    rows = sqlite3.connect(world.path).execute(
+        "SELECT version, created_by, modified_by, modified_by_client FROM document_versions"
+        " WHERE id = ? ORDER BY version",
+        (ident,),
+    )
+    assert [tuple(r) for r in rows] == [
+        (1, "dave@acme.example", "dave@acme.example", "cpq"),
+        (2, "dave@acme.example", "dave@acme.example", "cpq"),
+        (3, "dave@acme.example", "dave@acme.example", "cpq"),
+    ]
 
 
 def test_an_unconfigured_service_refuses_remote_callers(tmp_path: Path) -> None:

@@ -35,7 +35,7 @@ from offer_catalog.tmf620.openapi import openapi_document
 from offer_catalog.tmf620.paging import list_headers
 from offer_catalog.tmf620.query import MAX_LIMIT, parse_list, parse_retrieve
 from offer_catalog.tmf620.resources import BASE_PATHS, RESOURCES, Resource
-from offer_catalog.tmf620.tenancy import tenant_scope
+from offer_catalog.tmf620.tenancy import actor_of, tenant_scope
 
 PATCH_STYLES = {
     "application/json": service.MERGE,
@@ -112,7 +112,11 @@ class TmfEndpoints:
         scope = tenant_scope(request)
         body = to_standard(await read_json(request))
         doc = await run_unit(
-            request, lambda uow: service.create(uow, scope=scope, resource=resource, body=body), write=True
+            request,
+            lambda uow: service.create(
+                uow, scope=scope, resource=resource, body=body, actor=actor_of(request)
+            ),
+            write=True,
         )
         result = service.view(resource, doc, self.base)
         return self._json(result, 201, {"Location": result["href"], "ETag": etag(doc.version)})
@@ -153,6 +157,7 @@ class TmfEndpoints:
                 patch=patch,
                 base=self.base,
                 accepted=accepted,
+                actor=actor_of(request),
             ),
             write=True,
         )
@@ -164,7 +169,9 @@ class TmfEndpoints:
         accepted = if_match(request)
         await run_unit(
             request,
-            lambda uow: service.delete(uow, scope=scope, resource=resource, id=id, accepted=accepted),
+            lambda uow: service.delete(
+                uow, scope=scope, resource=resource, id=id, accepted=accepted, actor=actor_of(request)
+            ),
             write=True,
         )
         return Response(status_code=204)

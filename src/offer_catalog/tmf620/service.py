@@ -66,13 +66,13 @@ def _check_id(value: Any) -> str:
     return value
 
 
-def create(uow: UnitOfWork, *, scope: str, resource: Resource, body: Any) -> Document:
+def create(uow: UnitOfWork, *, scope: str, resource: Resource, body: Any, actor: Actor = ACTOR) -> Document:
     """Store a new resource; a client-chosen id is kept (AlreadyExists if taken), else one is generated."""
     if not isinstance(body, dict):
         raise ValidationFailed("the resource must be a JSON object", code="invalid_body")
     id = _check_id(body["id"]) if body.get("id") is not None else None
     return documents.create(
-        uow, scope=scope, kind=resource.kind, body=body, actor=ACTOR, id=id, validate=_validator(resource)
+        uow, scope=scope, kind=resource.kind, body=body, actor=actor, id=id, validate=_validator(resource)
     )
 
 
@@ -98,6 +98,7 @@ def patch(
     patch: Any,
     base: str,
     accepted: frozenset[int] | None = None,
+    actor: Actor = ACTOR,
 ) -> Document:
     """Apply a merge / JSON / JSON-query patch to the served view; validate; write one new version."""
     if style == MERGE and not isinstance(patch, dict):
@@ -123,17 +124,23 @@ def patch(
         kind=resource.kind,
         id=id,
         change=change,
-        actor=ACTOR,
+        actor=actor,
         expected_version=accepted,
         validate=_validator(resource),
     )
 
 
 def delete(
-    uow: UnitOfWork, *, scope: str, resource: Resource, id: str, accepted: frozenset[int] | None = None
+    uow: UnitOfWork,
+    *,
+    scope: str,
+    resource: Resource,
+    id: str,
+    accepted: frozenset[int] | None = None,
+    actor: Actor = ACTOR,
 ) -> None:
     """Delete (a tombstone version; the history stays readable)."""
-    documents.delete(uow, scope=scope, kind=resource.kind, id=id, actor=ACTOR, expected_version=accepted)
+    documents.delete(uow, scope=scope, kind=resource.kind, id=id, actor=actor, expected_version=accepted)
 
 
 def list_page(

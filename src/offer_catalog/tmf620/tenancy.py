@@ -7,8 +7,10 @@ from urllib.parse import quote
 from starlette.requests import Request
 
 from offer_catalog.auth.principal import principal_of
+from offer_catalog.documents.model import Actor
 from offer_catalog.tmf620.errors import TmfError
 from offer_catalog.tmf620.resources import SCOPE
+from offer_catalog.tmf620.service import ACTOR
 
 ORG_HEADER = "x-gw-ims-org-id"
 
@@ -32,3 +34,11 @@ def tenant_scope(request: Request) -> str:
     if org not in principal.orgs:
         raise TmfError(403, "tenant_not_allowed", "the credentials do not grant this organisation")
     return f"{SCOPE}:{quote(org, safe='')}"
+
+
+def actor_of(request: Request) -> Actor:
+    """Who a write is recorded under: the verified principal (and its client), else the API itself."""
+    principal = principal_of(request.scope)
+    if not principal.verified:
+        return ACTOR
+    return Actor(user=principal.id, client=principal.client or ACTOR.client)
