@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from offer_catalog.decisioning.cli import decide
+from offer_catalog.decisioning.cli import decide, report
 from offer_catalog.errors import DomainError, SettingsError
 from offer_catalog.offer_library.cli import containers_app
 from offer_catalog.settings import Settings, load_settings, settings_to_env
@@ -22,6 +22,7 @@ app = typer.Typer(
 )
 app.add_typer(containers_app, name="containers")
 app.command("decide")(decide)
+app.command("report")(report)
 err = Console(stderr=True)
 
 DatabaseUrl = Annotated[

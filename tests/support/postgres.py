@@ -64,5 +64,6 @@ def truncate(db_url: str) -> None:
     """Empty every table of ours (keep the schema)."""
     with psycopg.connect(db_url, autocommit=True) as conn:
         conn.execute(
-            "TRUNCATE documents, document_versions, events, counters, scope_changes RESTART IDENTITY"
+            "TRUNCATE documents, document_versions, events, counters, scope_changes, decision_items, "
+            "interaction_events, deployment_secrets RESTART IDENTITY"
         )

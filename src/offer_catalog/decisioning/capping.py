@@ -111,13 +111,14 @@ def counter_key(offer_id: str, scope: str, placement_id: str | None, period: Per
 class CapState:
     """Per-decision capping state: counter reads, increments planned so far, cached periods."""
 
-    __slots__ = ("_counters", "_periods", "_today", "pending")
+    __slots__ = ("_counters", "_periods", "_today", "pending", "refused")
 
     def __init__(self, counters: CounterView, now: datetime) -> None:
         self._counters = counters
         self._today = now.date()
         self._periods: dict[tuple[str | None, int], Period] = {}
         self.pending: dict[str, CounterIncrement] = {}
+        self.refused: list[tuple[str, str, str]] = []  # (profile scope, placement, offer) of caps met
 
     def _keys(
         self, offer_id: str, caps: tuple[CapRule, ...], placement_id: str, profile: str
@@ -157,6 +158,7 @@ class CapState:
         for key, (limit, _period) in keys.items():
             planned = self.pending.get(key)
             if self._counters.count(key) + (planned.amount if planned else 0) + 1 > limit:
+                self.refused.append((profile, placement_id, offer_id))
                 return False
         for key, (limit, period) in keys.items():
             planned = self.pending.get(key)

@@ -1,4 +1,4 @@
-"""`offer-catalog decide`: one decision against the configured database, printed as the API answers it."""
+"""`offer-catalog decide` (one decision, printed as the API answers it) and `report` (a Rich table)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,11 @@ from typing import Annotated, Any
 
 import orjson
 import typer
+from rich.console import Console
+from rich.table import Table
 
+from offer_catalog.decisioning.feedback import report as build_report
+from offer_catalog.decisioning.feedback import window
 from offer_catalog.decisioning.request import DecisionRequestError
 from offer_catalog.decisioning.service import Caches, decide_for, response_body
 from offer_catalog.documents.model import Actor
@@ -22,6 +26,10 @@ from offer_catalog.settings import load_settings
 from offer_catalog.store import Store, open_store
 from offer_catalog.store.base import UnitOfWork
 
+DatabaseUrl = Annotated[
+    str | None,
+    typer.Option("--database-url", help="sqlite:///path or postgresql://... (OFFER_CATALOG_DATABASE_URL)"),
+]
 CLI_ACTOR = Actor(user="offer-catalog-cli", client="offer-catalog-cli")
 
 
@@ -80,12 +88,7 @@ def decide(
     include_content: Annotated[
         bool, typer.Option("--content/--no-content", help="Include offer content.")
     ] = True,
-    database_url: Annotated[
-        str | None,
-        typer.Option(
-            "--database-url", help="sqlite:///path or postgresql://... (OFFER_CATALOG_DATABASE_URL)"
-        ),
-    ] = None,
+    database_url: DatabaseUrl = None,
 ) -> None:
     """Decide offers for one profile and print the response JSON (counters count unless --dry-run)."""
     if (org is None) != (sandbox is None):
@@ -130,3 +133,56 @@ def _decide(store: Store, container: str, body: dict[str, Any], org: str | None,
     except DomainError as exc:
         raise _fail(f"({exc.code}) {exc.message}") from None
     return decision.result
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.2%}"
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {v}" for k, v in value.items()) or "-"
+    return str(value)
+
+
+REPORT_COLUMNS = (
+    ("decisions", "Decisions"),
+    ("proposals", "Proposed"),
+    ("impressions", "Impressions"),
+    ("clicks", "Clicks"),
+    ("ctr", "CTR"),
+    ("fallbackRate", "Fallback rate"),
+    ("cappedOut", "Capped out"),
+    ("customEvents", "Custom events"),
+)
+
+
+def report(
+    container: Annotated[str, typer.Option("--container", help="Container id.")],
+    group_by: Annotated[str, typer.Option("--group-by", help="activity, placement or offer.")] = "activity",
+    start: Annotated[
+        str | None, typer.Option("--from", help="Window start, RFC 3339 (default: 7 days before --to).")
+    ] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Window end, RFC 3339 (default: now).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON the HTTP API answers.")] = False,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Decisions, impressions, clicks, CTR, fallback rate and caps met per group, as a table."""
+    store = _open(database_url)
+    try:
+        lower, upper = window(start, end, datetime.now(UTC))
+        data = build_report(store, container_id=container, start=lower, end=upper, group_by=group_by)
+    except DomainError as exc:
+        raise _fail(f"({exc.code}) {exc.message}") from None
+    finally:
+        store.close()
+    if as_json:
+        typer.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
+        return
+    table = Table(title=f"{container}: {data['from']} .. {data['to']} by {group_by}")
+    table.add_column(group_by.capitalize(), overflow="fold")
+    for _key, title in REPORT_COLUMNS:
+        table.add_column(title, justify="right")
+    for row in data["rows"]:
+        table.add_row(row[group_by], *(_cell(row[key]) for key, _title in REPORT_COLUMNS))
+    Console(width=200).print(table)

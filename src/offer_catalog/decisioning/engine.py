@@ -66,6 +66,7 @@ class DecisionResult:
     responses: tuple[dict[str, Any], ...]
     increments: tuple[CounterIncrement, ...]
     dry_run: bool = False
+    capped: tuple[tuple[str, str, str], ...] = ()  # (profile scope, placement, offer) left out by a cap
 
     @property
     def response(self) -> dict[str, Any]:
@@ -97,7 +98,7 @@ def decide(
         run = _Run(snapshot, req, profile, caps, now, rng, across_activities, across_placements)
         responses.append(run.response())
     increments = () if req.dry_run else tuple(caps.pending.values())
-    return DecisionResult(tuple(responses), increments, req.dry_run)
+    return DecisionResult(tuple(responses), increments, req.dry_run, tuple(caps.refused))
 
 
 def validate(snapshot: Snapshot, request: DecisionRequest) -> None:

@@ -18,6 +18,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from offer_catalog.decisioning.engine import DecisionResult
+from offer_catalog.decisioning.feedback_routes import feedback_routes
 from offer_catalog.decisioning.http_errors import answers_decision_problems
 from offer_catalog.decisioning.openapi import (
     ODE,
@@ -147,4 +148,5 @@ def decisioning_routes(settings: Settings) -> list[BaseRoute]:
         Route(f"{ODE}/{{container_id}}/decisions", api.decide_in_container, methods=["POST"]),
         Route(f"{ODE}/{{container_id}}/diagnostics", api.diagnostics, methods=["GET"]),
         Route(f"{ODS}/decisions", api.decide_anywhere, methods=["POST"]),
+        *feedback_routes(settings, api.caches),
     ]

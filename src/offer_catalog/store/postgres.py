@@ -15,6 +15,7 @@ from offer_catalog.documents.model import Document, Event, utc_now
 from offer_catalog.documents.query import Page, Query
 from offer_catalog.errors import AlreadyExists, StoreUnavailable, VersionConflict
 from offer_catalog.store.base import migration_scripts
+from offer_catalog.store.decision_log import DecisionLogSql
 from offer_catalog.store.rows import (
     DOC_COLUMNS,
     EVENT_COLUMNS,
@@ -56,8 +57,11 @@ _MIGRATIONS_TABLE = (
 _MIGRATION_LOCK = 7_106_553  # pg_advisory_xact_lock key: one migrator at a time
 
 
-class PostgresUnitOfWork:
+class PostgresUnitOfWork(DecisionLogSql):
     """A unit of work on one pooled connection inside one transaction."""
+
+    _mark = "%s"
+    conn: psycopg.Connection[tuple[Any, ...]]
 
     def __init__(self, conn: psycopg.Connection[tuple[Any, ...]]):
         self.conn = conn

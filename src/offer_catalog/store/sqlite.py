@@ -15,6 +15,7 @@ from offer_catalog.documents.model import Document, Event, utc_now
 from offer_catalog.documents.query import Page, Query
 from offer_catalog.errors import AlreadyExists, StoreUnavailable, VersionConflict
 from offer_catalog.store.base import migration_scripts
+from offer_catalog.store.decision_log import DecisionLogSql
 from offer_catalog.store.rows import (
     DOC_COLUMNS,
     EVENT_COLUMNS,
@@ -57,8 +58,10 @@ def _oc_regexp(pattern: str, value: Any, ignore_case: int) -> int:
     return 1 if _regex(pattern, ignore_case).search(value) else 0
 
 
-class SqliteUnitOfWork:
+class SqliteUnitOfWork(DecisionLogSql):
     """A unit of work on one SQLite connection."""
+
+    conn: sqlite3.Connection
 
     def __init__(self, conn: sqlite3.Connection):
         self.conn = conn
