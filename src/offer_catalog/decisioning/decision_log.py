@@ -4,7 +4,8 @@ A decision (not a dry run) adds one row per option proposed (rank 1..n, with its
 fallback given (rank 0) and per offer left out because a cap was reached (rank NULL), for every
 (activity, placement) scope of every profile, in the same transaction as its counter increments.
 Every row carries the container's change number the snapshot was compiled at and the profile key:
-HMAC-SHA256 of `namespace NUL identity` under a per-deployment secret (the `decision_log_secret`
+HMAC-SHA256 of `profile:<namespace>:<identity>` (the profile's counter scope, capping.py) under a
+per-deployment secret (the `decision_log_secret`
 setting, or one generated and stored in the database on first use). Rows older than the retention
 period are deleted by a sweep that runs at most once per `SWEEP_SECONDS` in each process.
 """
@@ -36,9 +37,14 @@ def timestamp(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def scope_hash(key: bytes, scope: str) -> str:
+    """Hex HMAC-SHA256 of a profile's counter scope (`profile:<namespace>:<identity>`)."""
+    return hmac.new(key, scope.encode(), hashlib.sha256).hexdigest()
+
+
 def profile_key(key: bytes, namespace: str, identity: str) -> str:
-    """The privacy-preserving key of a profile identity (hex HMAC-SHA256)."""
-    return hmac.new(key, f"{namespace}\0{identity}".encode(), hashlib.sha256).hexdigest()
+    """The privacy-preserving key of a profile identity (the keyed hash of its counter scope)."""
+    return scope_hash(key, profile_scope(namespace, identity))
 
 
 @dataclass

@@ -81,13 +81,17 @@ def decide(
     now: datetime,
     counters: CounterView | Mapping[str, int] | None = None,
     rng: random.Random | None = None,
+    profile_key: Callable[[str], str] | None = None,
 ) -> DecisionResult:
-    """Decide every requested scope for every profile; raise `DecisionRequestError` for a bad request."""
+    """Decide every requested scope for every profile; raise `DecisionRequestError` for a bad request.
+
+    `profile_key(profile scope)` is the keyed hash that event-counted caps key profiles by.
+    """
     req = request if isinstance(request, DecisionRequest) else parse_request(request)
     validate(snapshot, req)
     now = now if now.tzinfo is not None else now.replace(tzinfo=UTC)
     view = MappingCounters(counters) if counters is None or isinstance(counters, Mapping) else counters
-    caps = CapState(view, now)
+    caps = CapState(view, now, profile_key)
     rng = rng if rng is not None else random.Random()
     across_activities = True if req.across_activities is None else req.across_activities
     across_placements = req.across_placements

@@ -5,22 +5,29 @@ container's decision log holds (`unknown_proposition`, or `foreign_proposition` 
 container, of this or another tenant, made it) and an offer that proposition proposed
 (`offer_not_proposed`); an event already stored (same event id and offer) is counted as a duplicate
 and ignored.
+
+A new event also adds 1 to each event-counted cap of its offer that counts its kind (see
+capping.py: `xdm:events` impression / click / custom, `xdm:customQuery` a PQL condition over
+`{"eventType": <stored type>}`), in the same transaction, in key order, never past the cap's limit:
+an event that arrives once the cap is reached is stored and reported but not counted.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final
+from functools import lru_cache
+from typing import Any
 
+from offer_catalog.decisioning.capping import CounterIncrement, event_increments
 from offer_catalog.decisioning.decision_log import DecisionLog, timestamp
 from offer_catalog.decisioning.interactions import Interaction
+from offer_catalog.decisioning.model import Offer
+from offer_catalog.decisioning.pql import CompiledExpr, Env, PqlCompileError, PqlSyntaxError, compile_rule
 from offer_catalog.errors import ValidationFailed
 from offer_catalog.store.base import Store, UnitOfWork
 from offer_catalog.store.decision_log import GROUP_COLUMNS, DecisionItem, InteractionEvent
-
-EVENT_COLUMNS: Final = ("impressions", "clicks", "dismissals", "customEvents")
 
 
 class UnknownProposition(ValidationFailed):
@@ -63,10 +70,15 @@ def record_events(
     now: datetime,
     log: DecisionLog,
     check: Callable[[UnitOfWork], object] | None = None,
+    offers: Mapping[str, Offer] | None = None,
 ) -> Receipt:
-    """Store the interactions (all or none) tied to their logged propositions."""
+    """Store the interactions (all or none) tied to their logged propositions; count event caps.
+
+    `offers` (the container's compiled offers) gives the caps new events count towards.
+    """
     received = timestamp(now)
     accepted = 0
+    increments: list[CounterIncrement] = []
     with store.unit_of_work(write=True) as uow:
         if check is not None:
             check(uow)
@@ -75,7 +87,7 @@ def record_events(
             logged.setdefault(item.proposition_id, []).append(item)
         for interaction in interactions:
             item = _proposed(interaction, logged.get(interaction.proposition_id, []), container_id)
-            accepted += uow.insert_interaction_event(
+            new = uow.insert_interaction_event(
                 InteractionEvent(
                     scope=container_id,
                     event_id=interaction.event_id,
@@ -89,8 +101,40 @@ def record_events(
                     profile_key=item.profile_key,
                 )
             )
+            accepted += new
+            offer = offers.get(interaction.offer_id) if new and offers is not None else None
+            if offer is not None and offer.caps:
+                increments += event_increments(
+                    offer.id,
+                    offer.caps,
+                    item.placement_id,
+                    item.profile_key,
+                    interaction.type,
+                    now,
+                    _matcher(interaction.type),
+                )
+        for inc in sorted(increments, key=lambda i: i.key):
+            uow.increment_counter(inc.key, inc.limit, inc.amount)  # refused at the limit: not counted
     log.sweep(store, now)
     return Receipt(accepted, len(interactions) - accepted)
+
+
+@lru_cache(maxsize=256)
+def _query(text: str) -> CompiledExpr | None:
+    try:
+        return compile_rule(text)
+    except (PqlSyntaxError, PqlCompileError):
+        return None
+
+
+def _matcher(kind: str) -> Callable[[str], bool]:
+    """Whether a custom event of this type matches a cap's `xdm:customQuery` (an invalid one: never)."""
+
+    def matches(text: str) -> bool:
+        query = _query(text)
+        return query is not None and query.test(Env({"eventType": kind}))
+
+    return matches
 
 
 def _proposed(interaction: Interaction, items: list[DecisionItem], container_id: str) -> DecisionItem:

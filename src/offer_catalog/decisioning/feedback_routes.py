@@ -17,7 +17,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from offer_catalog.decisioning.decision_log import DecisionLog
-from offer_catalog.decisioning.feedback import record_events, report, window
+from offer_catalog.decisioning.feedback import Receipt, record_events, report, window
 from offer_catalog.decisioning.http_errors import answers_decision_problems
 from offer_catalog.decisioning.interactions import parse_events
 from offer_catalog.decisioning.openapi import ODE
@@ -36,8 +36,8 @@ EVENT_BODY_TYPES = (media.JSON, "application/vnd.adobe.xdm+json")
 class FeedbackApi:
     """The events and reports endpoints of one application (they share its decision log settings)."""
 
-    def __init__(self, log: DecisionLog) -> None:
-        self.log = log
+    def __init__(self, caches: Caches) -> None:
+        self.caches = caches
 
     @answers_decision_problems
     async def events(self, request: Request) -> Response:
@@ -47,15 +47,22 @@ class FeedbackApi:
         container_id = request.path_params["container_id"]
         now = datetime.now(UTC)
         interactions = parse_events(await read_json(request), now)
-        receipt = await run_sync(
-            record_events,
-            store_of(request),
-            container_id=container_id,
-            interactions=interactions,
-            now=now,
-            log=self.log,
-            check=_owned(caller, container_id),
-        )
+        store = store_of(request)
+        check = _owned(caller, container_id)
+
+        def work() -> Receipt:
+            entry = self.caches.snapshots.get(store, container_id, check=check)
+            return record_events(
+                store,
+                container_id=container_id,
+                interactions=interactions,
+                now=now,
+                log=self.caches.log,
+                check=check,
+                offers=entry.snapshot.offers,
+            )
+
+        receipt = await run_sync(work)
         return json_response({"accepted": receipt.accepted, "duplicates": receipt.duplicates})
 
     @answers_decision_problems
@@ -98,7 +105,8 @@ def configure_log(log: DecisionLog, settings: Settings) -> DecisionLog:
 
 def feedback_routes(settings: Settings, caches: Caches) -> list[BaseRoute]:
     """The events and reports routes; configures the decision log of `caches` from the settings."""
-    api = FeedbackApi(configure_log(caches.log, settings))
+    configure_log(caches.log, settings)
+    api = FeedbackApi(caches)
     return [
         Route(f"{ODE}/{{container_id}}/events", api.events, methods=["POST"]),
         Route(f"{ODE}/{{container_id}}/reports", api.reports, methods=["GET"]),

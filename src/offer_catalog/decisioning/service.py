@@ -34,7 +34,7 @@ from datetime import datetime
 from typing import Any
 
 from offer_catalog.decisioning.capping import CounterIncrement
-from offer_catalog.decisioning.decision_log import DecisionLog, log_items, timestamp
+from offer_catalog.decisioning.decision_log import DecisionLog, log_items, scope_hash, timestamp
 from offer_catalog.decisioning.engine import DecisionResult, decide
 from offer_catalog.decisioning.request import DecisionRequest, DecisionRequestError, parse_request
 from offer_catalog.decisioning.snapshots import SnapshotCache
@@ -98,21 +98,36 @@ class Decision:
 
 
 class _View:
-    """The counter view of one engine call: cache lower bounds, pinned exhausted keys, keys asked."""
+    """The counter view of one engine call: cache lower bounds, pinned exhausted keys, keys asked.
 
-    __slots__ = ("_cache", "_pinned", "seen")
+    Counters of event-counted caps (`|ev:` keys) grow with events no decision writes, so they are
+    read from the store (`fresh`) instead of the lower-bound cache.
+    """
 
-    def __init__(self, cache: CounterCache, pinned: Mapping[str, int]) -> None:
+    __slots__ = ("_cache", "_fresh", "_pinned", "seen")
+
+    def __init__(
+        self, cache: CounterCache, pinned: Mapping[str, int], fresh: Callable[[str], int] | None = None
+    ) -> None:
         self._cache = cache
         self._pinned = pinned
+        self._fresh = fresh
         self.seen: dict[str, int] = {}
 
     def count(self, key: str) -> int:
         value = self._pinned.get(key)
         if value is None:
-            value = self._cache.get(key)
+            known = self.seen.get(key)
+            if known is not None:
+                return known
+            value = self._fresh(key) if self._fresh is not None and "|ev:" in key else self._cache.get(key)
         self.seen[key] = value
         return value
+
+
+def _read_one(store: Store, key: str) -> int:
+    with store.unit_of_work() as uow:
+        return uow.read_counters([key]).get(key, 0)
 
 
 def apply_increments(
@@ -216,10 +231,17 @@ def decide_for(
     for attempt in range(1, MAX_ATTEMPTS + 1):
         entry = caches.snapshots.get(store, container_id, check=check if attempt == 1 else None)
         if request.dry_run:
-            result = _dry_run(store, entry.snapshot, request, now, rng, caches.counters)
+            result = _dry_run(store, entry.snapshot, request, now, rng, caches)
             return Decision(result, container_id, attempt)
-        view = _View(caches.counters, pinned)
-        result = decide(entry.snapshot, request, now=now, counters=view, rng=rng)
+        view = _View(caches.counters, pinned, lambda key: _read_one(store, key))
+        result = decide(
+            entry.snapshot,
+            request,
+            now=now,
+            counters=view,
+            rng=rng,
+            profile_key=lambda scope: scope_hash(caches.log.key(store), scope),
+        )
         items: list[DecisionItem] = []
         if caches.log.enabled:
             key = caches.log.key(store)
@@ -256,19 +278,26 @@ def _dry_run(
     request: DecisionRequest,
     now: datetime,
     rng: random.Random,
-    cache: CounterCache,
+    caches: Caches,
 ) -> DecisionResult:
     """Decide without writing; replay with the same draws until the counters asked match the store."""
     state = rng.getstate()
     result: DecisionResult | None = None
     for _ in range(MAX_ATTEMPTS):
-        view = _View(cache, {})
-        result = decide(snapshot, request, now=now, counters=view, rng=rng)
+        view = _View(caches.counters, {})
+        result = decide(
+            snapshot,
+            request,
+            now=now,
+            counters=view,
+            rng=rng,
+            profile_key=lambda scope: scope_hash(caches.log.key(store), scope),
+        )
         if not view.seen:
             return result
         with store.unit_of_work() as uow:
             current = uow.read_counters(list(view.seen))
-        cache.raise_to(current)
+        caches.counters.raise_to(current)
         if all(current.get(key, 0) <= value for key, value in view.seen.items()):
             return result
         rng.setstate(state)

@@ -66,7 +66,7 @@ def test_a_decision_is_logged_with_ranks_change_number_and_a_hashed_profile(
     with store.unit_of_work() as uow:
         assert items[0].change_seq == uow.last_event_seq(catalog.container)
         secret = uow.deployment_secret(SECRET_NAME, "unused")
-    expected = hmac.new(secret.encode(), b"Email\0a@x.y", hashlib.sha256).hexdigest()
+    expected = hmac.new(secret.encode(), b"profile:Email:a@x.y", hashlib.sha256).hexdigest()
     assert {i.profile_key for i in items} == {expected}
     assert "a@x.y" not in expected
 
@@ -279,7 +279,7 @@ def test_retention_deletes_old_rows_and_a_configured_secret_keys_profiles(
     old_items = _logged(store, old)
     items = _logged(store, recent)
     assert len(old_items) == len(items) == 1
-    assert items[0].profile_key == hmac.new(b"s3cret", b"Email\0old@x.y", hashlib.sha256).hexdigest()
+    assert items[0].profile_key == hmac.new(b"s3cret", b"profile:Email:old@x.y", hashlib.sha256).hexdigest()
     assert caches.log.sweep(store, datetime.now(UTC)) == 0  # swept at most once per interval
     assert caches.log.sweep(store, datetime.now(UTC), force=True) == 1
     assert _logged(store, old) == []
