@@ -71,7 +71,8 @@ def test_an_event_cap_is_never_exceeded(server: tuple[str, str, Catalog], events
         assert _counter(url, key) == CAP  # every proposal was displayed: the counter stops at the limit
         if "decisioning" in events:
             assert names.count("flash") <= CAP  # decisions count too: never more proposals than the limit
-        assert names.count("flash") >= CAP
+        else:
+            assert names.count("flash") >= CAP  # only displays count: the counter needed CAP of them
         after = list(pool.map(lambda i: _decide_and_show(http, catalog, f"z{i}@x.y"), range(8)))
     assert after == ["fallback"] * 8
     assert _counter(url, key) == CAP

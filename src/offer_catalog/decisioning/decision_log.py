@@ -8,16 +8,24 @@ HMAC-SHA256 of `profile:<namespace>:<identity>` (the profile's counter scope, ca
 per-deployment secret (the `decision_log_secret`
 setting, or one generated and stored in the database on first use). Rows older than the retention
 period are deleted by a sweep that runs at most once per `SWEEP_SECONDS` in each process.
+
+The rows of a decision that draws no counter need no transaction of their own: they are queued and
+written by a background thread every `FLUSH_SECONDS` (or as soon as `FLUSH_ROWS` are queued), many
+decisions per transaction, so the response does not wait for a commit. Events recorded in the same
+process flush the queue first; another worker process sees the rows at most about `FLUSH_SECONDS`
+later. Rows still queued when the process dies are lost (the decision's counters, if any, are not:
+those rows are written with them).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Final
@@ -30,6 +38,8 @@ from offer_catalog.store.decision_log import DecisionItem
 
 SECRET_NAME: Final = "decision-log-profile-key"
 SWEEP_SECONDS: Final = 600.0
+FLUSH_SECONDS: Final = 0.05
+FLUSH_ROWS: Final = 2000
 
 
 def timestamp(moment: datetime) -> str:
@@ -47,6 +57,56 @@ def profile_key(key: bytes, namespace: str, identity: str) -> str:
     return scope_hash(key, profile_scope(namespace, identity))
 
 
+log = logging.getLogger(__name__)
+
+
+class DeferredRows:
+    """Queued log rows of decisions that drew no counter, written by one background thread."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._rows: list[DecisionItem] = []
+        self._store: Store | None = None
+        self._thread: threading.Thread | None = None
+        self._writing = threading.Lock()
+
+    def add(self, store: Store, rows: Sequence[DecisionItem]) -> None:
+        """Queue rows; the writer thread commits them within about `FLUSH_SECONDS`."""
+        with self._cond:
+            self._store = store
+            self._rows.extend(rows)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="decision-log", daemon=True)
+                self._thread.start()
+            if len(self._rows) >= FLUSH_ROWS:
+                self._cond.notify()
+
+    def flush(self) -> None:
+        """Write every queued row now (in the caller's thread)."""
+        with self._writing:
+            with self._cond:
+                rows, self._rows = self._rows, []
+                store = self._store
+            if rows and store is not None:
+                with store.unit_of_work(write=True) as uow:
+                    uow.insert_decision_items(rows)
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                if not self._rows:
+                    self._cond.wait(timeout=1.0)
+                    if not self._rows:
+                        self._thread = None
+                        return
+                else:
+                    self._cond.wait(timeout=FLUSH_SECONDS)
+            try:
+                self.flush()
+            except Exception:  # the store is closing or unavailable: the rows are dropped, logged
+                log.exception("decision log rows could not be written")
+
+
 @dataclass
 class DecisionLog:
     """Whether decisions are logged, the profile-hash secret, and the retention sweep of one process."""
@@ -57,6 +117,7 @@ class DecisionLog:
     _key: bytes | None = field(default=None, repr=False)
     _last_sweep: float = field(default=float("-inf"), repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    deferred: DeferredRows = field(default_factory=DeferredRows, repr=False)
 
     def key(self, store: Store) -> bytes:
         """The HMAC key: the configured secret, else the stored one (created on first use)."""

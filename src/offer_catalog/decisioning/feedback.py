@@ -14,6 +14,7 @@ an event that arrives once the cap is reached is stored and reported but not cou
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -21,7 +22,7 @@ from functools import lru_cache
 from typing import Any
 
 from offer_catalog.decisioning.capping import CounterIncrement, event_increments
-from offer_catalog.decisioning.decision_log import DecisionLog, timestamp
+from offer_catalog.decisioning.decision_log import FLUSH_SECONDS, DecisionLog, timestamp
 from offer_catalog.decisioning.interactions import Interaction
 from offer_catalog.decisioning.model import Offer
 from offer_catalog.decisioning.pql import CompiledExpr, Env, PqlCompileError, PqlSyntaxError, compile_rule
@@ -78,6 +79,7 @@ def record_events(
     """
     received = timestamp(now)
     accepted = 0
+    _await_propositions(store, log, sorted({i.proposition_id for i in interactions}))
     increments: list[CounterIncrement] = []
     with store.unit_of_work(write=True) as uow:
         if check is not None:
@@ -117,6 +119,15 @@ def record_events(
             uow.increment_counter(inc.key, inc.limit, inc.amount)  # refused at the limit: not counted
     log.sweep(store, now)
     return Receipt(accepted, len(interactions) - accepted)
+
+
+def _await_propositions(store: Store, log: DecisionLog, ids: list[str]) -> None:
+    """Write this process's queued log rows; give other processes' queues one flush period if needed."""
+    log.deferred.flush()
+    with store.unit_of_work() as uow:
+        known = {item.proposition_id for item in uow.decision_items(ids)}
+    if len(known) < len(ids):
+        time.sleep(2 * FLUSH_SECONDS)
 
 
 @lru_cache(maxsize=256)

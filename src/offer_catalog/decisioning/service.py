@@ -19,9 +19,9 @@ A dry run obeys the caps but writes nothing: the counters it asked for are read 
 decision is replayed with the same random draws while a value differs from the cached one.
 
 Every decision that is not a dry run is also recorded in the decision log (decision_log.py): its
-rows are written in the unit that applies its increments (all-or-none with them), or, for a
-decision that draws no counter, through the same writer (group commit on SQLite, and batched on
-PostgreSQL too since log rows take no locks).
+rows are written in the unit that applies its increments (all-or-none with them); the rows of a
+decision that draws no counter are queued and written in batches by a background thread
+(`decision_log.DeferredRows`).
 """
 
 from __future__ import annotations
@@ -253,7 +253,10 @@ def decide_for(
                 decided_at=timestamp(now),
                 key=key,
             )
-        if not result.increments and not items:
+        if not result.increments:
+            if items:
+                caches.log.deferred.add(store, items)
+                caches.log.sweep(store, now)
             return Decision(result, container_id, attempt)
         refused = caches.writer.apply(store, result.increments, items)
         if refused is None:
