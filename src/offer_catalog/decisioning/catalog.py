@@ -324,7 +324,9 @@ def _criterion(
         return Criterion(index=index, priority=priority, any_segments=segments, formula=formula)
     if ctype == "allSegments":
         return Criterion(index=index, priority=priority, all_segments=segments, formula=formula)
-    rule = rules.get(rule_id) if ctype == "eligibilityRule" and isinstance(rule_id, str) else None
+    # `rules`: every rule must pass; the schema's only rule member is xdm:eligibilityRule.
+    usable = ctype in ("eligibilityRule", "rules") and isinstance(rule_id, str)
+    rule = rules.get(rule_id) if usable else None
     if rule is None:
         b.note(ident, "invalid_profile_constraint", f"criterion {index}: {ctype!r} constraint is not usable")
         rule = NEVER
