@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from offer_catalog.decisioning.cli import decide, report
+from offer_catalog.decisioning.cli import decide, decide_batch_command, report
 from offer_catalog.errors import DomainError, SettingsError
 from offer_catalog.offer_library.cli import containers_app
 from offer_catalog.settings import Settings, load_settings, settings_to_env
@@ -23,6 +23,7 @@ app = typer.Typer(
 app.add_typer(containers_app, name="containers")
 app.command("decide")(decide)
 app.command("report")(report)
+app.command("decide-batch")(decide_batch_command)
 err = Console(stderr=True)
 
 DatabaseUrl = Annotated[

@@ -324,8 +324,7 @@ def _criterion(
         return Criterion(index=index, priority=priority, any_segments=segments, formula=formula)
     if ctype == "allSegments":
         return Criterion(index=index, priority=priority, all_segments=segments, formula=formula)
-    # `rules`: every rule must pass; the schema's only rule member is xdm:eligibilityRule.
-    usable = ctype in ("eligibilityRule", "rules") and isinstance(rule_id, str)
+    usable = ctype in ("eligibilityRule", "rules") and isinstance(rule_id, str)  # `rules`: its one rule
     rule = rules.get(rule_id) if usable else None
     if rule is None:
         b.note(ident, "invalid_profile_constraint", f"criterion {index}: {ctype!r} constraint is not usable")

@@ -11,8 +11,10 @@ from typing import Annotated, Any
 import orjson
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from offer_catalog.decisioning.batch import decide_batch
 from offer_catalog.decisioning.feedback import report as build_report
 from offer_catalog.decisioning.feedback import window
 from offer_catalog.decisioning.request import DecisionRequestError
@@ -186,3 +188,65 @@ def report(
     for row in data["rows"]:
         table.add_row(row[group_by], *(_cell(row[key]) for key, _title in REPORT_COLUMNS))
     Console(width=200).print(table)
+
+
+def decide_batch_command(
+    profiles: Annotated[Path, typer.Argument(help="NDJSON file: one xdm:profiles entry per line.")],
+    out: Annotated[Path, typer.Option("--out", help="NDJSON file to write, one response per line.")],
+    container: Annotated[str, typer.Option("--container", help="Container id.")],
+    activity: Annotated[
+        list[str], typer.Option("--activity", help="Activity @id (repeat, paired with --placement).")
+    ],
+    placement: Annotated[
+        list[str], typer.Option("--placement", help="Placement @id for the --activity at the same position.")
+    ],
+    items: Annotated[int, typer.Option("--items", help="Options wanted per scope (1-30).")] = 1,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Decide for every profile of an NDJSON file with counters frozen for the job (nothing counted)."""
+    if len(activity) != len(placement):
+        raise _fail("give one --placement per --activity", 2)
+    try:
+        total = sum(1 for line in profiles.open("rb") if line.strip())
+    except OSError as exc:
+        raise _fail(f"cannot read profiles file {str(profiles)!r}: {exc.strerror or exc}", 2) from None
+    store = _open(database_url)
+    try:
+        with (
+            profiles.open("rb") as source,
+            out.open("wb") as sink,
+            Progress(
+                TextColumn("deciding"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                transient=True,
+            ) as bar,
+        ):
+            task = bar.add_task("deciding", total=total)
+            result = decide_batch(
+                store,
+                container_id=container,
+                scopes=[(a, p, items) for a, p in zip(activity, placement, strict=True)],
+                lines=source,
+                out=sink,
+                now=datetime.now(UTC),
+                caches=Caches(),
+                check=lambda uow: _known(uow, container),
+                progress=lambda done: bar.update(task, completed=done),
+            )
+    except DecisionRequestError as exc:
+        where = f" at {exc.pointer}" if exc.pointer else ""
+        raise _fail(f"({exc.code}) {exc.message}{where}") from None
+    except DomainError as exc:
+        raise _fail(f"({exc.code}) {exc.message}") from None
+    finally:
+        store.close()
+    typer.echo(f"{result.decided} decided, {result.failed} failed -> {out}")
+    if result.failed:
+        raise typer.Exit(1)
+
+
+def _known(uow: UnitOfWork, container: str) -> None:
+    if uow.last_event_seq(container) == 0:
+        raise NotFound(f"container {container!r} holds no instances (unknown id?)")

@@ -81,12 +81,9 @@ def decide(
     now: datetime,
     counters: CounterView | Mapping[str, int] | None = None,
     rng: random.Random | None = None,
-    profile_key: Callable[[str], str] | None = None,
+    profile_key: Callable[[str], str] | None = None,  # hash of a profile scope, for event-counted caps
 ) -> DecisionResult:
-    """Decide every requested scope for every profile; raise `DecisionRequestError` for a bad request.
-
-    `profile_key(profile scope)` is the keyed hash that event-counted caps key profiles by.
-    """
+    """Decide every requested scope for every profile; raise `DecisionRequestError` for a bad request."""
     req = request if isinstance(request, DecisionRequest) else parse_request(request)
     validate(snapshot, req)
     now = now if now.tzinfo is not None else now.replace(tzinfo=UTC)
