@@ -10,8 +10,9 @@ reference checks, history and outbox, as over HTTP) in a fresh SQLite file. Ever
 engine benchmark's headline "3-item request" (3 scopes x 1 item, priority-ranked activities) for
 one of 2,000 generated profiles, content included; capped offers draw their counters down durably.
 
-Printed: the ceiling app (raw ASGI, same uvicorn settings) and the decision endpoint, each with
-req/s and p50/p99, and the endpoint's ratio to the ceiling; then, in process, decisions per second
+Printed: the ceiling app (raw ASGI, same uvicorn settings) and the decision endpoint with the
+decision log off, then on (`OFFER_CATALOG_DECISION_LOG`), each with req/s and p50/p99, the
+endpoint's ratio to the ceiling and the log-on / log-off ratio; then, in process, decisions per second
 through `decide_for` (snapshot cached, counters read and written on SQLite) against the pure
 engine alone on the same snapshot, and the snapshot's build time and approximate memory.
 """
@@ -32,6 +33,7 @@ import orjson
 
 import decide_engine as gen
 from harness import Req, Result, load, measure_ceiling, serve
+from offer_catalog.decisioning.decision_log import DecisionLog
 from offer_catalog.decisioning.engine import decide
 from offer_catalog.decisioning.pql import compile_rule
 from offer_catalog.decisioning.service import Caches, decide_for
@@ -154,18 +156,24 @@ def in_process(
 ) -> dict[str, float]:
     """Decisions per second through decide_for (cached snapshot, SQLite counters) and the bare engine."""
     caches = Caches()
+    unlogged = Caches(snapshots=caches.snapshots, log=DecisionLog(enabled=False))
     entry = caches.snapshots.get(store, container)
     rng = random.Random(3)
     now = datetime.now(UTC)
     out: dict[str, float] = {"build_s": entry.build_seconds, "bytes": entry.approximate_size()}
-    for name in ("service", "engine"):
+    for name in ("service_unlogged", "service", "engine"):
         done = writes = 0
         cpu, wall = time.process_time(), time.perf_counter()
         while time.perf_counter() - wall < seconds:
             body = bodies[done % len(bodies)]
-            if name == "service":
+            if name != "engine":
                 decision = decide_for(
-                    store, container_id=container, request_body=body, now=now, rng=rng, caches=caches
+                    store,
+                    container_id=container,
+                    request_body=body,
+                    now=now,
+                    rng=rng,
+                    caches=caches if name == "service" else unlogged,
                 )
                 writes += bool(decision.result.increments)
             else:
@@ -201,22 +209,27 @@ def main() -> None:
         path = f"/data/core/ode/{container}/decisions"
         reqs = [Req("POST", path, orjson.dumps(b), HEADERS) for b in bodies]
         ceiling = measure_ceiling(seconds=args.seconds, concurrency=args.concurrency)
-        with serve(
-            "offer_catalog.app:app_from_env", factory=True, env={"OFFER_CATALOG_DATABASE_URL": url}
-        ) as base:
-            started = time.perf_counter()
-            first = httpx.post(base + path, content=reqs[0].body, headers=dict(HEADERS), timeout=120)
-            assert first.status_code == 200, first.text
-            cold_s = time.perf_counter() - started
-            result: Result = load(base, reqs, seconds=args.seconds, concurrency=args.concurrency)
+        results: dict[str, Result] = {}
+        cold_s = 0.0
+        for log in ("false", "true"):
+            env = {"OFFER_CATALOG_DATABASE_URL": url, "OFFER_CATALOG_DECISION_LOG": log}
+            with serve("offer_catalog.app:app_from_env", factory=True, env=env) as base:
+                started = time.perf_counter()
+                first = httpx.post(base + path, content=reqs[0].body, headers=dict(HEADERS), timeout=120)
+                assert first.status_code == 200, first.text
+                cold_s = max(cold_s, time.perf_counter() - started)
+                results[log] = load(base, reqs, seconds=args.seconds, concurrency=args.concurrency)
+        off, on = results["false"], results["true"]
         lines += [
             f"first decision (loads the 10,000 offers and compiles the snapshot): {cold_s:.2f} s",
             "",
             "```",
             ceiling.line("ceiling (raw ASGI, fixed body)"),
-            result.line("POST decisions, 3 scopes x 1 item", ceiling),
+            off.line("POST decisions, 3 scopes x 1 item, decision log off", ceiling),
+            on.line("POST decisions, 3 scopes x 1 item, decision log on", ceiling),
             "```",
-            f"statuses: {dict(sorted(result.statuses.items()))}",
+            f"decision log on vs off: {on.rps / off.rps:.2f}x decisions/s (target >= 0.8x)",
+            f"statuses: off {dict(sorted(off.statuses.items()))}, on {dict(sorted(on.statuses.items()))}",
         ]
         figures = in_process(store, container, bodies, min(args.seconds, 5.0))
         store.close()
@@ -226,12 +239,17 @@ def main() -> None:
         "",
         "| path | decisions/s (wall) | decisions/CPU-s | vs engine alone |",
         "|---|---:|---:|---:|",
-        f"| `decide_for` (snapshot check + counters) | {figures['service']:,.0f} "
+        f"| `decide_for`, decision log off (snapshot check + counters) | {figures['service_unlogged']:,.0f} "
+        f"| {figures['service_unlogged_cpu']:,.0f} "
+        f"| {figures['service_unlogged'] / figures['engine']:.2f}x |",
+        f"| `decide_for`, decision log on | {figures['service']:,.0f} "
         f"| {figures['service_cpu']:,.0f} | {figures['service'] / figures['engine']:.2f}x |",
         f"| `engine.decide` alone | {figures['engine']:,.0f} | {figures['engine_cpu']:,.0f} | 1.00x |",
         "",
-        f"{figures['service_writes']:.0%} of these decisions proposed a capped offer and wrote counters "
-        "(one durable transaction each: a single thread gets no group commit).",
+        f"{figures['service_unlogged_writes']:.0%} of the decisions proposed a capped offer and wrote "
+        "counters (one durable transaction each, with the decision's log rows when the log is on: a "
+        "single thread gets no group commit); the log rows of the others are queued and written in "
+        "batches.",
         f"snapshot: built in {figures['build_s']:.2f} s, {figures['bytes'] / 2**20:.1f} MiB reachable "
         "(approximate_size, includes the instance bodies)",
     ]

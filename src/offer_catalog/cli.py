@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 
 from offer_catalog.auth.cli import keys_app
-from offer_catalog.decisioning.cli import decide
+from offer_catalog.decisioning.cli import decide, decide_batch_command, report
 from offer_catalog.errors import DomainError, SettingsError
 from offer_catalog.events import cli as events_cli
 from offer_catalog.offer_library.cli import containers_app
@@ -29,6 +29,8 @@ app.command("decide")(decide)
 app.add_typer(events_cli.hub_app, name="hub")
 app.command("export")(events_cli.export)
 app.command("import")(events_cli.import_)
+app.command("report")(report)
+app.command("decide-batch")(decide_batch_command)
 err = Console(stderr=True, soft_wrap=True)  # one message, one line: no wrapping at 80 columns
 
 

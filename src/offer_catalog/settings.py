@@ -69,6 +69,11 @@ class Settings:
     jwt_org_claim: str = "org"
     jwt_sandbox_claim: str = ""
     jwt_leeway: int = 30
+    # Decision log (decisioning/decision_log.py): on/off, profile-hash secret (empty: generated and
+    # stored in the database), days kept (0: forever).
+    decision_log: bool = True
+    decision_log_secret: str = ""
+    decision_log_retention_days: int = 90
 
     def validate(self) -> Settings:
         """Raise SettingsError naming the first invalid value; return self when all are valid."""
@@ -116,6 +121,12 @@ class Settings:
             raise SettingsError(
                 f"max_connections must be >= 0 (0: from the open-file limit), got {self.max_connections}",
                 details={"setting": "max_connections"},
+            )
+        if self.decision_log_retention_days < 0:
+            raise SettingsError(
+                "decision_log_retention_days must be >= 0 (0: keep forever), "
+                f"got {self.decision_log_retention_days}",
+                details={"setting": "decision_log_retention_days"},
             )
         if self.tmf_names not in TMF_NAME_STYLES:
             raise SettingsError(

@@ -65,6 +65,8 @@ ROUTE_SCOPES: Final[dict[tuple[str, str], str]] = {
     ("GET", f"{ODE}/openapi.json"): DECISIONS,
     ("POST", f"{ODE}/{{container_id}}/decisions"): DECISIONS,
     ("GET", f"{ODE}/{{container_id}}/diagnostics"): DECISIONS,
+    ("POST", f"{ODE}/{{container_id}}/events"): DECISIONS,
+    ("GET", f"{ODE}/{{container_id}}/reports"): CATALOG_READ,
     ("POST", f"{ODS}/decisions"): DECISIONS,
     **{entry: scope for base in TMF_BASES for entry, scope in _tmf(base).items()},
 }

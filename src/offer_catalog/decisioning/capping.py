@@ -7,11 +7,17 @@ Counter key: `<offer @id>|<scope>|<entity>|<period>` with
   the week), `month:YYYY-MM`; with `xdm:unitCount` n > 1 the unit reads `day*n`, `week*n`, `month*n`
   and periods are aligned on n-unit blocks counted from 1970-01-01 (weeks: from Sunday 1969-12-28).
 Periods reset at 00:00 UTC. `|` and `%` inside ids are percent-encoded so keys stay unambiguous.
+
+Rules that count interaction events (`xdm:events` other than just `decisioning`) have keys of their
+own, suffixed `|ev:<kinds joined by +>`, and their profile scope is `profile#<profile key>` (the
+decision log's keyed hash, so events, which carry no identity, find the same counter). Such a rule
+admits an offer while its count is below the limit; the decision adds to it only when the rule also
+counts `decisioning`, and each new matching event adds 1 up to the limit (`event_increments`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Final, Protocol
@@ -21,6 +27,9 @@ from offer_catalog.decisioning.model import CapRule
 _EPOCH_DAY: Final = date(1970, 1, 1)
 _EPOCH_SUNDAY: Final = date(1969, 12, 28)
 _UNITS: Final = frozenset({"day", "week", "month"})
+EVENT_KINDS: Final = ("decisioning", "impression", "click", "custom")
+# Stored interaction types (feedback.py) -> the capping event kind they count as.
+INTERACTION_KINDS: Final = {"display": "impression", "click": "click", "dismiss": None}
 
 
 class CounterView(Protocol):
@@ -108,21 +117,74 @@ def counter_key(offer_id: str, scope: str, placement_id: str | None, period: Per
     return f"{_escape(offer_id)}|{scope}|{entity}|{period.label}"
 
 
+def rule_key(
+    offer_id: str, rule: CapRule, placement_id: str, profile: str, hashed: str | None, period: Period
+) -> str:
+    """The counter key of one rule; `hashed` is the profile key event-counted rules use."""
+    if rule.events == ("decisioning",):
+        scope = profile if rule.per_profile else "global"
+        return counter_key(offer_id, scope, placement_id if rule.per_placement else None, period)
+    scope = f"profile#{hashed}" if rule.per_profile else "global"
+    base = counter_key(offer_id, scope, placement_id if rule.per_placement else None, period)
+    return f"{base}|ev:{'+'.join(sorted(rule.events))}"
+
+
+def event_increments(
+    offer_id: str,
+    caps: tuple[CapRule, ...],
+    placement_id: str,
+    hashed_profile: str,
+    kind: str,
+    now: datetime,
+    custom_match: Callable[[str], bool],
+) -> list[CounterIncrement]:
+    """What one new interaction event of stored type `kind` adds to the offer's event-counted caps.
+
+    `custom_match(query)` tells whether a custom event matches a rule's `xdm:customQuery`.
+    """
+    counted = INTERACTION_KINDS.get(kind, "custom")
+    out: dict[str, CounterIncrement] = {}
+    for rule in caps:
+        if counted is None or counted not in rule.events:
+            continue
+        if counted == "custom" and rule.custom_query is not None and not custom_match(rule.custom_query):
+            continue
+        if rule.per_placement and rule.placement is not None and rule.placement != placement_id:
+            continue
+        period = period_of(rule.unit, rule.unit_count, now.date())
+        key = rule_key(offer_id, rule, placement_id, "", hashed_profile, period)
+        known = out.get(key)
+        limit = rule.limit if known is None else min(known.limit, rule.limit)
+        out[key] = CounterIncrement(key, 1, limit, offer_id, period.start, period.end)
+    return list(out.values())
+
+
 class CapState:
     """Per-decision capping state: counter reads, increments planned so far, cached periods."""
 
-    __slots__ = ("_counters", "_periods", "_today", "pending")
+    __slots__ = ("_counters", "_hashed", "_periods", "_profile_key", "_today", "pending", "refused")
 
-    def __init__(self, counters: CounterView, now: datetime) -> None:
+    def __init__(
+        self, counters: CounterView, now: datetime, profile_key: Callable[[str], str] | None = None
+    ) -> None:
         self._counters = counters
+        self._profile_key = profile_key
+        self._hashed: dict[str, str] = {}
         self._today = now.date()
         self._periods: dict[tuple[str | None, int], Period] = {}
         self.pending: dict[str, CounterIncrement] = {}
+        self.refused: list[tuple[str, str, str]] = []  # (profile scope, placement, offer) of caps met
+
+    def _hash(self, profile: str) -> str:
+        hashed = self._hashed.get(profile)
+        if hashed is None:
+            hashed = self._hashed[profile] = self._profile_key(profile) if self._profile_key else profile
+        return hashed
 
     def _keys(
         self, offer_id: str, caps: tuple[CapRule, ...], placement_id: str, profile: str
-    ) -> dict[str, tuple[int, Period]]:
-        keys: dict[str, tuple[int, Period]] = {}
+    ) -> dict[str, tuple[int, Period, bool]]:
+        keys: dict[str, tuple[int, Period, bool]] = {}
         for rule in caps:
             if rule.per_placement and rule.placement is not None and rule.placement != placement_id:
                 continue
@@ -131,14 +193,10 @@ class CapState:
                 period = self._periods[(rule.unit, rule.unit_count)] = period_of(
                     rule.unit, rule.unit_count, self._today
                 )
-            key = counter_key(
-                offer_id,
-                profile if rule.per_profile else "global",
-                placement_id if rule.per_placement else None,
-                period,
-            )
+            hashed = self._hash(profile) if rule.per_profile and rule.events != ("decisioning",) else None
+            key = rule_key(offer_id, rule, placement_id, profile, hashed, period)
             known = keys.get(key)
-            keys[key] = (rule.limit if known is None else min(known[0], rule.limit), period)
+            keys[key] = (rule.limit if known is None else min(known[0], rule.limit), period, rule.by_decision)
         return keys
 
     def usage(
@@ -146,7 +204,7 @@ class CapState:
     ) -> list[tuple[str, int, int]]:
         """(counter key, count stored + planned, limit) of each cap of an offer in a placement."""
         out = []
-        for key, (limit, _period) in self._keys(offer_id, caps, placement_id, profile).items():
+        for key, (limit, _period, _counted) in self._keys(offer_id, caps, placement_id, profile).items():
             planned = self.pending.get(key)
             out.append((key, self._counters.count(key) + (planned.amount if planned else 0), limit))
         return out
@@ -154,11 +212,15 @@ class CapState:
     def admit(self, offer_id: str, caps: tuple[CapRule, ...], placement_id: str, profile: str) -> bool:
         """Plan one decision of the offer unless a cap would be exceeded; True when admitted."""
         keys = self._keys(offer_id, caps, placement_id, profile)
-        for key, (limit, _period) in keys.items():
+        for key, (limit, _period, _counted) in keys.items():
             planned = self.pending.get(key)
+            # An event-counted rule admits while its count is below the limit: the same test.
             if self._counters.count(key) + (planned.amount if planned else 0) + 1 > limit:
+                self.refused.append((profile, placement_id, offer_id))
                 return False
-        for key, (limit, period) in keys.items():
+        for key, (limit, period, counted) in keys.items():
+            if not counted:
+                continue
             planned = self.pending.get(key)
             amount = planned.amount + 1 if planned else 1
             self.pending[key] = CounterIncrement(key, amount, limit, offer_id, period.start, period.end)
@@ -203,7 +265,26 @@ def _frequency_rule(item: Any) -> CapRule | str:
     if unit is not None and (unit not in _UNITS or not _is_count(count) or count < 1):
         return f"unsupported repeat unit {unit!r} x {count!r}"
     placement = item.get("xdm:placement") if entity == "placement" else None
-    return CapRule(limit, scope == "profile", entity == "placement", unit, count, placement)
+    events = item.get("xdm:events", ["decisioning"])
+    if (
+        not isinstance(events, list)
+        or not events
+        or not all(isinstance(e, str) and e in EVENT_KINDS for e in events)
+    ):
+        return f"xdm:events must be a non-empty list of {', '.join(EVENT_KINDS)}"
+    query = item.get("xdm:customQuery")
+    if query is not None and (not isinstance(query, str) or "custom" not in events):
+        return "xdm:customQuery must be a string, with the custom event in xdm:events"
+    return CapRule(
+        limit,
+        scope == "profile",
+        entity == "placement",
+        unit,
+        count,
+        placement,
+        tuple(sorted(set(events))),
+        query,
+    )
 
 
 def _is_count(value: Any) -> bool:

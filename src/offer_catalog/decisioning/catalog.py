@@ -324,7 +324,8 @@ def _criterion(
         return Criterion(index=index, priority=priority, any_segments=segments, formula=formula)
     if ctype == "allSegments":
         return Criterion(index=index, priority=priority, all_segments=segments, formula=formula)
-    rule = rules.get(rule_id) if ctype == "eligibilityRule" and isinstance(rule_id, str) else None
+    usable = ctype in ("eligibilityRule", "rules") and isinstance(rule_id, str)  # `rules`: its one rule
+    rule = rules.get(rule_id) if usable else None
     if rule is None:
         b.note(ident, "invalid_profile_constraint", f"criterion {index}: {ctype!r} constraint is not usable")
         rule = NEVER

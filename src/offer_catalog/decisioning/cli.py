@@ -1,4 +1,4 @@
-"""`offer-catalog decide`: one decision against the configured database, printed as the API answers it."""
+"""`offer-catalog decide` (one decision, printed as the API answers it) and `report` (a Rich table)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,13 @@ from typing import Annotated, Any
 
 import orjson
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
 
+from offer_catalog.decisioning.batch import decide_batch
+from offer_catalog.decisioning.feedback import report as build_report
+from offer_catalog.decisioning.feedback import window
 from offer_catalog.decisioning.request import DecisionRequestError
 from offer_catalog.decisioning.service import Caches, decide_for, response_body
 from offer_catalog.documents.model import Actor
@@ -22,6 +28,10 @@ from offer_catalog.settings import load_settings
 from offer_catalog.store import Store, open_store
 from offer_catalog.store.base import UnitOfWork
 
+DatabaseUrl = Annotated[
+    str | None,
+    typer.Option("--database-url", help="sqlite:///path or postgresql://... (OFFER_CATALOG_DATABASE_URL)"),
+]
 CLI_ACTOR = Actor(user="offer-catalog-cli", client="offer-catalog-cli")
 
 
@@ -80,12 +90,7 @@ def decide(
     include_content: Annotated[
         bool, typer.Option("--content/--no-content", help="Include offer content.")
     ] = True,
-    database_url: Annotated[
-        str | None,
-        typer.Option(
-            "--database-url", help="sqlite:///path or postgresql://... (OFFER_CATALOG_DATABASE_URL)"
-        ),
-    ] = None,
+    database_url: DatabaseUrl = None,
 ) -> None:
     """Decide offers for one profile and print the response JSON (counters count unless --dry-run)."""
     if (org is None) != (sandbox is None):
@@ -130,3 +135,118 @@ def _decide(store: Store, container: str, body: dict[str, Any], org: str | None,
     except DomainError as exc:
         raise _fail(f"({exc.code}) {exc.message}") from None
     return decision.result
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.2%}"
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {v}" for k, v in value.items()) or "-"
+    return str(value)
+
+
+REPORT_COLUMNS = (
+    ("decisions", "Decisions"),
+    ("proposals", "Proposed"),
+    ("impressions", "Impressions"),
+    ("clicks", "Clicks"),
+    ("ctr", "CTR"),
+    ("fallbackRate", "Fallback rate"),
+    ("cappedOut", "Capped out"),
+    ("customEvents", "Custom events"),
+)
+
+
+def report(
+    container: Annotated[str, typer.Option("--container", help="Container id.")],
+    group_by: Annotated[str, typer.Option("--group-by", help="activity, placement or offer.")] = "activity",
+    start: Annotated[
+        str | None, typer.Option("--from", help="Window start, RFC 3339 (default: 7 days before --to).")
+    ] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Window end, RFC 3339 (default: now).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON the HTTP API answers.")] = False,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Decisions, impressions, clicks, CTR, fallback rate and caps met per group, as a table."""
+    store = _open(database_url)
+    try:
+        lower, upper = window(start, end, datetime.now(UTC))
+        data = build_report(store, container_id=container, start=lower, end=upper, group_by=group_by)
+    except DomainError as exc:
+        raise _fail(f"({exc.code}) {exc.message}") from None
+    finally:
+        store.close()
+    if as_json:
+        typer.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
+        return
+    table = Table(title=f"{container}: {data['from']} .. {data['to']} by {group_by}")
+    table.add_column(group_by.capitalize(), overflow="fold")
+    for _key, title in REPORT_COLUMNS:
+        table.add_column(title, justify="right")
+    for row in data["rows"]:
+        table.add_row(row[group_by], *(_cell(row[key]) for key, _title in REPORT_COLUMNS))
+    Console(width=200).print(table)
+
+
+def decide_batch_command(
+    profiles: Annotated[Path, typer.Argument(help="NDJSON file: one xdm:profiles entry per line.")],
+    out: Annotated[Path, typer.Option("--out", help="NDJSON file to write, one response per line.")],
+    container: Annotated[str, typer.Option("--container", help="Container id.")],
+    activity: Annotated[
+        list[str], typer.Option("--activity", help="Activity @id (repeat, paired with --placement).")
+    ],
+    placement: Annotated[
+        list[str], typer.Option("--placement", help="Placement @id for the --activity at the same position.")
+    ],
+    items: Annotated[int, typer.Option("--items", help="Options wanted per scope (1-30).")] = 1,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Decide for every profile of an NDJSON file with counters frozen for the job (nothing counted)."""
+    if len(activity) != len(placement):
+        raise _fail("give one --placement per --activity", 2)
+    try:
+        total = sum(1 for line in profiles.open("rb") if line.strip())
+    except OSError as exc:
+        raise _fail(f"cannot read profiles file {str(profiles)!r}: {exc.strerror or exc}", 2) from None
+    store = _open(database_url)
+    try:
+        with (
+            profiles.open("rb") as source,
+            out.open("wb") as sink,
+            Progress(
+                TextColumn("deciding"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                transient=True,
+            ) as bar,
+        ):
+            task = bar.add_task("deciding", total=total)
+            result = decide_batch(
+                store,
+                container_id=container,
+                scopes=[(a, p, items) for a, p in zip(activity, placement, strict=True)],
+                lines=source,
+                out=sink,
+                now=datetime.now(UTC),
+                caches=Caches(),
+                check=lambda uow: _known(uow, container),
+                progress=lambda done: bar.update(task, completed=done),
+            )
+    except DecisionRequestError as exc:
+        where = f" at {exc.pointer}" if exc.pointer else ""
+        raise _fail(f"({exc.code}) {exc.message}{where}") from None
+    except DomainError as exc:
+        raise _fail(f"({exc.code}) {exc.message}") from None
+    finally:
+        store.close()
+    typer.echo(f"{result.decided} decided, {result.failed} failed -> {out}")
+    if result.failed:
+        raise typer.Exit(1)
+
+
+def _known(uow: UnitOfWork, container: str) -> None:
+    if uow.last_event_seq(container) == 0:
+        raise NotFound(f"container {container!r} holds no instances (unknown id?)")

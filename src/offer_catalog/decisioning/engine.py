@@ -66,6 +66,7 @@ class DecisionResult:
     responses: tuple[dict[str, Any], ...]
     increments: tuple[CounterIncrement, ...]
     dry_run: bool = False
+    capped: tuple[tuple[str, str, str], ...] = ()  # (profile scope, placement, offer) left out by a cap
 
     @property
     def response(self) -> dict[str, Any]:
@@ -80,13 +81,14 @@ def decide(
     now: datetime,
     counters: CounterView | Mapping[str, int] | None = None,
     rng: random.Random | None = None,
+    profile_key: Callable[[str], str] | None = None,  # hash of a profile scope, for event-counted caps
 ) -> DecisionResult:
     """Decide every requested scope for every profile; raise `DecisionRequestError` for a bad request."""
     req = request if isinstance(request, DecisionRequest) else parse_request(request)
     validate(snapshot, req)
     now = now if now.tzinfo is not None else now.replace(tzinfo=UTC)
     view = MappingCounters(counters) if counters is None or isinstance(counters, Mapping) else counters
-    caps = CapState(view, now)
+    caps = CapState(view, now, profile_key)
     rng = rng if rng is not None else random.Random()
     across_activities = True if req.across_activities is None else req.across_activities
     across_placements = req.across_placements
@@ -97,7 +99,7 @@ def decide(
         run = _Run(snapshot, req, profile, caps, now, rng, across_activities, across_placements)
         responses.append(run.response())
     increments = () if req.dry_run else tuple(caps.pending.values())
-    return DecisionResult(tuple(responses), increments, req.dry_run)
+    return DecisionResult(tuple(responses), increments, req.dry_run, tuple(caps.refused))
 
 
 def validate(snapshot: Snapshot, request: DecisionRequest) -> None:

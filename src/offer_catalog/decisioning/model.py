@@ -20,6 +20,15 @@ class CapRule:
     unit: str | None = None  # None: the limit never resets; else "day" | "week" | "month"
     unit_count: int = 1
     placement: str | None = None  # deprecated `xdm:placement`: the rule applies to that placement only
+    # What the rule counts (`xdm:events`): "decisioning" (decisions proposing the offer, the default),
+    # "impression", "click", "custom" (interaction events; custom ones matching `custom_query`).
+    events: tuple[str, ...] = ("decisioning",)
+    custom_query: str | None = None
+
+    @property
+    def by_decision(self) -> bool:
+        """Decisions proposing the offer count (else only interaction events do)."""
+        return "decisioning" in self.events
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from offer_catalog.decisioning.feedback_openapi import feedback_paths
+
 ODE: Final = "/data/core/ode"
 ODS: Final = "/data/core/ods"
 XDM_JSON: Final = "application/vnd.adobe.xdm+json"
@@ -210,6 +212,7 @@ def openapi_document() -> dict[str, Any]:
                     },
                 }
             },
+            **feedback_paths(ODE, [container, *_headers()], _problems),
         },
         "components": {"schemas": _schemas()},
     }

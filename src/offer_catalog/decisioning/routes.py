@@ -18,6 +18,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from offer_catalog.decisioning.engine import DecisionResult
+from offer_catalog.decisioning.feedback_routes import feedback_routes
 from offer_catalog.decisioning.http_errors import ERRORS
 from offer_catalog.decisioning.openapi import (
     ODE,
@@ -135,7 +136,7 @@ class DecisionApi:
         return json_response(await run_sync(work))
 
 
-def decisioning_api() -> Api:
+def decisioning_api(settings: Settings) -> Api:
     """The Decisioning API (one set of caches per application, i.e. per worker process)."""
     api = DecisionApi()
     routes = [
@@ -143,10 +144,11 @@ def decisioning_api() -> Api:
         ApiRoute(f"{ODE}/{{container_id}}/decisions", {"POST": api.decide_in_container}, name="decide"),
         ApiRoute(f"{ODE}/{{container_id}}/diagnostics", {"GET": api.diagnostics}, name="diagnostics"),
         ApiRoute(f"{ODS}/decisions", {"POST": api.decide_anywhere}, name="decide_anywhere"),
+        *feedback_routes(settings, api.caches),
     ]
     return Api(routes, errors=ERRORS, render=render_problem)
 
 
 def decisioning_routes(settings: Settings) -> list[BaseRoute]:
     """The Decisioning API mounted under its two base paths."""
-    return [api_mount([ODE, ODS], decisioning_api())]
+    return [api_mount([ODE, ODS], decisioning_api(settings))]

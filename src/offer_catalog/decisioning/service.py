@@ -18,8 +18,10 @@ decisions share one transaction (group commit, see `CounterWriter`).
 A dry run obeys the caps but writes nothing: the counters it asked for are read (one call) and the
 decision is replayed with the same random draws while a value differs from the cached one.
 
-Nothing else is recorded for a decision (no decision event, no proposition log): the counters are
-its only durable trace.
+Every decision that is not a dry run is also recorded in the decision log (decision_log.py): its
+rows are written in the unit that applies its increments (all-or-none with them); the rows of a
+decision that draws no counter are queued and written in batches by a background thread
+(`decision_log.DeferredRows`).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from datetime import datetime
 from typing import Any
 
 from offer_catalog.decisioning.capping import CounterIncrement
+from offer_catalog.decisioning.decision_log import DecisionLog, log_items, scope_hash, timestamp
 from offer_catalog.decisioning.engine import DecisionResult, decide
 from offer_catalog.decisioning.request import DecisionRequest, DecisionRequestError, parse_request
 from offer_catalog.decisioning.snapshots import SnapshotCache
@@ -40,6 +43,7 @@ from offer_catalog.documents.query import Cond, Op, Query, body
 from offer_catalog.errors import DomainError
 from offer_catalog.offer_library.containers import list_containers
 from offer_catalog.store.base import Store, UnitOfWork
+from offer_catalog.store.decision_log import DecisionItem
 
 MAX_ATTEMPTS = 8
 PIN_AFTER = 4
@@ -81,6 +85,7 @@ class Caches:
     snapshots: SnapshotCache = field(default_factory=SnapshotCache)
     counters: CounterCache = field(default_factory=CounterCache)
     writer: CounterWriter = field(default_factory=lambda: CounterWriter())
+    log: DecisionLog = field(default_factory=DecisionLog)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,28 +98,46 @@ class Decision:
 
 
 class _View:
-    """The counter view of one engine call: cache lower bounds, pinned exhausted keys, keys asked."""
+    """The counter view of one engine call: cache lower bounds, pinned exhausted keys, keys asked.
 
-    __slots__ = ("_cache", "_pinned", "seen")
+    Counters of event-counted caps (`|ev:` keys) grow with events no decision writes, so they are
+    read from the store (`fresh`) instead of the lower-bound cache.
+    """
 
-    def __init__(self, cache: CounterCache, pinned: Mapping[str, int]) -> None:
+    __slots__ = ("_cache", "_fresh", "_pinned", "seen")
+
+    def __init__(
+        self, cache: CounterCache, pinned: Mapping[str, int], fresh: Callable[[str], int] | None = None
+    ) -> None:
         self._cache = cache
         self._pinned = pinned
+        self._fresh = fresh
         self.seen: dict[str, int] = {}
 
     def count(self, key: str) -> int:
         value = self._pinned.get(key)
         if value is None:
-            value = self._cache.get(key)
+            known = self.seen.get(key)
+            if known is not None:
+                return known
+            value = self._fresh(key) if self._fresh is not None and "|ev:" in key else self._cache.get(key)
         self.seen[key] = value
         return value
 
 
-def apply_increments(uow: UnitOfWork, increments: Sequence[CounterIncrement]) -> dict[str, int] | None:
+def _read_one(store: Store, key: str) -> int:
+    with store.unit_of_work() as uow:
+        return uow.read_counters([key]).get(key, 0)
+
+
+def apply_increments(
+    uow: UnitOfWork, increments: Sequence[CounterIncrement], items: Sequence[DecisionItem] = ()
+) -> dict[str, int] | None:
     """Apply all increments (each as `value + amount <= limit`, in key order) or none.
 
     On a refusal the ones already applied are taken back in the same unit and the current values of
-    all the counters are returned; None when all were applied.
+    all the counters are returned; None when all were applied, and then the decision's log `items`
+    are written too.
     """
     ordered = sorted(increments, key=lambda inc: inc.key)
     for done, inc in enumerate(ordered):
@@ -122,14 +145,16 @@ def apply_increments(uow: UnitOfWork, increments: Sequence[CounterIncrement]) ->
             for applied in ordered[:done]:
                 uow.increment_counter(applied.key, None, -applied.amount)
             return uow.read_counters([i.key for i in ordered])
+    uow.insert_decision_items(items)
     return None
 
 
 class _Slot:
-    __slots__ = ("done", "error", "increments", "refused")
+    __slots__ = ("done", "error", "increments", "items", "refused")
 
-    def __init__(self, increments: Sequence[CounterIncrement]) -> None:
+    def __init__(self, increments: Sequence[CounterIncrement], items: Sequence[DecisionItem]) -> None:
         self.increments = increments
+        self.items = items
         self.refused: dict[str, int] | None = None
         self.error: BaseException | None = None
         self.done = False
@@ -149,12 +174,14 @@ class CounterWriter:
         self._queue: list[_Slot] = []
         self._busy = False
 
-    def apply(self, store: Store, increments: Sequence[CounterIncrement]) -> dict[str, int] | None:
-        """None when every increment was applied; else the counters' current values (none applied)."""
-        if store.dialect != "sqlite":
+    def apply(
+        self, store: Store, increments: Sequence[CounterIncrement], items: Sequence[DecisionItem] = ()
+    ) -> dict[str, int] | None:
+        """None when every increment was applied (and `items` logged); else the counters' current values."""
+        if store.dialect != "sqlite" and increments:
             with store.unit_of_work(write=True) as uow:
-                return apply_increments(uow, increments)
-        slot = _Slot(increments)
+                return apply_increments(uow, increments, items)
+        slot = _Slot(increments, items)
         batch: list[_Slot] = []
         with self._cond:
             self._queue.append(slot)
@@ -174,7 +201,7 @@ class CounterWriter:
         try:
             with store.unit_of_work(write=True) as uow:
                 for queued in batch:
-                    queued.refused = apply_increments(uow, queued.increments)
+                    queued.refused = apply_increments(uow, queued.increments, queued.items)
         except BaseException as exc:  # every set of the batch shares the unit's fate
             error = exc
         with self._cond:
@@ -204,15 +231,38 @@ def decide_for(
     for attempt in range(1, MAX_ATTEMPTS + 1):
         entry = caches.snapshots.get(store, container_id, check=check if attempt == 1 else None)
         if request.dry_run:
-            result = _dry_run(store, entry.snapshot, request, now, rng, caches.counters)
+            result = _dry_run(store, entry.snapshot, request, now, rng, caches)
             return Decision(result, container_id, attempt)
-        view = _View(caches.counters, pinned)
-        result = decide(entry.snapshot, request, now=now, counters=view, rng=rng)
+        view = _View(caches.counters, pinned, lambda key: _read_one(store, key))
+        result = decide(
+            entry.snapshot,
+            request,
+            now=now,
+            counters=view,
+            rng=rng,
+            profile_key=lambda scope: scope_hash(caches.log.key(store), scope),
+        )
+        items: list[DecisionItem] = []
+        if caches.log.enabled:
+            key = caches.log.key(store)
+            items = log_items(
+                result,
+                request,
+                container_id=container_id,
+                change_seq=entry.seq,
+                decided_at=timestamp(now),
+                key=key,
+            )
         if not result.increments:
+            if items:
+                caches.log.deferred.add(store, items)
+                caches.log.sweep(store, now)
             return Decision(result, container_id, attempt)
-        refused = caches.writer.apply(store, result.increments)
+        refused = caches.writer.apply(store, result.increments, items)
         if refused is None:
             caches.counters.raise_to({i.key: view.seen.get(i.key, 0) + i.amount for i in result.increments})
+            if items:
+                caches.log.sweep(store, now)
             return Decision(result, container_id, attempt)
         caches.counters.raise_to(refused)
         if attempt >= PIN_AFTER:
@@ -231,19 +281,26 @@ def _dry_run(
     request: DecisionRequest,
     now: datetime,
     rng: random.Random,
-    cache: CounterCache,
+    caches: Caches,
 ) -> DecisionResult:
     """Decide without writing; replay with the same draws until the counters asked match the store."""
     state = rng.getstate()
     result: DecisionResult | None = None
     for _ in range(MAX_ATTEMPTS):
-        view = _View(cache, {})
-        result = decide(snapshot, request, now=now, counters=view, rng=rng)
+        view = _View(caches.counters, {})
+        result = decide(
+            snapshot,
+            request,
+            now=now,
+            counters=view,
+            rng=rng,
+            profile_key=lambda scope: scope_hash(caches.log.key(store), scope),
+        )
         if not view.seen:
             return result
         with store.unit_of_work() as uow:
             current = uow.read_counters(list(view.seen))
-        cache.raise_to(current)
+        caches.counters.raise_to(current)
         if all(current.get(key, 0) <= value for key, value in view.seen.items()):
             return result
         rng.setstate(state)

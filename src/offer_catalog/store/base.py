@@ -11,6 +11,7 @@ from typing import Protocol
 from offer_catalog.documents.model import Document, Event
 from offer_catalog.documents.query import Page, Query
 from offer_catalog.errors import AlreadyExists, SettingsError, VersionConflict
+from offer_catalog.store.decision_log import DecisionItem, InteractionEvent, ReportCounts
 from offer_catalog.store.delivery_tables import DeliveryTables
 
 
@@ -75,6 +76,34 @@ class UnitOfWork(Protocol):
 
     def read_counters(self, keys: Sequence[str]) -> dict[str, int]:
         """Current values of the counters that exist among keys."""
+        ...
+
+    def insert_decision_items(self, items: Sequence[DecisionItem]) -> None:
+        """Append rows to the decision log."""
+        ...
+
+    def decision_items(self, proposition_ids: Sequence[str]) -> list[DecisionItem]:
+        """The logged rows of these propositions (any scope)."""
+        ...
+
+    def insert_interaction_event(self, event: InteractionEvent) -> bool:
+        """Store an event unless one with its (scope, event id, offer) is stored; True when new."""
+        ...
+
+    def interaction_events(self, scope: str, proposition_id: str) -> list[InteractionEvent]:
+        """The stored events of one proposition, oldest first."""
+        ...
+
+    def deployment_secret(self, name: str, candidate: str) -> str:
+        """The stored secret `name`; `candidate` is stored first when there is none (call in a write unit)."""
+        ...
+
+    def report(self, scope: str, start: str, end: str, group_by: str) -> list[ReportCounts]:
+        """Decisions, proposals, fallbacks, caps met and events by type, per group, in [start, end)."""
+        ...
+
+    def delete_decision_log_before(self, cutoff: str) -> int:
+        """Delete log rows decided, and events received, before `cutoff`; the number of rows deleted."""
         ...
 
     def delivery_tables(self) -> DeliveryTables:

@@ -15,6 +15,7 @@ from offer_catalog.documents.model import Document, Event, utc_now
 from offer_catalog.documents.query import Page, Query
 from offer_catalog.errors import InvalidQuery, QueryTimeout, StoreUnavailable
 from offer_catalog.store.base import QueryLimits, check_written, migration_scripts
+from offer_catalog.store.decision_log import DecisionLogSql
 from offer_catalog.store.delivery_tables import DeliveryTables
 from offer_catalog.store.pg_connect import check_connection
 from offer_catalog.store.rows import (
@@ -58,8 +59,11 @@ _MIGRATIONS_TABLE = (
 _MIGRATION_LOCK = 7_106_553  # pg_advisory_xact_lock key: one migrator at a time
 
 
-class PostgresUnitOfWork:
+class PostgresUnitOfWork(DecisionLogSql):
     """A unit of work on one pooled connection inside one transaction."""
+
+    _mark = "%s"
+    conn: psycopg.Connection[tuple[Any, ...]]
 
     def __init__(self, conn: psycopg.Connection[tuple[Any, ...]], limits: QueryLimits, indexed: set[str]):
         self.conn = conn

@@ -15,6 +15,7 @@ from offer_catalog.documents.model import Document, Event, utc_now
 from offer_catalog.documents.query import Page, Query
 from offer_catalog.errors import InvalidQuery, QueryTimeout, StoreUnavailable
 from offer_catalog.store.base import QueryLimits, check_written, migration_scripts
+from offer_catalog.store.decision_log import DecisionLogSql
 from offer_catalog.store.delivery_tables import DeliveryTables
 from offer_catalog.store.patterns import regex_search
 from offer_catalog.store.rows import (
@@ -58,8 +59,10 @@ _DISK_FAULTS = ("readonly database", "disk is full", "disk i/o error", "unable t
 _PROGRESS_STEPS = 1000
 
 
-class SqliteUnitOfWork:
+class SqliteUnitOfWork(DecisionLogSql):
     """A unit of work on one SQLite connection."""
+
+    conn: sqlite3.Connection
 
     def __init__(self, conn: sqlite3.Connection, limits: QueryLimits, indexed: set[str]):
         self.conn = conn

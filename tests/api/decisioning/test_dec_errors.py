@@ -136,5 +136,7 @@ def test_the_openapi_document_lists_the_routes(client: TestClient) -> None:
         "/data/core/ode/{CONTAINER_ID}/decisions",
         "/data/core/ods/decisions",
         "/data/core/ode/{CONTAINER_ID}/diagnostics",
+        "/data/core/ode/{CONTAINER_ID}/events",
+        "/data/core/ode/{CONTAINER_ID}/reports",
     }
     assert "DecisionRequest" in document["components"]["schemas"]

@@ -2,6 +2,12 @@
 
 Both forms are accepted: `xdm:criteria` (v0.5, one or more) or the older single `xdm:placement` +
 `xdm:filter`. `xdm:fallback` is mandatory.
+
+Every profile constraint and ranking form the decision engine saves is one it applies: `rules`
+needs `xdm:eligibilityRule` (the rule every profile must pass: the schema names no other rule
+member), segment constraints need at least one segment, and `rankingStrategy` (an AI ranking model
+this service does not run) is refused with `unsupported_ranking` rather than ranked silently by
+priority.
 """
 
 from __future__ import annotations
@@ -73,6 +79,7 @@ SHAPE = Obj(
 # (member that selects, value, member it needs)
 _NEEDS = (
     ("xdm:profileConstraints", "xdm:profileConstraintType", "eligibilityRule", "xdm:eligibilityRule"),
+    ("xdm:profileConstraints", "xdm:profileConstraintType", "rules", "xdm:eligibilityRule"),
     ("xdm:profileConstraints", "xdm:profileConstraintType", "anySegments", "xdm:segmentIdentities"),
     ("xdm:profileConstraints", "xdm:profileConstraintType", "allSegments", "xdm:segmentIdentities"),
     ("xdm:optionSelection", "xdm:optionSelectionType", "directList", "xdm:options"),
@@ -98,11 +105,25 @@ def _criterion_rules(criterion: dict[str, Any], pointer: str) -> list[Problem]:
             problems.append(
                 Problem(child(child(pointer, holder), needed), "required", f"{needed} is required")
             )
+    constraint = criterion.get("xdm:profileConstraints", {})
+    if constraint.get("xdm:profileConstraintType") in ("anySegments", "allSegments") and not constraint.get(
+        "xdm:segmentIdentities", [None]
+    ):
+        where = child(child(pointer, "xdm:profileConstraints"), "xdm:segmentIdentities")
+        problems.append(Problem(where, "empty_segments", "a segment constraint needs at least one segment"))
     order = criterion.get("xdm:ranking", {}).get("xdm:order", {})
+    where = child(child(pointer, "xdm:ranking"), "xdm:order")
     for value, needed in (("scoringFunction", "xdm:function"), ("rankingStrategy", "xdm:rankingStrategy")):
         if order.get("xdm:orderEvaluationType") == value and needed not in order:
-            where = child(child(child(pointer, "xdm:ranking"), "xdm:order"), needed)
-            problems.append(Problem(where, "required", f"{needed} is required"))
+            problems.append(Problem(child(where, needed), "required", f"{needed} is required"))
+    if order.get("xdm:orderEvaluationType") == "rankingStrategy":
+        problems.append(
+            Problem(
+                child(where, "xdm:orderEvaluationType"),
+                "unsupported_ranking",
+                "rankingStrategy (AI ranking models) is not supported: use static or scoringFunction",
+            )
+        )
     return problems
 
 

@@ -59,12 +59,27 @@ SHAPE = Obj(
 )
 
 
+def _custom_queries(instance: dict[str, Any]) -> list[Problem]:
+    """A custom query only filters custom events: a rule that counts none would ignore it."""
+    base = child(INSTANCE, "xdm:frequencyCappingConstraints")
+    return [
+        Problem(
+            child(child(base, index), "xdm:customQuery"),
+            "custom_query_without_custom_events",
+            "xdm:customQuery needs custom in xdm:events",
+        )
+        for index, rule in enumerate(instance.get("xdm:frequencyCappingConstraints", []))
+        if "xdm:customQuery" in rule and "custom" not in rule.get("xdm:events", ["decisioning"])
+    ]
+
+
 def rules(instance: dict[str, Any]) -> list[Problem]:
-    """One representation per placement; the selection window starts before it ends."""
+    """One representation per placement; the selection window starts before it ends; custom queries."""
     window = instance["xdm:selectionConstraint"]
     return [
         *one_representation_per_placement(instance),
         *start_before_end(window, child(INSTANCE, "xdm:selectionConstraint")),
+        *_custom_queries(instance),
     ]
 
 
