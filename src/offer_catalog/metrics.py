@@ -50,6 +50,18 @@ SNAPSHOT_BUILDS = Histogram(
 )
 
 
+OUTBOX_LAG = Histogram(
+    "offer_catalog_outbox_lag_seconds",
+    "From a write's commit (its outbox event) to the relay queueing its event deliveries",
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300),
+)
+
+
+def observe_outbox_lag(seconds: float) -> None:
+    """Record how long one outbox event waited for the relay."""
+    OUTBOX_LAG.observe(max(0.0, seconds))
+
+
 def observe_snapshot_build(seconds: float) -> None:
     """Record one decision snapshot build."""
     SNAPSHOT_BUILDS.observe(seconds)

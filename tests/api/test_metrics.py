@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -135,3 +136,16 @@ def test_each_api_has_a_browsable_page_on_local_assets(client: TestClient) -> No
         got = client.get(f"/docs/assets/{asset}")
         assert got.status_code == 200 and len(got.content) > 10_000
     assert client.get("/docs/no-such-api").status_code == 404
+
+
+def test_outbox_lag_is_observed_for_every_relayed_write(client: TestClient) -> None:
+    before = value(samples(client), "offer_catalog_outbox_lag_seconds_count")
+    for n in range(3):
+        assert client.post(f"{TMF}/productOffering", json={"name": f"lag {n}"}).status_code == 201
+    deadline = time.monotonic() + 20
+    relayed = before
+    while relayed - before < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+        relayed = value(samples(client), "offer_catalog_outbox_lag_seconds_count")
+    assert relayed - before >= 3
+    assert value(samples(client), "offer_catalog_outbox_lag_seconds_sum") >= 0

@@ -8,6 +8,7 @@ so an event is queued exactly once even across crashes and takeovers.
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -15,6 +16,7 @@ import orjson
 from offer_catalog.documents.model import Subscription
 from offer_catalog.events.filters import Filter, matches, parse_filter
 from offer_catalog.events.tmf620 import Notification, envelope, notifications
+from offer_catalog.metrics import observe_outbox_lag
 from offer_catalog.store.base import Store
 from offer_catalog.store.delivery_tables import NewDelivery
 
@@ -71,4 +73,7 @@ def relay_once(store: Store, *, holder: str, ttl: float, limit: int = 200) -> in
                     rows.extend(_rows(subs, note, now))
         tables.add_deliveries(rows)
         tables.set_relay_position(POSITION, batch[-1][0])
-        return len(batch)
+    relayed = time.time()
+    for _, event in batch:
+        observe_outbox_lag(relayed - datetime.fromisoformat(event.occurred_at).timestamp())
+    return len(batch)
