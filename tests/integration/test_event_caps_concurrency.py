@@ -55,7 +55,7 @@ def test_an_event_cap_is_never_exceeded(server: tuple[str, str, Catalog], events
         "xdm:entity": "offer",
         "xdm:events": list(events),
     }
-    catalog.xc.patch(
+    catalog.xc.patch_id(
         catalog["flash"],
         [
             {"op": "remove", "path": "/_instance/xdm:cappingConstraint"},

@@ -50,7 +50,7 @@ def test_the_rules_type_applies_its_rule(client: TestClient, catalog: Catalog) -
     body = _activity(
         catalog, {"xdm:profileConstraintType": "rules", "xdm:eligibilityRule": catalog["r_gold"]}
     )
-    activity_id = catalog.xc.make("offer-activity", body)
+    activity_id = catalog.xc.make_id("offer-activity", body)
     assert _names(client, catalog, activity_id, profile("g@x.y", tier="gold", segments=("vip",))) == [
         "vip",
         "gold",
@@ -63,11 +63,11 @@ def test_the_rules_type_applies_its_rule(client: TestClient, catalog: Catalog) -
 
 def test_segment_constraints_apply(client: TestClient, catalog: Catalog) -> None:
     segments = [{"xdm:id": "vip"}, {"xdm:id": "gamer"}]
-    any_id = catalog.xc.make(
+    any_id = catalog.xc.make_id(
         "offer-activity",
         _activity(catalog, {"xdm:profileConstraintType": "anySegments", "xdm:segmentIdentities": segments}),
     )
-    all_id = catalog.xc.make(
+    all_id = catalog.xc.make_id(
         "offer-activity",
         _activity(catalog, {"xdm:profileConstraintType": "allSegments", "xdm:segmentIdentities": segments}),
     )
@@ -79,7 +79,7 @@ def test_segment_constraints_apply(client: TestClient, catalog: Catalog) -> None
 
 
 def test_scoring_functions_rank(client: TestClient, catalog: Catalog) -> None:
-    formula = catalog.xc.make(
+    formula = catalog.xc.make_id(
         "ranking-function",
         {
             "xdm:name": "reverse priority",
@@ -94,7 +94,7 @@ def test_scoring_functions_rank(client: TestClient, catalog: Catalog) -> None:
         "xdm:priority": 0,
         "xdm:order": {"xdm:orderEvaluationType": "scoringFunction", "xdm:function": formula},
     }
-    activity_id = catalog.xc.make(
+    activity_id = catalog.xc.make_id(
         "offer-activity", _activity(catalog, {"xdm:profileConstraintType": "none"}, ranking)
     )
     assert _names(client, catalog, activity_id, profile("r@x.y", tier="gold", segments=("vip",))) == [

@@ -18,7 +18,7 @@ JSON_HEADERS = {**auth(), "Content-Type": "application/json"}
 def cap_flash(catalog: Catalog, **rule: Any) -> None:
     """Replace the `flash` offer's caps with one frequency capping rule."""
     body = {"xdm:limit": 2, "xdm:scope": "global", "xdm:entity": "offer", **rule}
-    catalog.xc.patch(
+    catalog.xc.patch_id(
         catalog["flash"],
         [
             {"op": "remove", "path": "/_instance/xdm:cappingConstraint"},
