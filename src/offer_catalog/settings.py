@@ -33,6 +33,7 @@ class Settings:
     workers: int = 1
     pool_size: int = 10
     tmf_names: str = "standard"
+    tmf_partial_content: bool = False  # answer 206 (TMF630) instead of 200 for a partial list page
     access_log: bool = True
     # Slow and hostile clients (protocol.py): seconds for a head and a body, head size, open connections.
     header_timeout: int = 10

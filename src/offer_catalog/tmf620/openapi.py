@@ -135,7 +135,7 @@ def _json(schema: dict[str, Any]) -> dict[str, Any]:
     return {"application/json": {"schema": schema}}
 
 
-def _paths() -> dict[str, Any]:
+def _paths(partial_content: bool) -> dict[str, Any]:
     paths: dict[str, Any] = {}
     for resource in RESOURCES.values():
         cls, path = resource.cls, resource.path
@@ -158,7 +158,7 @@ def _paths() -> dict[str, Any]:
                 "parameters": [_ref("parameters", n) for n in ("fields", "offset", "limit", "sort")],
                 "responses": {
                     "200": listing,
-                    "206": {**listing, "description": "Partial page"},
+                    **({"206": {**listing, "description": "Partial page"}} if partial_content else {}),
                     **_errors("400", "401", "403", "404", "405", "409", "500"),
                 },
             },
@@ -246,8 +246,10 @@ def _paths() -> dict[str, Any]:
     return paths
 
 
-def openapi_document(base: str, *, oracle_names: bool = False) -> dict[str, Any]:
-    """The OpenAPI 3.0.3 document for the API served under `base`."""
+def openapi_document(
+    base: str, *, oracle_names: bool = False, partial_content: bool = False
+) -> dict[str, Any]:
+    """The OpenAPI 3.0.3 document for the API served under `base` (206 listed when lists answer it)."""
     document = {
         "openapi": "3.0.3",
         "info": {
@@ -260,7 +262,7 @@ def openapi_document(base: str, *, oracle_names: bool = False) -> dict[str, Any]
             ),
         },
         "servers": [{"url": base.rstrip("/")}],
-        "paths": _paths(),
+        "paths": _paths(partial_content),
         "components": {
             "schemas": _schemas(),
             "parameters": _parameters(),

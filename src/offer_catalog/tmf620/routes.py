@@ -72,9 +72,12 @@ def guard(scope: Scope) -> None:
 class TmfEndpoints:
     """The TMF620 endpoints under one base path (hrefs and member names follow it)."""
 
-    def __init__(self, base: str, *, oracle_names: bool) -> None:
+    def __init__(self, base: str, *, oracle_names: bool, partial_content: bool = False) -> None:
         self.base = base
         self.oracle = oracle_names
+        # TMF630 suggests 206 for a partial page, but neither specification declares it and generated
+        # clients reject it: 200 unless the deployment asks for 206 (OFFER_CATALOG_TMF_PARTIAL_CONTENT).
+        self.partial_status = 206 if partial_content else 200
         self._openapi: bytes | None = None
 
     def _json(self, content: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -83,11 +86,15 @@ class TmfEndpoints:
     async def openapi(self, request: Request) -> Response:
         """The OpenAPI 3 description of this API under this base path."""
         if self._openapi is None:
-            self._openapi = orjson.dumps(openapi_document(self.base, oracle_names=self.oracle))
+            self._openapi = orjson.dumps(
+                openapi_document(
+                    self.base, oracle_names=self.oracle, partial_content=self.partial_status == 206
+                )
+            )
         return Response(self._openapi, 200, media_type="application/json")
 
     async def list_all(self, resource: Resource, request: Request) -> Response:
-        """List a collection: TMF630 filters, fields, sort, offset/limit; 206 when the page is partial."""
+        """List a collection: TMF630 filters, fields, sort, offset/limit, paging headers; 206 opt-in."""
         scope = tenant_scope(request)
         params = parse_list(query_string(request), resource)
         limit = MAX_LIMIT if params.limit is None else params.limit
@@ -100,7 +107,7 @@ class TmfEndpoints:
         tree = None if params.fields is None else selection_tree(params.fields)
         items = [project(service.view(resource, doc, self.base), tree) for doc in docs]
         headers = list_headers(request, params, limit, len(items), total)
-        return self._json(items, 206 if len(items) < total else 200, headers)
+        return self._json(items, self.partial_status if len(items) < total else 200, headers)
 
     async def create(self, resource: Resource, request: Request) -> Response:
         """Create a resource: 201, Location = href, the full resource."""
@@ -235,9 +242,9 @@ def resource_routes(base: str, resource: Resource, endpoints: TmfEndpoints) -> l
     ]
 
 
-def tmf620_api(base: str, *, oracle_names: bool) -> Api:
+def tmf620_api(base: str, *, oracle_names: bool, partial_content: bool = False) -> Api:
     """The TMF620 API under one base path."""
-    endpoints = TmfEndpoints(base, oracle_names=oracle_names)
+    endpoints = TmfEndpoints(base, oracle_names=oracle_names, partial_content=partial_content)
     routes: list[BaseRoute] = [ApiRoute(f"{base}openapi.json", {"GET": endpoints.openapi}, name="openapi")]
     for resource in RESOURCES.values():
         routes.extend(resource_routes(base, resource, endpoints))
@@ -247,4 +254,8 @@ def tmf620_api(base: str, *, oracle_names: bool) -> Api:
 def tmf620_routes(settings: Settings) -> list[BaseRoute]:
     """The TMF620 API under the standard and the Oracle base paths (same data, href per request)."""
     oracle = settings.tmf_names == "oracle"
-    return [api_mount([base], tmf620_api(base, oracle_names=oracle)) for base in BASE_PATHS]
+    partial = settings.tmf_partial_content
+    return [
+        api_mount([base], tmf620_api(base, oracle_names=oracle, partial_content=partial))
+        for base in BASE_PATHS
+    ]

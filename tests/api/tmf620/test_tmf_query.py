@@ -13,6 +13,9 @@ from starlette.testclient import TestClient
 from tmf620_reference import Atom, Group, render, run
 from tmf620_support import STD, assert_error
 
+from offer_catalog.app import create_app
+from offer_catalog.settings import load_settings
+from offer_catalog.store import Store
 from offer_catalog.tmf620.lifecycle import STATES
 
 URL = f"{STD}productOffering"
@@ -187,11 +190,12 @@ def _at(view: dict[str, Any], path: list[str]) -> Any:
     return value
 
 
-def test_paging_headers_206_and_links(client: TestClient, catalog: list[dict[str, Any]]) -> None:
+def test_paging_headers_and_links(client: TestClient, catalog: list[dict[str, Any]]) -> None:
+    """A partial page is 200 (both specifications declare only 200) with the paging headers."""
     ordered = sorted(v["id"] for v in catalog)
     page = client.get(f"{URL}?isBundle=true&offset=2&limit=3&fields=none")
     matching = [v["id"] for v in run(catalog, [(Atom("isBundle", "eq", ("true",)),)])]
-    assert page.status_code == 206 and [i["id"] for i in page.json()] == matching[2:5]
+    assert page.status_code == 200 and [i["id"] for i in page.json()] == matching[2:5]
     assert page.headers["x-total-count"] == str(len(matching)) and page.headers["x-result-count"] == "3"
     links = dict(reversed(part.split("; ")) for part in page.headers["link"].split(", "))
     assert links['rel="first"'] == f"<{URL}?isBundle=true&fields=none&offset=0&limit=3>"
@@ -203,9 +207,22 @@ def test_paging_headers_206_and_links(client: TestClient, catalog: list[dict[str
     assert whole.status_code == 200 and _ids(whole) == ordered and whole.headers["x-result-count"] == "30"
     assert client.get(URL).status_code == 200 and "link" not in client.get(URL).headers
     beyond = client.get(f"{URL}?offset=100")
-    assert beyond.status_code == 206 and beyond.json() == [] and beyond.headers["x-total-count"] == "30"
+    assert beyond.status_code == 200 and beyond.json() == [] and beyond.headers["x-total-count"] == "30"
     walked = [i for o in range(0, 30, 7) for i in _ids_any(client.get(f"{URL}?offset={o}&limit=7"))]
     assert walked == ordered
+
+
+def test_partial_pages_are_206_when_configured(store: Store, catalog: list[dict[str, Any]]) -> None:
+    """OFFER_CATALOG_TMF_PARTIAL_CONTENT=true: TMF630's 206 for a partial page, declared in OpenAPI."""
+    partial_settings = load_settings(
+        {"database_url": "sqlite:///unused.db", "tmf_partial_content": True}, environ={}
+    )
+    with TestClient(create_app(partial_settings, store=store)) as partial:
+        page = partial.get(f"{URL}?offset=2&limit=3")
+        assert page.status_code == 206 and page.headers["x-result-count"] == "3"
+        assert partial.get(f"{URL}?limit=1000").status_code == 200
+        spec = partial.get(f"{STD}openapi.json").json()
+        assert "206" in spec["paths"]["/productOffering"]["get"]["responses"]
 
 
 def _ids_any(response: Any) -> list[str]:
