@@ -10,7 +10,7 @@ import orjson
 
 from offer_catalog.errors import ValidationFailed
 from offer_catalog.tmf620.lifecycle import DEFAULT_STATE, canonical_state, check_transition
-from offer_catalog.tmf620.schema import MEMBER_TYPES, REQUIRED_ON_CREATE, RESOURCE_CLASSES
+from offer_catalog.tmf620.schema import MEMBER_TYPES, REF_REQUIRED, REQUIRED_ON_CREATE, RESOURCE_CLASSES
 
 DEFAULT_VERSION = "1.0"
 # Members the server sets; a patch may not change them and a create cannot choose them (except id).
@@ -56,8 +56,29 @@ def _check_value(code: str, value: Any, member: str) -> None:
 
 def _check_members(definition: str, body: dict[str, Any], prefix: str = "") -> None:
     for name, code in MEMBER_TYPES[definition].items():
-        if body.get(name) is not None:  # null is tolerated as "absent" (clients that send every member)
+        if body.get(name) is not None:
             _check_value(code, body[name], prefix + name)
+    for name, required in REF_REQUIRED.get(definition, {}).items():
+        value = body.get(name)
+        refs = enumerate(value) if isinstance(value, list) else [(None, value)] if value is not None else []
+        for index, ref in refs:
+            where = prefix + name + ("" if index is None else f"[{index}]")
+            for member in required:
+                if ref.get(member) is None:
+                    raise _fail("required", f"{where}.{member}", f"{where}.{member} is required")
+
+
+def without_nulls(value: Any) -> Any:
+    """The value with every object member whose value is null left out (null means "absent" here).
+
+    Stored and served resources never hold a null member: a client generated from the specification,
+    whose members are not nullable, could not read them.
+    """
+    if isinstance(value, dict):
+        return {k: without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [without_nulls(v) for v in value]
+    return value
 
 
 def _check_period(body: dict[str, Any]) -> None:
@@ -107,7 +128,7 @@ def prepare(cls: str, body: Any, previous: dict[str, Any] | None, now: str) -> d
     """The body to store for a create (previous None) or an update; ValidationFailed/LifecycleViolation."""
     if not isinstance(body, dict):
         raise ValidationFailed("the resource must be a JSON object", code="invalid_body")
-    result = {k: v for k, v in body.items() if k not in SERVER_MANAGED}
+    result = {k: v for k, v in without_nulls(body).items() if k not in SERVER_MANAGED}
     if previous is None:
         result.setdefault("lifecycleStatus", DEFAULT_STATE)
         result.setdefault("version", DEFAULT_VERSION)

@@ -52,3 +52,17 @@ MEMBER_TYPES: dict[str, dict[str, str]] = {
     "Money": {"unit": "str", "value": "num"},
     "Quantity": {"amount": "num", "units": "str"},
 }  # fmt: skip
+
+# Members a reference must carry (`definitions.<Ref>.required` of the referenced definition, v4.1.0, with
+# v4.0.0 where 4.1.0 dropped the definition): a client generated from the specification cannot read a
+# resource whose reference lacks them.
+REF_REQUIRED: dict[str, dict[str, tuple[str, ...]]] = {
+    "Catalog": {"category": ("id",), "relatedParty": ("@referredType", "id")},
+    "Category": {"productOffering": ("id",), "subCategory": ("id",)},
+    "ProductOffering": {"agreement": ("id",), "category": ("id",), "channel": ("id",),
+        "marketSegment": ("id",), "place": ("id",), "productSpecification": ("id",),
+        "resourceCandidate": ("id",), "serviceCandidate": ("id",), "serviceLevelAgreement": ("id",)},
+    "ProductOfferingPrice": {"constraint": ("id",), "place": ("id",)},
+    "ProductSpecification": {"relatedParty": ("@referredType", "id"), "resourceSpecification": ("id",),
+        "serviceSpecification": ("id",), "targetProductSchema": ("@schemaLocation", "@type")},
+}  # fmt: skip
