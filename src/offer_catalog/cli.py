@@ -110,6 +110,9 @@ def serve(
         log_level=log_level,
         insecure=insecure,
     )
+    from offer_catalog.logs import configure_logging
+
+    configure_logging(settings.log_level)  # what start-up logs is JSON too
     try:
         store = open_store(settings.database_url, pool_size=settings.pool_size)
         prepare_store(store)

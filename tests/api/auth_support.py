@@ -98,12 +98,10 @@ def make_key(
 
 
 def dump(path: str) -> tuple[list[Any], ...]:
-    """Every row of the documents, versions, events and counters tables of a SQLite file."""
+    """Every row of the tables a request can write (documents, history, outbox, counters, decision log)."""
+    tables = ("documents", "document_versions", "events", "counters", "decision_items", "interaction_events")
     with sqlite3.connect(path) as conn:
-        return tuple(
-            sorted(conn.execute(f"SELECT * FROM {table}").fetchall(), key=repr)
-            for table in ("documents", "document_versions", "events", "counters")
-        )
+        return tuple(sorted(conn.execute(f"SELECT * FROM {table}").fetchall(), key=repr) for table in tables)
 
 
 class AuthedHttp:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,6 +60,7 @@ class World:
     activity: str
     placement: str
     revoked_key: str
+    proposition: tuple[str, str] = ("", "")
 
     def seeder(self) -> dict[str, str]:
         return {**bearer(token(sub="seeder")), **TENANT}
@@ -114,6 +116,8 @@ def _target(world: World, template: str) -> str:
             f"/data/core/xcore/{world.container}/instances", headers=headers, json={"xdm:name": "target"}
         )
         url = url.replace("{instance_id}", created.json()["instanceId"])
+    if url.endswith("/events") and not world.proposition[0]:
+        world.proposition = _proposition(world)
     if "{id}" in url:
         collection = url.split("/{id}")[0]
         created = world.client.post(collection, headers=seeder, json={"name": "target"})
@@ -122,10 +126,25 @@ def _target(world: World, template: str) -> str:
     return url
 
 
+def _proposition(world: World) -> tuple[str, str]:
+    """(proposition id, offer id) of a real decision made by the seeder, for interaction events."""
+    body = decision_request(world.activity, world.placement, profile("events-p"))
+    headers = {**world.seeder(), "Content-Type": DECISION_TYPE}
+    made = world.client.post(f"/data/core/ode/{world.container}/decisions", headers=headers, json=body)
+    assert made.status_code == 200, made.text
+    proposition = made.json()["xdm:propositions"][0]
+    chosen = (proposition.get("xdm:options") or [proposition.get("xdm:fallback")])[0]
+    return made.json()["xdm:propositionId"], chosen["xdm:id"]
+
+
 def _send(world: World, method: str, url: str, headers: dict[str, str]) -> Any:
     body: Any = None
     sent = dict(headers)
-    if "/decisions" in url:
+    if url.endswith("/events"):
+        proposition, offer = world.proposition
+        event = {"propositionId": proposition, "offerId": offer, "type": "display"}
+        body, sent["Content-Type"] = {**event, "eventId": uuid.uuid4().hex}, "application/json"
+    elif "/decisions" in url:
         body = decision_request(world.activity, world.placement, profile("p1"), dry_run=True)
         sent |= {"Content-Type": DECISION_TYPE}
     elif method == "POST" and "/data/core/xcore/" in url:

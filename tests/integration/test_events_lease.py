@@ -15,7 +15,7 @@ from offer_catalog.events.relay import relay_once, take_lease
 from offer_catalog.events.runner import run_events
 from offer_catalog.store import Store, open_store
 from offer_catalog.tmf620 import service
-from offer_catalog.tmf620.resources import RESOURCES
+from offer_catalog.tmf620.resources import RESOURCES, SCOPE
 from support.receiver import receiver_on
 from support.server import free_port
 
@@ -45,7 +45,7 @@ def write_offerings(store: Store, prefix: str, count: int) -> None:
     """Create offerings through the TMF620 service, one unit of work each."""
     for n in range(count):
         with store.unit_of_work(write=True) as uow:
-            service.create(uow, resource=OFFERING, body={"id": f"{prefix}-{n}", "name": "x"})
+            service.create(uow, scope=SCOPE, resource=OFFERING, body={"id": f"{prefix}-{n}", "name": "x"})
 
 
 def test_the_lease_is_exclusive_until_it_expires(store: Store) -> None:

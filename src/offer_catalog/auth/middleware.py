@@ -31,6 +31,8 @@ from offer_catalog.auth.policy import (
     check_declared,
 )
 from offer_catalog.auth.principal import ANONYMOUS, Principal
+from offer_catalog.errors import QueryTimeout, StoreUnavailable
+from offer_catalog.http.errors import STORE_RETRY_AFTER
 from offer_catalog.settings import Settings
 from offer_catalog.store.base import Store
 
@@ -66,17 +68,18 @@ def is_loopback(client: Any) -> bool:
 
 def error_body(path: str, exc: Denied, request_id: str, *, oracle: bool = False) -> tuple[bytes, str]:
     """The error body and media type of the API that serves `path` (`oracle`: TMF620 `atType`)."""
+    title = {401: "Unauthorized", 503: "Service Unavailable"}.get(exc.status, "Forbidden")
     if path.startswith(TMF_BASES):
-        reason = "Unauthorized" if exc.status == 401 else "Forbidden"
+        reason = title
         tmf = {"code": exc.reason, "reason": reason, "message": exc.message, "status": str(exc.status)}
         return orjson.dumps({**tmf, "atType" if oracle else "@type": "Error"}), "application/json"
     code = exc.reason
-    if path.startswith(TENANT_PREFIXES):
+    if path.startswith(TENANT_PREFIXES) and exc.status in (401, 403):
         code = "401013" if exc.status == 401 else "403025"
     body = {
         "type": f"urn:offer-catalog:problem:{code}",
         "status": exc.status,
-        "title": "Unauthorized" if exc.status == 401 else "Forbidden",
+        "title": title,
         "detail": exc.message,
         "code": code,
         "error_code": code,
@@ -120,6 +123,9 @@ class AuthMiddleware:
             state["principal"] = await self._principal(scope)
         except Denied as exc:
             await self._deny(scope, send, exc)
+            return
+        except (StoreUnavailable, QueryTimeout) as exc:  # the key store did not answer in time
+            await self._deny(scope, send, Denied(503, "store_unavailable", exc.message))
             return
         await self.app(scope, receive, send)
 
@@ -180,5 +186,7 @@ class AuthMiddleware:
         headers = [(b"content-type", media_type.encode()), (b"content-length", str(len(body)).encode())]
         if exc.status == 401 or exc.reason == "insufficient_scope":
             headers.append((b"www-authenticate", exc.challenge().encode("latin-1")))
+        if exc.status == 503:
+            headers.append((b"retry-after", str(STORE_RETRY_AFTER).encode()))
         await send({"type": "http.response.start", "status": exc.status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
