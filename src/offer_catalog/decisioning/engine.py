@@ -223,7 +223,8 @@ class _Run:
             out["xdm:fallback"] = option(fallback, placement.id, self.request)
         for offer, _score in picks:
             self.taken.setdefault(offer.id, []).append((activity.id, placement.id))
-        self.picked = [offer.id for offer, _score in picks]
+        if self.capped is not None:  # explaining: the explanation reads this scope's picks
+            self.picked = [offer.id for offer, _score in picks]
         return out
 
     def fill(self, activity: Activity, scope: Scope) -> list[tuple[Offer, float | None]]:
