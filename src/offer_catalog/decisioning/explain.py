@@ -12,6 +12,7 @@ that ruled it out, in pipeline order: `offer_not_found`, `invalid_offer`, `not_a
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -19,7 +20,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from offer_catalog.decisioning.capping import CapState
-from offer_catalog.decisioning.model import Criterion, Group, Offer, Snapshot
+from offer_catalog.decisioning.model import Criterion, Entry, Group, Offer, Snapshot
 from offer_catalog.decisioning.pql import MISSING, CompiledExpr, Env
 from offer_catalog.decisioning.request import Scope
 
@@ -41,6 +42,7 @@ class RunView(Protocol):
     def constraint_ok(self, criterion: Criterion, offer: Offer | None) -> bool: ...
 
 
+@functools.lru_cache(maxsize=4096)
 def referenced_paths(text: str) -> tuple[str, ...]:
     """The dotted attribute paths a PQL text reads (method names and string literals left out)."""
     found: dict[str, None] = {}
@@ -126,6 +128,7 @@ def _candidate(
     scope: Scope,
     group_index: int,
     group: Group,
+    entries: Mapping[str, Entry],
     offer_id: str,
     ctx: _ScopeContext,
 ) -> dict[str, Any]:
@@ -146,7 +149,7 @@ def _candidate(
         return excluded("not_approved", status=_status(offer))
     if scope.placement_id not in offer.representations:
         return excluded("no_representation", placement=scope.placement_id)
-    entry = next((e for e in group.entries if e.offer.id == offer_id), None)
+    entry = entries.get(offer_id)
     criteria = entry.criteria if entry is not None else group.criteria
     score = _score(run, offer, criteria)
     if score is not None:
@@ -213,10 +216,11 @@ def explain_scope(
     candidates: list[dict[str, Any]] = []
     seen: set[str] = set()
     for index, group in enumerate(activity.scopes[scope.placement_id].groups):
+        entries = {entry.offer.id: entry for entry in group.entries}
         for offer_id in group.candidates:
             if offer_id not in seen:
                 seen.add(offer_id)
-                candidates.append(_candidate(run, scope, index, group, offer_id, ctx))
+                candidates.append(_candidate(run, scope, index, group, entries, offer_id, ctx))
     out["candidates"] = candidates
     if not picks:
         out["fallback"] = {"offer": activity.fallback_id, "reason": "no_eligible_offer"}
