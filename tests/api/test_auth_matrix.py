@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -134,7 +135,15 @@ def _proposition(world: World) -> tuple[str, str]:
     assert made.status_code == 200, made.text
     proposition = made.json()["xdm:propositions"][0]
     chosen = (proposition.get("xdm:options") or [proposition.get("xdm:fallback")])[0]
-    return made.json()["xdm:propositionId"], chosen["xdm:id"]
+    ident = made.json()["xdm:propositionId"]
+    # The decision log writes in short batches: wait for this decision's rows, so that the wrong
+    # callers' requests are compared against a store that no longer changes on its own.
+    deadline = time.monotonic() + 10
+    with sqlite3.connect(world.path) as conn:
+        query = "SELECT count(*) FROM decision_items WHERE proposition_id = ?"
+        while conn.execute(query, (ident,)).fetchone()[0] == 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
+    return ident, chosen["xdm:id"]
 
 
 def _send(world: World, method: str, url: str, headers: dict[str, str]) -> Any:
