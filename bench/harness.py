@@ -22,7 +22,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
-UVICORN_FLAGS = ("--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning")
+# What `offer-catalog serve` runs: uvloop, httptools under the guarded protocol (offer_catalog/protocol.py:
+# head and body deadlines, head size limit, load shedding), no access log, no Server header.
+UVICORN_FLAGS = (
+    "--loop",
+    "uvloop",
+    "--http",
+    "offer_catalog.protocol:GuardedHttpProtocol",
+    "--no-access-log",
+    "--no-server-header",
+    "--log-level",
+    "warning",
+)
 
 
 @dataclass(frozen=True)
@@ -63,12 +74,16 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(app: str, *, factory: bool = False, env: dict[str, str] | None = None) -> Iterator[str]:
-    """Run uvicorn (one worker) with the shared flags on loopback until the block ends."""
+def serve(
+    app: str, *, factory: bool = False, env: dict[str, str] | None = None, workers: int = 1
+) -> Iterator[str]:
+    """Run uvicorn (one worker unless told) with the shared flags on loopback until the block ends."""
     port = free_port()
     args = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port), *UVICORN_FLAGS]
     if factory:
         args.append("--factory")
+    if workers > 1:
+        args += ["--workers", str(workers)]
     proc = subprocess.Popen(
         args,
         cwd=BENCH,

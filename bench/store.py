@@ -5,13 +5,21 @@ Baselines measured in the same run on the same table and connection settings:
 - a bare SELECT of the body by primary key.
 Targets (SQLite): patch <= 3x bare UPDATE, get <= 3x bare SELECT.
 
+`--scale N` instead loads N offerings of bench/scale.py's data set into SQLite by `bulk_load` (wall and
+CPU time, against a bare `executemany` of the same `documents` rows measured before and after it in the
+same run), changes each offering once (one past version each: history), and prints the size on disk
+against the JSON text stored, per table and index (dbstat).
+
     .venv/bin/python bench/store.py [--sizes 10000,100000] [--postgres URL | --no-postgres]
+    .venv/bin/python bench/store.py --scale 100000 [--keep DIR]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -219,13 +227,72 @@ def run(store: Store, sizes: list[int], label: str) -> list[str]:
     return lines
 
 
+def _bare(folder: str, n: int) -> tuple[float, float]:
+    """scale.bare_rate: (docs/s, docs per CPU second of this process)."""
+    import scale
+
+    cpu = time.process_time()
+    rate = scale.bare_rate(folder, n)
+    return rate, n / (time.process_time() - cpu)
+
+
+def scale_load(n: int, folder: str) -> None:
+    """Bulk load and size with one past version each, on SQLite (see the module's docstring)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import scale
+
+    print(f"load average: {os.getloadavg()}")
+    sample = min(n, 100_000)  # the baseline over the first 100,000 rows at most
+    before = _bare(folder, sample)
+    store = open_store(f"sqlite:///{Path(folder) / 'scale.db'}")
+    store.migrate()
+    scale.prepare(store)
+    cpu = time.process_time()
+    rate, json_bytes = scale.fill(store, n)
+    load_cpu = n / (time.process_time() - cpu)
+    after = _bare(folder, sample)
+    bare, bare_cpu = (before[0] + after[0]) / 2, (before[1] + after[1]) / 2
+    print(
+        f"bulk_load: {rate:,.0f} docs/s ({load_cpu:,.0f} per CPU second); bare executemany of the same rows"
+        f" {before[0]:,.0f} / {after[0]:,.0f} docs/s before / after over {sample:,}"
+        f" ({bare_cpu:,.0f} per CPU second):"
+        f" {rate / bare:.2f}x wall, {load_cpu / bare_cpu:.2f}x CPU"
+    )
+    print(f"load average: {os.getloadavg()}")
+    path = str(Path(folder) / "scale.db")
+    for label, changed in (("one version each", 0), ("one past version each", n)):
+        if changed:
+            scale.history_sample(store, changed)
+        with store.unit_of_work(write=True) as uow:
+            uow.conn.execute("PRAGMA optimize")  # type: ignore[attr-defined]
+        store.close()
+        with sqlite3.connect(path) as conn:  # the WAL into the file
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        size = scale.disk_size(store, f"sqlite:///{path}")
+        print(f"size, {label}: {size / 1e6:,.0f} MB = {size / json_bytes:.3f}x the JSON text")
+        for name, part in scale.sqlite_parts(path)[:16]:
+            print(f"  {name:<44} {part / 1e6:9,.1f} MB  {part / json_bytes:6.3f}x")
+        store = open_store(f"sqlite:///{path}")
+    store.close()
+
+
 def main() -> int:
     """Run on SQLite and, when reachable, PostgreSQL."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--scale", type=int, help="offerings to bulk-load and size (SQLite only)")
+    parser.add_argument("--keep", help="with --scale: the folder to build in (kept)")
     args = parser.parse_args()
+    if args.scale:
+        if args.keep:
+            Path(args.keep).mkdir(parents=True, exist_ok=True)
+            scale_load(args.scale, args.keep)
+        else:
+            with tempfile.TemporaryDirectory() as tmp:
+                scale_load(args.scale, tmp)
+        return 0
     sizes = [int(s) for s in args.sizes.split(",")]
     with tempfile.TemporaryDirectory() as tmp:
         store = open_store(f"sqlite:///{Path(tmp) / 'bench.db'}")

@@ -1,4 +1,6 @@
-"""TMF620 over HTTP: GET one offering, PATCH it (merge, one member), list with a filter and limit=20.
+"""TMF620 over HTTP: GET one offering, PATCH it (merge, one member), lists of 20 filtered by a member
+(`lifecycleStatus`) and by an array path (`category.id`);
+GET and PATCH also through v5 (the same offerings, the v5 view), to compare with v4 in one run.
 
 10,000 offerings in SQLite, served by uvicorn (one worker, bench/harness.py settings) on loopback;
 every figure is printed with its ratio to the raw-ASGI ceiling app measured in the same run.
@@ -22,12 +24,13 @@ import orjson
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import Req, measure_ceiling, run_service_mixes
+from offer_catalog.resources.tmf620.lifecycle import STATES
 from offer_catalog.store import open_store
 from offer_catalog.tmf620 import service
-from offer_catalog.tmf620.lifecycle import STATES
 from offer_catalog.tmf620.resources import RESOURCES
 
 BASE = "/tmf-api/productCatalogManagement/v4/productOffering"
+V5_BASE = "/tmf-api/productCatalogManagement/v5/productOffering"
 OFFERING = RESOURCES["productOffering"]
 
 
@@ -92,6 +95,14 @@ def main() -> None:
             ],
             "GET productOffering?lifecycleStatus=&limit=20": [
                 Req("GET", f"{BASE}?lifecycleStatus={s.replace(' ', '%20')}&limit=20") for s in STATES
+            ],
+            "GET productOffering?category.id=&limit=20": [
+                Req("GET", f"{BASE}?category.id=cat-{k}&limit=20") for k in range(20)
+            ],
+            "v5 GET productOffering/{id}": [Req("GET", f"{V5_BASE}/{i}") for i in ids],
+            "v5 PATCH productOffering/{id} (merge, 1 member)": [
+                Req("PATCH", f"{V5_BASE}/{i}", orjson.dumps({"description": f"v5 {n}"}), json_headers)
+                for n, i in enumerate(ids)
             ],
         }
         run_service_mixes(url, mixes, seconds=args.seconds, concurrency=args.concurrency, ceiling=ceiling)

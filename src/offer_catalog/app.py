@@ -6,35 +6,45 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp
 
 from offer_catalog import errors
 from offer_catalog.auth.middleware import AuthMiddleware
 from offer_catalog.decisioning.pql import compile_rule
 from offer_catalog.decisioning.routes import decisioning_routes
+from offer_catalog.events.hub_api import event_part
 from offer_catalog.events.runner import run_events
 from offer_catalog.http import RequestContextMiddleware, json_response, request_id, run_sync, store_of
+from offer_catalog.http.errors import ErrorRegistry
+from offer_catalog.http.shapes import ShapeRouter
 from offer_catalog.logs import configure_logging
 from offer_catalog.offer_library import offer_library_routes
 from offer_catalog.offer_library.listing import FILTER_INDEXES as OL_FILTER_INDEXES
+from offer_catalog.offer_library.listing import PATH_INDEXES as OL_PATH_INDEXES
 from offer_catalog.ops import instrument, ops_middleware, ops_routes
 from offer_catalog.settings import Settings, load_settings
 from offer_catalog.store import Store, open_store, query_limits
 from offer_catalog.store.base import migrate_if_new
 from offer_catalog.tmf620 import tmf620_routes
 from offer_catalog.tmf620.query import FILTER_INDEXES as TMF_FILTER_INDEXES
+from offer_catalog.tmf620.query import PATH_INDEXES as TMF_PATH_INDEXES
 
 log = logging.getLogger("offer_catalog.app")
 
 # The top-level members the dialects' lists filter on most; the store indexes each.
 MEMBER_INDEXES = (*TMF_FILTER_INDEXES, *OL_FILTER_INDEXES)
+# The nested and array paths they filter on most; the store indexes the values found there.
+PATH_INDEXES = (*TMF_PATH_INDEXES, *OL_PATH_INDEXES)
 
 
 def problem(request: Request, status: int, code: str, title: str, detail: str, **extra: Any) -> Response:
@@ -75,15 +85,36 @@ def prepare_store(store: Store) -> None:
     """Migrate a new database (refuse a partly migrated one) and create the member indexes."""
     migrate_if_new(store)
     store.ensure_member_indexes(MEMBER_INDEXES)
+    store.ensure_path_indexes(PATH_INDEXES)
 
 
 def dialect_routes(settings: Settings) -> list[BaseRoute]:
     """The routes of every HTTP dialect."""
     routes: list[BaseRoute] = []
-    routes.extend(tmf620_routes(settings))
+    # The hub, listeners and jobs are part of the TMF620 API of each base path (and of its document).
+    routes.extend(tmf620_routes(settings, partial(event_part, settings=settings)))
     routes.extend(offer_library_routes(settings, compile_pql=compile_rule))
     routes.extend(decisioning_routes(settings))
     return routes
+
+
+class App(Starlette):
+    """Starlette with the request kit's `ErrorRegistry` (same handlers, less work per request) in the
+    place of the `ExceptionMiddleware` Starlette puts in front of the router."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        """Starlette's stack, its innermost layer swapped."""
+        stack = super().build_middleware_stack()
+        layer: Any = stack
+        while (inner := getattr(layer, "app", None)) is not None:
+            if type(inner) is ExceptionMiddleware and inner.app is self.router:
+                lean = ErrorRegistry(self.router, debug=inner.debug)
+                lean._exception_handlers = inner._exception_handlers
+                lean._status_handlers = inner._status_handlers
+                layer.app = lean
+                break
+            layer = inner
+        return stack
 
 
 def create_app(settings: Settings | None = None, *, store: Store | None = None) -> Starlette:
@@ -115,7 +146,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         *ops_routes(settings),
         *dialect_routes(settings),
     ]
-    app = Starlette(
+    app = App(
         routes=routes,
         lifespan=lifespan,
         middleware=[
@@ -128,6 +159,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
             Exception: _unexpected,
         },
     )
+    # The same routes and lifespan, found by path shape instead of a scan of every route's regex.
+    app.router = ShapeRouter(routes, lifespan=lifespan)
     app.state.settings = settings
     return app
 

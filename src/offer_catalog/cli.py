@@ -183,7 +183,7 @@ def serve_bound(config: Any) -> None:
 @app.command()
 def migrate(database_url: DatabaseUrl = None) -> None:
     """Apply pending schema migrations (and create the list filters' member indexes)."""
-    from offer_catalog.app import MEMBER_INDEXES
+    from offer_catalog.app import MEMBER_INDEXES, PATH_INDEXES
     from offer_catalog.store import open_store
 
     settings = settings_or_exit(database_url=database_url)
@@ -197,6 +197,7 @@ def migrate(database_url: DatabaseUrl = None) -> None:
         store = open_store(settings.database_url, pool_size=1)
         applied = store.migrate()
         store.ensure_member_indexes(MEMBER_INDEXES)
+        store.ensure_path_indexes(PATH_INDEXES)
         store.close()
     except DomainError as exc:
         raise fail(exc) from None

@@ -18,6 +18,11 @@ APIS: dict[str, tuple[str, str]] = {
     "decisioning": ("Decisioning API", "/data/core/ode/openapi.json"),
     "tmf620": ("TMF620 Product Catalog Management v4", "/tmf-api/productCatalogManagement/v4/openapi.json"),
     "tmf620-oracle": ("TMF620 v4 at Oracle's base path", "/productCatalogManagement/v4/openapi.json"),
+    "tmf620-v5": (
+        "TMF620 Product Catalog Management v5",
+        "/tmf-api/productCatalogManagement/v5/openapi.json",
+    ),
+    "tmf620-v5-oracle": ("TMF620 v5 at Oracle's base path", "/productCatalogManagement/v5/openapi.json"),
 }
 
 _PAGE = """<!doctype html>
@@ -25,7 +30,14 @@ _PAGE = """<!doctype html>
 <link rel="stylesheet" href="{assets}/swagger-ui.css"></head>
 <body><div id="swagger-ui"></div>
 <script src="{assets}/swagger-ui-bundle.js"></script>
-<script>SwaggerUIBundle({{url: {spec}, dom_id: "#swagger-ui", deepLinking: true}});</script>
+<script>
+const source = {{url: {spec}}};
+fetch(source.url).then((answer) => answer.json()).then((spec) => {{
+  // The bundled Swagger UI renders OpenAPI 2.0 and 3.0 only: show a 3.1 document as 3.0.
+  if (/^3[.]1[.]/.test(spec.openapi)) spec.openapi = "3.0.3";
+  SwaggerUIBundle({{spec: spec, dom_id: "#swagger-ui", deepLinking: true}});
+}});
+</script>
 </body></html>
 """
 

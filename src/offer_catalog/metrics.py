@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
 from typing import Any
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram
@@ -22,6 +22,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from offer_catalog.documents.model import Document
 from offer_catalog.logs import TRACE_CONTEXT
 from offer_catalog.store.base import Store, UnitOfWork
 from offer_catalog.tracing import trace_context
@@ -173,6 +174,29 @@ async def metrics_endpoint(request: Request) -> Response:
     return Response(render(REGISTRY), media_type=CONTENT_TYPE)
 
 
+class _Timed(AbstractContextManager[UnitOfWork]):
+    """A unit of work whose time, from entering to leaving (failures included), goes to a histogram."""
+
+    __slots__ = ("_histogram", "_started", "_unit")
+
+    def __init__(self, unit: AbstractContextManager[UnitOfWork], histogram: Any) -> None:
+        self._unit, self._histogram, self._started = unit, histogram, 0.0
+
+    def __enter__(self) -> UnitOfWork:
+        self._started = time.perf_counter()
+        try:
+            return self._unit.__enter__()
+        except BaseException:
+            self._histogram.observe(time.perf_counter() - self._started)
+            raise
+
+    def __exit__(self, *exc: Any) -> bool | None:
+        try:
+            return self._unit.__exit__(*exc)
+        finally:
+            self._histogram.observe(time.perf_counter() - self._started)
+
+
 class InstrumentedStore:
     """A store whose units of work are timed; everything else is the wrapped store's."""
 
@@ -182,18 +206,9 @@ class InstrumentedStore:
         self._read = STORE_SECONDS.labels(store.dialect, "read")
         self._write = STORE_SECONDS.labels(store.dialect, "write")
 
-    @contextmanager
-    def _timed(self, write: bool) -> Iterator[UnitOfWork]:
-        started = time.perf_counter()
-        try:
-            with self.inner.unit_of_work(write=write) as uow:
-                yield uow
-        finally:
-            (self._write if write else self._read).observe(time.perf_counter() - started)
-
     def unit_of_work(self, *, write: bool = False) -> AbstractContextManager[UnitOfWork]:
         """A timed unit of work of the wrapped store."""
-        return self._timed(write)
+        return _Timed(self.inner.unit_of_work(write=write), self._write if write else self._read)
 
     def migrate(self) -> list[int]:
         """Apply pending migrations."""
@@ -206,6 +221,14 @@ class InstrumentedStore:
     def ensure_member_indexes(self, members: Sequence[str]) -> None:
         """Create the member indexes."""
         self.inner.ensure_member_indexes(members)
+
+    def bulk_load(self, docs: Iterable[Document], *, change: str = "created", batch: int = 5000) -> int:
+        """Insert new documents by the fastest path."""
+        return self.inner.bulk_load(docs, change=change, batch=batch)
+
+    def ensure_path_indexes(self, paths: Sequence[tuple[str, ...]]) -> None:
+        """Index the nested and array paths."""
+        self.inner.ensure_path_indexes(paths)
 
     def ping(self) -> None:
         """Check the database answers."""

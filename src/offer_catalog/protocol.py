@@ -83,6 +83,10 @@ def problem_bytes(status: int, code: str, detail: str) -> bytes:
     return STATUS_LINE[status] + head + body
 
 
+# Seconds a rejected connection keeps reading (and dropping) before it closes.
+LINGER_SECONDS = 2.0
+
+
 class GuardedHttpProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol with head/body deadlines, a head size limit and load shedding."""
 
@@ -95,6 +99,8 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         self._head_bytes = 0
         self._in_head = True
         self._rejected = False
+        self._body_pending = False
+        self._head_started = False  # a request head has begun and not yet ended
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -114,15 +120,23 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         super().data_received(data)
         if self._in_head and self._head_bytes > LIMITS.max_header_bytes:
             self._too_large()
+            return
+        # Deadlines are armed only for what this read left unfinished: a request that arrived whole
+        # (the usual case) never arms and cancels a timer.
+        if self._deadline is None and not self._rejected and not self.transport.is_closing():
+            if self._head_started:
+                self._arm(LIMITS.header_timeout, "the request head")
+            elif self._body_pending and not self._in_head:
+                self._arm(LIMITS.body_timeout, "the request body")
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
-        # The first head is timed from accepting the connection, a later one from its first byte.
-        if self._deadline is None:
-            self._arm(LIMITS.header_timeout, "the request head")
+        self._body_pending = True
+        self._head_started = True
 
     def on_headers_complete(self) -> None:
         self._in_head = False
+        self._head_started = False
         size = len(self.url) + sum(len(name) + len(value) + 4 for name, value in self.headers)
         if size > LIMITS.max_header_bytes:
             self._too_large()
@@ -130,8 +144,6 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         GuardedHttpProtocol.waiting.pop(self, None)
         self._cancel_deadline()
         super().on_headers_complete()
-        if self.parser is not None and not self.transport.is_closing():
-            self._arm(LIMITS.body_timeout, "the request body")
 
     def on_body(self, body: bytes) -> None:
         if not self._rejected:
@@ -139,11 +151,20 @@ class GuardedHttpProtocol(HttpToolsProtocol):
 
     def on_message_complete(self) -> None:
         self._cancel_deadline()
+        self._body_pending = False
         if not self._rejected:
             super().on_message_complete()
+        if self.cycle is not None and self.cycle.response_complete:
+            self._idle()  # answered early (a 413): the rest of the body was read and dropped
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
+        # An answer sent before its request body was read whole: the remaining body bytes are still
+        # this request's (dropped by the parser under the body deadline), not the next head.
+        if not self._body_pending:
+            self._idle()
+
+    def _idle(self) -> None:
         # Idle until the next head: uvicorn's keep-alive timeout applies, and the connection may be shed.
         idle = not self.pipeline and (self.cycle is None or self.cycle.response_complete)
         if idle and not self.transport.is_closing():
@@ -186,9 +207,17 @@ class GuardedHttpProtocol(HttpToolsProtocol):
     def _answer(self, status: int, code: str, detail: str) -> None:
         GuardedHttpProtocol.waiting.pop(self, None)
         self._cancel_deadline()
+        self._rejected = True
         if not self.transport.is_closing():
             self.transport.write(problem_bytes(status, code, detail))
-            self.transport.close()
+            # A lingering close: end our side, drop what the client still sends for a moment, then
+            # close. Closing at once with unread bytes resets the connection, and the client would
+            # lose the answer. A client too slow to send (408) is closed at once, freeing its socket.
+            if status != 408 and self.transport.can_write_eof():
+                self.transport.write_eof()
+                self.loop.call_later(LINGER_SECONDS, self.transport.close)
+            else:
+                self.transport.close()
 
     def _shed_if_crowded(self) -> None:
         ceiling = connection_ceiling()

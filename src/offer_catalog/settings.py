@@ -34,6 +34,12 @@ class Settings:
     pool_size: int = 10
     tmf_names: str = "standard"
     tmf_partial_content: bool = False  # answer 206 (TMF630) instead of 200 for a partial list page
+    # Lifecycle states a deployment adds to the user guide's eight (comma-separated, docs/tmf620.md).
+    tmf_extra_states: str = ""
+    # The largest TMF620 list page: a larger `limit` gets a page of this size (TMF630 paging headers).
+    tmf_max_page_size: int = 1000
+    # Strict references: TMF620 references must name live resources; referenced ones cannot be deleted.
+    tmf_strict_references: bool = False
     access_log: bool = True
     # Slow and hostile clients (protocol.py): seconds for a head and a body, head size, open connections.
     header_timeout: int = 10
@@ -42,7 +48,10 @@ class Settings:
     max_connections: int = 0
     # Request limits (the request kit, offer_catalog/http/body.py): body bytes and JSON nesting depth.
     max_body_bytes: int = 1024 * 1024
+    max_document_bytes: int = 2 * 1024 * 1024  # a stored body after any patch (JSON bytes)
     max_json_depth: int = 64
+    # Request limit (the request kit, offer_catalog/http/routing.py): query-string bytes, every API.
+    max_query_bytes: int = 16 * 1024
     # Event hub (events/): attempts before a dead letter, retry backoff, HTTP timeout, relay lease and
     # poll interval (milliseconds), and whether callbacks may target loopback/private addresses.
     hub_max_attempts: int = 12
@@ -55,6 +64,9 @@ class Settings:
     # Optional broker sink: nats://host:port (JetStream); events are published under this subject prefix.
     hub_broker_url: str = ""
     hub_broker_subject: str = "offer-catalog.events"
+    # TMF620 import/export jobs (events/jobs.py): the directory export files are written to and import
+    # files are read from; empty: jobs are refused (503).
+    export_dir: str = ""
     cors_origins: str = ""  # comma-separated origins browsers may call from; empty: CORS off
     # Query safety: each list query's time budget, and its most filter terms / sort keys.
     query_budget_ms: int = 5000
@@ -75,6 +87,11 @@ class Settings:
     decision_log: bool = True
     decision_log_secret: str = ""
     decision_log_retention_days: int = 90
+    # Batch decisioning jobs (decisioning/batch_jobs.py): where jobs keep their files, the directory
+    # profile files may be named in (empty: uploads only), the largest upload accepted.
+    batch_dir: str = "./data/batch-jobs"
+    batch_profiles_dir: str = ""
+    batch_max_upload_bytes: int = 1 << 30
 
     def validate(self) -> Settings:
         """Raise SettingsError naming the first invalid value; return self when all are valid."""
@@ -110,9 +127,13 @@ class Settings:
             "body_timeout",
             "max_header_bytes",
             "max_body_bytes",
+            "max_document_bytes",
             "max_json_depth",
+            "max_query_bytes",
             "query_budget_ms",
             "max_query_terms",
+            "tmf_max_page_size",
+            "batch_max_upload_bytes",
         ):
             if getattr(self, name) < 1:
                 raise SettingsError(
@@ -134,6 +155,12 @@ class Settings:
                 f"tmf_names must be one of {', '.join(TMF_NAME_STYLES)}, got {self.tmf_names!r}",
                 details={"setting": "tmf_names"},
             )
+        for state in self.tmf_extra_state_names:
+            if len(state) > 64 or not state.isprintable():
+                raise SettingsError(
+                    f"tmf_extra_states: {state[:70]!r} must be 1-64 printable characters",
+                    details={"setting": "tmf_extra_states"},
+                )
         if self.hub_broker_url and not self.hub_broker_url.startswith(("nats://", "tls://")):
             raise SettingsError("hub_broker_url must be a nats:// URL", details={"setting": "hub_broker_url"})
         for name in HUB_NUMBERS:
@@ -144,6 +171,11 @@ class Settings:
         if self.jwt_leeway < 0:
             raise SettingsError("jwt_leeway must be >= 0 seconds", details={"setting": "jwt_leeway"})
         return self
+
+    @property
+    def tmf_extra_state_names(self) -> tuple[str, ...]:
+        """The extra TMF620 lifecycle states, as spelled, blanks around each dropped."""
+        return tuple(s.strip() for s in self.tmf_extra_states.split(",") if s.strip())
 
     @property
     def jwt_configured(self) -> bool:

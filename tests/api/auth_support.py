@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import tempfile
 import time
 from functools import cache
 from typing import Any
@@ -81,6 +82,7 @@ def jwt_settings(database_url: str = "sqlite:///unused.db", **extra: Any) -> Set
         "jwt_public_key": public_pem(),
         "jwt_issuer": ISSUER,
         "jwt_audience": AUDIENCE,
+        "batch_dir": tempfile.mkdtemp(prefix="batch-jobs-"),  # batch decisioning jobs' files
         **extra,
     }
     return load_settings(values, environ={})
@@ -98,8 +100,17 @@ def make_key(
 
 
 def dump(path: str) -> tuple[list[Any], ...]:
-    """Every row of the tables a request can write (documents, history, outbox, counters, decision log)."""
-    tables = ("documents", "document_versions", "events", "counters", "decision_items", "interaction_events")
+    """Every row of the tables a request can write (documents, history, outbox, counters, decision log,
+    hub subscriptions)."""
+    tables = (
+        "documents",
+        "document_versions",
+        "events",
+        "counters",
+        "decision_items",
+        "interaction_events",
+        "subscriptions",
+    )
     with sqlite3.connect(path) as conn:
         return tuple(sorted(conn.execute(f"SELECT * FROM {table}").fetchall(), key=repr) for table in tables)
 

@@ -34,12 +34,13 @@ from offer_catalog.auth.policy import (
     DISPATCHED,
     PUBLIC,
     ROUTE_SCOPES,
+    TMF_BASES,
     Policy,
     check_declared,
     route_operations,
 )
 from offer_catalog.store import Store, open_store
-from offer_catalog.tmf620.resources import RESOURCES
+from offer_catalog.tmf620.resources import RESOURCES, V5_RESOURCES, release_of
 from support.offer_library import HAL, PATCH_HAL, RECEIPT, instance_type, make_container
 
 ORG, OTHER, SANDBOX = "ACME@AdobeOrg", "EVIL@AdobeOrg", "prod"
@@ -68,6 +69,23 @@ class World:
 
 
 POLICY = Policy()
+HOOK = "http://127.0.0.1:9/hook"
+IMPORT_FILE = "matrix.ndjson"
+NEW_BODIES: dict[str, Any] = {
+    "hub": {"callback": HOOK},
+    "exportJob": {"url": ""},
+    "importJob": {"url": IMPORT_FILE},
+}
+"""The bodies that create a hub subscription and TMF620 jobs."""
+
+
+def _new_body(collection: str) -> Any:
+    """NEW_BODIES' body for a collection URL; a v5 job create names its class (v5 requires `@type`)."""
+    name = collection.rsplit("/", 1)[1]
+    body = NEW_BODIES[name]
+    if "/v5/" in collection and name.endswith("Job"):
+        return {**body, "@type": name[0].upper() + name[1:]}
+    return body
 
 
 def _operations() -> list[tuple[str, str, str]]:
@@ -79,7 +97,7 @@ def _operations() -> list[tuple[str, str, str]]:
             base = path.removesuffix("{rest:path}")
             for (m, template), scope in ROUTE_SCOPES.items():
                 if template.startswith(base + "/"):
-                    names = RESOURCES if "{resource}" in template else [""]
+                    names = release_of(base).resources if "{resource}" in template else [""]
                     cases.extend((m, template.replace("{resource}", r), scope) for r in names)
         else:
             cases.append((method, path, ROUTE_SCOPES.get((method, path)) or POLICY.scope_for(method, path)))
@@ -95,7 +113,11 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     store = open_store(f"sqlite:///{path}")
     store.migrate()
     revoked = make_key(store, revoked=True)
-    with TestClient(create_app(jwt_settings(), store=store), raise_server_exceptions=False) as client:
+    exports = tmp_path_factory.mktemp("exports")
+    (exports / IMPORT_FILE).write_bytes(b"")  # what import jobs read
+    # Hub callbacks on loopback (nothing listens there); TMF620 jobs' files in a directory of their own.
+    settings = jwt_settings(hub_allow_private_targets=True, export_dir=str(exports))
+    with TestClient(create_app(settings, store=store), raise_server_exceptions=False) as client:
         container = make_container(store, ORG, SANDBOX)
         seeder = {**bearer(token(sub="seeder")), **TENANT}
         catalog = build_catalog(AuthedHttp(client, seeder), container)
@@ -109,7 +131,10 @@ def _target(world: World, template: str) -> str:
         template.replace("{container_id}", world.container)
         .replace("{version}", "1")
         .replace("{api}", "tmf620")
+        .replace("{kind}", "tag")
     )
+    if url.endswith("/offers"):
+        url += f"?activityId={world.activity}"
     seeder = world.seeder()
     if "{instance_id}" in url:
         headers = {**seeder, "Content-Type": instance_type("tag"), "Accept": RECEIPT}
@@ -119,12 +144,45 @@ def _target(world: World, template: str) -> str:
         url = url.replace("{instance_id}", created.json()["instanceId"])
     if url.endswith("/events") and not world.proposition[0]:
         world.proposition = _proposition(world)
+    if "{job_id}" in url:
+        jobs = url.split("/{job_id}")[0]
+        started = _send(world, "POST", jobs, seeder)
+        assert started.status_code == 202, started.text
+        url = url.replace("{job_id}", started.json()["id"])
     if "{id}" in url:
         collection = url.split("/{id}")[0]
-        created = world.client.post(collection, headers=seeder, json={"name": "target"})
+        if collection.endswith("/eventSubscription"):  # the hub's subscriptions, read beside it
+            collection = collection.removesuffix("eventSubscription") + "hub"
+        # v5 creates name their class (a subclass of the resource's here).
+        typed = {"@type": "Target"} if "/v5/" in collection else {}
+        made = (
+            _new_body(collection)
+            if collection.rsplit("/", 1)[1] in NEW_BODIES
+            else {"name": "target", **typed}
+        )
+        created = world.client.post(collection, headers=seeder, json=made)
         assert created.status_code == 201, created.text
         url = url.replace("{id}", created.json()["id"])
+        if collection.endswith("Job"):
+            _settle(world)
     return url
+
+
+def _settle(world: World) -> None:
+    """Wait for the TMF620 jobs to finish: they write their state in the background, and the wrong
+    callers' requests are compared against a store that no longer changes on its own."""
+    deadline = time.monotonic() + 20
+    for kind in ("exportJob", "importJob"):
+        url = f"{TMF_BASES[0]}/{kind}"
+        while any(job["status"] in ("Not Started", "Running") for job in _jobs(world, url)):
+            assert time.monotonic() < deadline, "jobs did not finish"
+            time.sleep(0.05)
+
+
+def _jobs(world: World, url: str) -> list[Any]:
+    listed = world.client.get(url, headers=world.seeder())
+    assert listed.status_code == 200, listed.text
+    return list(listed.json())
 
 
 def _proposition(world: World) -> tuple[str, str]:
@@ -146,6 +204,18 @@ def _proposition(world: World) -> tuple[str, str]:
     return ident, chosen["xdm:id"]
 
 
+def _received_event(url: str) -> dict[str, Any]:
+    """A TMF620 event for a listener URL (`.../listener/<resource><Event>`, or `.../listener`: a create)."""
+    name = url.rsplit("/listener", 1)[1].lstrip("/") or "productOfferingCreateEvent"
+    names = sorted({*RESOURCES, *V5_RESOURCES}, key=len, reverse=True)
+    kind = next((r for r in names if name.startswith(r)), "job")  # v5's job listeners: any payload
+    event_type = name[0].upper() + name[1:]
+    heard = {"id": f"heard-{uuid.uuid4().hex}", "name": "heard"}
+    if "/v5/" in url:
+        heard["@type"] = "Target"  # v5 resources name their class
+    return {"eventType": event_type, "event": {kind: heard}}
+
+
 def _send(world: World, method: str, url: str, headers: dict[str, str]) -> Any:
     body: Any = None
     sent = dict(headers)
@@ -153,6 +223,12 @@ def _send(world: World, method: str, url: str, headers: dict[str, str]) -> Any:
         proposition, offer = world.proposition
         event = {"propositionId": proposition, "offerId": offer, "type": "display"}
         body, sent["Content-Type"] = {**event, "eventId": uuid.uuid4().hex}, "application/json"
+    elif url.endswith("/batch-jobs"):  # one NDJSON profile for the catalog's activity
+        scopes = {"activityId": world.activity, "placementId": world.placement}
+        sent["Content-Type"] = "application/x-ndjson"
+        return world.client.post(
+            url, params=scopes, headers=sent, content=b'{"xdm:identityMap": {"E": [{"xdm:id": "b"}]}}\n'
+        )
     elif "/decisions" in url:
         body = decision_request(world.activity, world.placement, profile("p1"), dry_run=True)
         sent |= {"Content-Type": DECISION_TYPE}
@@ -165,8 +241,12 @@ def _send(world: World, method: str, url: str, headers: dict[str, str]) -> Any:
         sent["Content-Type"], sent["Accept"] = PATCH_HAL, RECEIPT
     elif method == "PATCH":
         body, sent["Content-Type"] = {"description": "patched"}, "application/merge-patch+json"
+    elif method == "POST" and url.rsplit("/", 1)[1] in NEW_BODIES:
+        body = _new_body(url)
+    elif "/listener" in url:
+        body = _received_event(url)
     elif method == "POST":
-        body = {"name": "created"}
+        body = {"name": "created", **({"@type": "Target"} if "/v5/" in url else {})}
     content = None if body is None else json.dumps(body)
     return world.client.request(method, url, headers=sent, content=content)
 
@@ -197,6 +277,8 @@ def test_only_the_right_principal_gets_in(world: World, method: str, template: s
     right = bearer(token(sub="right", scopes=(scope,)))
     response = _send(world, method, url, {**TENANT, **right})
     assert response.status_code < 400, response.text
+    if "Job" in template:
+        _settle(world)
 
 
 def test_health_and_ready_need_no_credentials(world: World) -> None:
@@ -267,10 +349,12 @@ def test_tmf620_writes_are_recorded_under_the_verified_principal(world: World) -
     ident = created.json()["id"]
     assert world.client.patch(f"{po}/{ident}", headers=headers, json={"name": "audited 2"}).status_code == 200
     assert world.client.delete(f"{po}/{ident}", headers=headers).status_code == 204
+    # History holds the past versions; the current one (here the deletion) is the documents row.
     rows = sqlite3.connect(world.path).execute(
-        "SELECT version, created_by, modified_by, modified_by_client FROM document_versions"
-        " WHERE id = ? ORDER BY version",
-        (ident,),
+        "SELECT version, created_by, modified_by, modified_by_client FROM document_versions WHERE id = ?"
+        " UNION ALL SELECT version, created_by, modified_by, modified_by_client FROM documents WHERE id = ?"
+        " ORDER BY version",
+        (ident, ident),
     )
     assert [tuple(r) for r in rows] == [
         (1, "dave@acme.example", "dave@acme.example", "cpq"),

@@ -11,11 +11,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from support.server import command, running_server
+from support.server import OFFERINGS, command, keep_writing, running_server
 
 pytestmark = pytest.mark.slow
-
-OFFERINGS = "/tmf-api/productCatalogManagement/v4/productOffering"
 
 
 def cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
@@ -30,17 +28,10 @@ def test_backup_while_writing_then_restore(tmp_path: Path) -> None:
     acknowledged: list[str] = []
     stop = threading.Event()
 
-    def writer(base: str) -> None:
-        with httpx.Client(base_url=base, timeout=10) as http:
-            i = 0
-            while not stop.is_set():
-                oid = f"b-{i:05d}"
-                if http.post(OFFERINGS, json={"id": oid, "name": oid}).status_code == 201:
-                    acknowledged.append(oid)
-                i += 1
-
     with running_server(f"sqlite:///{live}") as (base, _):
-        thread = threading.Thread(target=writer, args=(base,))
+        thread = threading.Thread(
+            target=keep_writing, args=(base, "b", acknowledged, stop), kwargs={"timeout": 10}
+        )
         thread.start()
         try:
             deadline = time.monotonic() + 60

@@ -3,34 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from pathlib import Path
 
-from integration.test_decide_cli import catalog, run
-from support.server import command
+from integration.test_decide_cli import catalog, quiet_cli, run, target
 
 __all__ = ["catalog"]
 
 
 def batch(ids: dict[str, str], source: Path, out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    args = [
-        "decide-batch",
-        str(source),
-        "--out",
-        str(out),
-        "--container",
-        ids["container"],
-        "--activity",
-        ids["activity"],
-        "--placement",
-        ids["placement"],
-        "--database-url",
-        ids["url"],
-        *extra,
-    ]
-    env = {**os.environ, "OFFER_CATALOG_LOG_LEVEL": "warning"}
-    return subprocess.run([*command(), *args], capture_output=True, text=True, timeout=120, env=env)
+    return quiet_cli(["decide-batch", str(source), "--out", str(out), *target(ids), *extra], timeout=120)
 
 
 def _profile(ident: str) -> str:

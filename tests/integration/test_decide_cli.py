@@ -104,23 +104,27 @@ def catalog(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     return ids
 
 
-def run(ids: dict[str, str], *extra: str, profile: str | None = None) -> subprocess.CompletedProcess[str]:
-    args = [
-        "decide",
-        "--container",
-        ids["container"],
-        "--activity",
-        ids["activity"],
-        "--placement",
-        ids["placement"],
-        "--profile",
-        profile or ids["profile"],
-        "--database-url",
-        ids["url"],
-        *extra,
-    ]
+# The options naming what to decide for, and the key of ids that holds each one's value.
+TARGET = {
+    "--container": "container",
+    "--activity": "activity",
+    "--placement": "placement",
+    "--database-url": "url",
+}
+
+
+def target(ids: dict[str, str]) -> list[str]:
+    return [part for option, key in TARGET.items() for part in (option, ids[key])]
+
+
+def quiet_cli(args: list[str], timeout: float) -> subprocess.CompletedProcess[str]:
+    """Run the installed command with warnings and errors only on its log."""
     env = {**os.environ, "OFFER_CATALOG_LOG_LEVEL": "warning"}
-    return subprocess.run([*command(), *args], capture_output=True, text=True, timeout=60, env=env)
+    return subprocess.run([*command(), *args], capture_output=True, text=True, timeout=timeout, env=env)
+
+
+def run(ids: dict[str, str], *extra: str, profile: str | None = None) -> subprocess.CompletedProcess[str]:
+    return quiet_cli(["decide", *target(ids), "--profile", profile or ids["profile"], *extra], timeout=60)
 
 
 def _choice(result: subprocess.CompletedProcess[str]) -> str:

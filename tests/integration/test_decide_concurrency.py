@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +21,13 @@ from api.decisioning.dec_support import (
     make_container,
     profile,
 )
-from offer_catalog.decisioning.capping import TOTAL, counter_key, profile_scope
+from offer_catalog.decisioning.capping import counter_key, lifetime_of, profile_scope
 from offer_catalog.store import open_store
 from support.server import running_server
+
+# The test catalog's offers start on 2020-01-01: never-resetting caps count in the 2-year block
+# holding today (capping counters restart 2 years after the offer's start date).
+LIFETIME = lifetime_of("2020-01-01", datetime.now(UTC).date())
 
 REQUESTS = 40
 GLOBAL_CAP = 10
@@ -74,7 +79,7 @@ def test_a_global_cap_is_never_exceeded(server: tuple[str, str, Catalog]) -> Non
         for i in range(REQUESTS)
     ]
     assert _concurrently(base, bodies, catalog) == {"flash": GLOBAL_CAP, "fallback": REQUESTS - GLOBAL_CAP}
-    assert _counter(url, counter_key(catalog["flash"], "global", None, TOTAL)) == GLOBAL_CAP
+    assert _counter(url, counter_key(catalog["flash"], "global", None, LIFETIME)) == GLOBAL_CAP
     assert _concurrently(base, bodies[:8], catalog) == {"fallback": 8}
 
 
@@ -84,4 +89,4 @@ def test_a_profile_cap_is_never_exceeded(server: tuple[str, str, Catalog]) -> No
     kid = profile("kid@x.y", age=10, segments=("vip",))  # eligible for the capped `vip` offer only
     bodies = [decision_request(catalog["main"], catalog["web"], kid) for _ in range(20)]
     assert _concurrently(base, bodies, catalog) == {"vip": 2, "fallback": 18}
-    assert _counter(url, counter_key(catalog["vip"], profile_scope("Email", "kid@x.y"), None, TOTAL)) == 2
+    assert _counter(url, counter_key(catalog["vip"], profile_scope("Email", "kid@x.y"), None, LIFETIME)) == 2

@@ -71,29 +71,16 @@ def test_server_killed_mid_stream_keeps_every_acknowledged_write(tmp_path: Path)
 
     import httpx
 
-    from support.server import running_server
+    from support.server import keep_writing, running_server
 
     url = f"sqlite:///{tmp_path / 'served.db'}"
     acknowledged: list[str] = []
     stop = threading.Event()
 
-    def writer(base: str) -> None:
-        with httpx.Client(base_url=base, timeout=5) as http:
-            i = 0
-            while not stop.is_set():
-                oid = f"crash-{i:05d}"
-                try:
-                    response = http.post(
-                        "/tmf-api/productCatalogManagement/v4/productOffering", json={"id": oid, "name": oid}
-                    )
-                except httpx.HTTPError:
-                    return
-                if response.status_code == 201:
-                    acknowledged.append(oid)
-                i += 1
-
     with running_server(url) as (base, proc):
-        thread = threading.Thread(target=writer, args=(base,))
+        thread = threading.Thread(
+            target=keep_writing, args=(base, "crash", acknowledged, stop), kwargs={"timeout": 5}
+        )
         thread.start()
         deadline = time.monotonic() + 60
         while len(acknowledged) < 100 and time.monotonic() < deadline and thread.is_alive():

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -16,8 +17,12 @@ import pytest
 
 from api.decisioning.dec_support import Catalog, auth, chosen, decide, decision_request, profile
 from integration.test_decide_concurrency import REQUESTS, _counter, server
-from offer_catalog.decisioning.capping import TOTAL, rule_key
+from offer_catalog.decisioning.capping import lifetime_of, rule_key
 from offer_catalog.decisioning.model import CapRule
+
+# The test catalog's offers start on 2020-01-01: never-resetting caps count in the 2-year block
+# holding today (capping counters restart 2 years after the offer's start date).
+LIFETIME = lifetime_of("2020-01-01", datetime.now(UTC).date())
 
 __all__ = ["server"]
 CAP = 6
@@ -66,7 +71,7 @@ def test_an_event_cap_is_never_exceeded(server: tuple[str, str, Catalog], events
     with httpx.Client(base_url=base, timeout=60, limits=limits) as http, ThreadPoolExecutor(REQUESTS) as pool:
         names = list(pool.map(lambda i: _decide_and_show(http, catalog, f"w{i}@x.y"), range(REQUESTS)))
         key = rule_key(
-            catalog["flash"], CapRule(CAP, False, False, events=events), catalog["web"], "", None, TOTAL
+            catalog["flash"], CapRule(CAP, False, False, events=events), catalog["web"], "", None, LIFETIME
         )
         assert _counter(url, key) == CAP  # every proposal was displayed: the counter stops at the limit
         if "decisioning" in events:

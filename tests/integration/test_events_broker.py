@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
+import subprocess
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import nats
@@ -22,11 +26,14 @@ from support.server import free_port
 NATS_URL = "nats://127.0.0.1:4222"
 
 
-async def _read_stream(subject: str, count: int) -> list[Any]:
-    conn = await nats.connect(NATS_URL)
+async def _read_stream(subject: str, count: int, url: str = NATS_URL) -> list[Any]:
+    conn = await nats.connect(url)
     try:
         js = conn.jetstream()
-        consumer = await js.pull_subscribe(f"{subject}.>", durable=None, stream=stream_name(subject))
+        try:
+            consumer = await js.pull_subscribe(f"{subject}.>", durable=None, stream=stream_name(subject))
+        except nats.js.errors.NotFoundError:
+            return []  # the relay creates the stream with its first publish, which may not have happened yet
         messages: list[Any] = []
         while len(messages) < count:
             try:
@@ -51,11 +58,9 @@ async def _drop_stream(subject: str) -> None:
         await conn.close()
 
 
-async def _reachable() -> bool:
+async def _reachable(url: str = NATS_URL) -> bool:
     try:
-        conn = await nats.connect(
-            NATS_URL, connect_timeout=1, max_reconnect_attempts=0, allow_reconnect=False
-        )
+        conn = await nats.connect(url, connect_timeout=1, max_reconnect_attempts=0, allow_reconnect=False)
     except Exception:
         return False
     await conn.close()
@@ -102,3 +107,48 @@ def test_every_event_reaches_the_broker_also_after_an_outage(store: Store, subje
     assert sorted(body["event"]["productOffering"]["id"] for _, body in messages) == sorted(
         f"b-{n}" for n in range(30)
     )
+
+
+@contextmanager
+def own_broker(port: int, store_dir: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """A NATS JetStream server of this test only (its own port and storage), stopped afterwards."""
+    if shutil.which("nats-server") is None:
+        pytest.skip("no nats-server binary")
+    args = ["nats-server", "-js", "-a", "127.0.0.1", "-p", str(port), "-sd", str(store_dir)]
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while not asyncio.run(_reachable(f"nats://127.0.0.1:{port}")):
+            assert proc.poll() is None and time.monotonic() < deadline, "nats-server did not start"
+            time.sleep(0.05)
+        yield proc
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_no_event_is_lost_when_the_broker_restarts_mid_run(sqlite_store: Store, tmp_path: Path) -> None:
+    port = free_port()
+    url, subject, writes = f"nats://127.0.0.1:{port}", "oc-restart", 1000
+    settings = {"hub_broker_url": url, "hub_broker_subject": subject, "hub_max_attempts": 10_000}
+    with app_client(sqlite_store, **settings, hub_backoff_max_ms=500) as client:
+
+        def write(numbers: range) -> None:
+            for n in numbers:
+                made = client.post(f"{STANDARD_BASE}productOffering", json={"id": f"r-{n}", "name": "x"})
+                assert made.status_code == 201
+
+        with own_broker(port, tmp_path / "js"):
+            write(range(250))
+        write(range(250, 750))  # the broker is down: these deliveries wait and retry
+        with own_broker(port, tmp_path / "js"):  # back, on the same storage
+            write(range(750, writes))
+            deadline = time.monotonic() + 60
+            while len(messages := asyncio.run(_read_stream(subject, writes, url))) < writes:
+                assert time.monotonic() < deadline, f"{len(messages)} of {writes} events in the stream"
+                time.sleep(0.2)
+    ids = {message_id for message_id, _ in messages}
+    assert len(ids) == writes == len(messages)  # JetStream dropped any re-published duplicate by its id
+    assert {body["event"]["productOffering"]["id"] for _, body in messages} == {
+        f"r-{n}" for n in range(writes)
+    }

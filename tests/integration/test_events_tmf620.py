@@ -142,7 +142,7 @@ def test_every_write_of_every_resource_produces_its_event(
         assert set(change["fieldPath"].split(",")) >= {"/name", "/description"}
         assert next(iter(change["event"].values()))["name"] == "second"
     states = [b for b in bodies if b["eventType"].endswith("StateChangeEvent")]
-    assert {next(iter(b["event"].values()))["lifecycleStatus"] for b in states} == {"In design"}
+    assert {next(iter(b["event"].values()))["lifecycleStatus"] for b in states} == {"In Design"}
 
 
 def test_oracle_subscribers_get_at_names_and_oracle_hrefs(

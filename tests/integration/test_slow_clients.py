@@ -15,7 +15,7 @@ import httpx
 import orjson
 import pytest
 
-from support.server import command, free_port, wait_healthy
+from support.server import command, free_port, stop, wait_healthy
 
 pytestmark = pytest.mark.slow
 
@@ -42,14 +42,7 @@ def server(db: Path, *, nofile: int | None = None, **settings: str) -> Iterator[
         wait_healthy(f"http://127.0.0.1:{port}", proc)
         yield f"http://127.0.0.1:{port}", port
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        assert proc.stderr is not None
-        proc.stderr.close()
+        stop(proc)
 
 
 def exchange(port: int, data: bytes, *, wait: float = 10.0) -> tuple[float, bytes]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import copy
 import json
 from typing import Any, Protocol
 
@@ -247,7 +248,8 @@ class Xcore:
         return self.client.request("PUT", self.url(instance_id), headers=sent, content=json.dumps(body))
 
     def delete(self, instance_id: str, **headers: str) -> Any:
-        sent = {**self.headers, "Accept": RECEIPT, **headers}
+        """DELETE asking for the outcome at once (`Prefer: return=representation`) unless told otherwise."""
+        sent = {**self.headers, "Accept": RECEIPT, "Prefer": "return=representation", **headers}
         return self.client.request("DELETE", self.url(instance_id), headers=sent)
 
     def list(self, params: Any = None, path: str = "instances", **headers: str) -> Any:
@@ -267,6 +269,20 @@ class Xcore:
         assert response.status_code == 200, response.text
         page: dict[str, Any] = response.json()
         return page
+
+
+def put_at(body: Any, pointer: str, value: Any) -> Any:
+    """A deep copy of body with the value at a JSON pointer (object member or array index) replaced."""
+    body = copy.deepcopy(body)
+    *parents, last = pointer.strip("/").split("/")
+    node = body
+    for step in parents:
+        node = node[int(step)] if isinstance(node, list) else node[step]
+    if isinstance(node, list):
+        node[int(last)] = value
+    else:
+        node[last] = value
+    return body
 
 
 def at_ids(page: dict[str, Any]) -> list[str]:

@@ -65,7 +65,8 @@ def drop_database(url: str, db_url: str) -> None:
 
 
 EMPTY = (
-    "DELETE FROM documents; DELETE FROM document_versions; DELETE FROM events; DELETE FROM counters; "
+    "DELETE FROM documents; DELETE FROM document_versions; DELETE FROM document_counts; "
+    "DELETE FROM counted_keys; DELETE FROM events; DELETE FROM counters; "
     "DELETE FROM scope_changes; DELETE FROM leases; DELETE FROM relay_positions; DELETE FROM subscriptions; "
     "DELETE FROM deliveries; DELETE FROM decision_items; DELETE FROM interaction_events; "
     "DELETE FROM deployment_secrets; ALTER SEQUENCE events_seq_seq RESTART"

@@ -19,6 +19,9 @@ class Received:
     path: str
     headers: dict[str, str]
     raw: bytes
+    started: float = 0.0
+    """time.monotonic() when the request arrived, and when it was answered."""
+    ended: float = 0.0
 
     @property
     def body(self) -> Any:
@@ -32,6 +35,8 @@ class Receiver:
 
     port: int
     status: int = 200
+    delay: float = 0.0
+    """Seconds to wait before answering (a slow receiver)."""
     got: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -59,11 +64,19 @@ class Receiver:
 def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
-            raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            started = time.monotonic()
+            length = int(self.headers.get("Content-Length", "0"))
+            raw = self.rfile.read(length)
+            if len(raw) < length:  # the sender died mid-request (a killed worker): nothing was delivered
+                self.close_connection = True
+                return
             status = receiver.status
+            if receiver.delay:
+                time.sleep(receiver.delay)
             if 200 <= status < 300:
+                got = Received(self.path, dict(self.headers.items()), raw, started, time.monotonic())
                 with receiver.lock:
-                    receiver.got.append(Received(self.path, dict(self.headers.items()), raw))
+                    receiver.got.append(got)
             self.send_response(status)
             self.send_header("Content-Length", "0")
             self.end_headers()

@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -58,15 +59,20 @@ def running_server(
         wait_healthy(base, proc)
         yield base, proc
     finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        if proc.stderr:
-            proc.stderr.close()
+        stop(proc)
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    """End a server started here: terminate it (kill it after 15 s) and close its stderr pipe."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    if proc.stderr:
+        proc.stderr.close()
 
 
 def wait_healthy(base: str, proc: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
@@ -83,3 +89,24 @@ def wait_healthy(base: str, proc: subprocess.Popen[bytes], timeout: float = 30.0
             pass
         time.sleep(0.1)
     raise RuntimeError("server did not become healthy in time")
+
+
+OFFERINGS = "/tmf-api/productCatalogManagement/v4/productOffering"
+
+
+def keep_writing(
+    base: str, prefix: str, acknowledged: list[str], stop: threading.Event, *, timeout: float
+) -> None:
+    """Create offerings `prefix-00000`, `prefix-00001`... until `stop` is set or the server goes away,
+    noting in `acknowledged` each one answered 201 (a writer thread's body)."""
+    with httpx.Client(base_url=base, timeout=timeout) as http:
+        i = 0
+        while not stop.is_set():
+            oid = f"{prefix}-{i:05d}"
+            try:
+                response = http.post(OFFERINGS, json={"id": oid, "name": oid})
+            except httpx.HTTPError:
+                return
+            if response.status_code == 201:
+                acknowledged.append(oid)
+            i += 1

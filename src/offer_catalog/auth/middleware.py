@@ -56,14 +56,26 @@ class Denied(Exception):
         return f'{REALM}, error="{error}"{extra}'
 
 
+# Peer address -> loopback or not; bounded (cleared when full), since parsing one costs microseconds.
+_LOOPBACK: dict[str, bool] = {}
+_LOOPBACK_MAX = 4096
+
+
 def is_loopback(client: Any) -> bool:
     """True for a loopback peer, a Unix socket (no address) or an in-process client (no IP)."""
     if not client:
         return True
-    try:
-        return ipaddress.ip_address(client[0]).is_loopback
-    except ValueError:
-        return True
+    host = client[0]
+    known = _LOOPBACK.get(host)
+    if known is None:
+        try:
+            known = ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            known = True
+        if len(_LOOPBACK) >= _LOOPBACK_MAX:
+            _LOOPBACK.clear()
+        _LOOPBACK[host] = known
+    return known
 
 
 def error_body(path: str, exc: Denied, request_id: str, *, oracle: bool = False) -> tuple[bytes, str]:

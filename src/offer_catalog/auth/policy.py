@@ -8,13 +8,13 @@ does not declare makes `create_app` fail (`check_declared`), so a new route cann
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import Final
 
 from starlette.routing import BaseRoute, Mount, Route
 
-from offer_catalog.auth.principal import ADMIN, CATALOG_READ, CATALOG_WRITE, DECISIONS
+from offer_catalog.auth.principal import ADMIN, CATALOG_READ, CATALOG_WRITE, DECISIONS, EVENTS
+from offer_catalog.http.shapes import SegmentTree
 
 PUBLIC: Final = "public"
 """Answered without credentials (liveness and readiness only)."""
@@ -24,7 +24,12 @@ AUTHENTICATED: Final = ""
 XCORE: Final = "/data/core/xcore"
 ODE: Final = "/data/core/ode"
 ODS: Final = "/data/core/ods"
-TMF_BASES: Final = ("/tmf-api/productCatalogManagement/v4", "/productCatalogManagement/v4")
+TMF_BASES: Final = (
+    "/tmf-api/productCatalogManagement/v4",
+    "/productCatalogManagement/v4",
+    "/tmf-api/productCatalogManagement/v5",
+    "/productCatalogManagement/v5",
+)
 TENANT_PREFIXES: Final = ("/data/core/",)
 """Paths whose org and sandbox headers must name one of the principal's tenants."""
 
@@ -39,6 +44,25 @@ def _tmf(base: str) -> dict[tuple[str, str], str]:
         ("DELETE", f"{base}/{{resource}}/{{id}}"): CATALOG_WRITE,
         ("GET", f"{base}/{{resource}}/{{id}}/history"): CATALOG_READ,
         ("GET", f"{base}/{{resource}}/{{id}}/history/{{version}}"): CATALOG_READ,
+        # The event hub, its dead letters; the listeners write the catalog (events/hub_api.py).
+        ("POST", f"{base}/hub"): EVENTS,
+        ("GET", f"{base}/eventSubscription"): EVENTS,
+        ("GET", f"{base}/eventSubscription/{{id}}"): EVENTS,
+        ("DELETE", f"{base}/hub/{{id}}"): EVENTS,
+        ("GET", f"{base}/hub/{{id}}/deadLetter"): EVENTS,
+        ("POST", f"{base}/hub/{{id}}/deadLetter/replay"): EVENTS,
+        ("POST", f"{base}/listener"): CATALOG_WRITE,
+        ("POST", f"{base}/listener/{{event}}"): CATALOG_WRITE,
+        # Import and export jobs (events/job_api.py): an export reads the catalog, an import writes it.
+        ("GET", f"{base}/exportJob"): CATALOG_READ,
+        ("POST", f"{base}/exportJob"): CATALOG_READ,
+        ("GET", f"{base}/exportJob/{{id}}"): CATALOG_READ,
+        ("DELETE", f"{base}/exportJob/{{id}}"): CATALOG_READ,
+        ("GET", f"{base}/exportJob/{{id}}/file"): CATALOG_READ,
+        ("GET", f"{base}/importJob"): CATALOG_READ,
+        ("POST", f"{base}/importJob"): CATALOG_WRITE,
+        ("GET", f"{base}/importJob/{{id}}"): CATALOG_READ,
+        ("DELETE", f"{base}/importJob/{{id}}"): CATALOG_WRITE,
     }
 
 
@@ -62,39 +86,51 @@ ROUTE_SCOPES: Final[dict[tuple[str, str], str]] = {
     ("PATCH", f"{XCORE}/{{container_id}}/instances/{{instance_id}}"): CATALOG_WRITE,
     ("DELETE", f"{XCORE}/{{container_id}}/instances/{{instance_id}}"): CATALOG_WRITE,
     ("GET", f"{XCORE}/{{container_id}}/queries/core/search"): CATALOG_READ,
+    ("GET", f"{XCORE}/{{container_id}}/deletions/{{kind}}/{{instance_id}}/{{version}}"): CATALOG_READ,
     ("GET", f"{ODE}/openapi.json"): DECISIONS,
     ("POST", f"{ODE}/{{container_id}}/decisions"): DECISIONS,
     ("GET", f"{ODE}/{{container_id}}/diagnostics"): DECISIONS,
+    ("GET", f"{ODE}/{{container_id}}/offers"): DECISIONS,
     ("POST", f"{ODE}/{{container_id}}/events"): DECISIONS,
     ("GET", f"{ODE}/{{container_id}}/reports"): CATALOG_READ,
     ("POST", f"{ODS}/decisions"): DECISIONS,
+    ("POST", f"{ODE}/{{container_id}}/batch-jobs"): DECISIONS,
+    ("GET", f"{ODE}/{{container_id}}/batch-jobs/{{job_id}}"): DECISIONS,
+    ("GET", f"{ODE}/{{container_id}}/batch-jobs/{{job_id}}/results"): DECISIONS,
+    ("POST", f"{ODE}/{{container_id}}/batch-jobs/{{job_id}}/cancel"): DECISIONS,
     **{entry: scope for base in TMF_BASES for entry, scope in _tmf(base).items()},
 }
 DISPATCHED: Final = frozenset(f"{base}{{rest:path}}" for base in TMF_BASES)
 """Route paths that dispatch inside; their operations are the TMF sub-templates above."""
 
 
-def _pattern(template: str) -> re.Pattern[str]:
-    parts = re.split(r"(\{[^}]+\})", template)
-    body = "".join("[^/]+" if p.startswith("{") else re.escape(p) for p in parts)
-    return re.compile(body + ("/?" if not template.endswith("/") else ""))
-
-
 class Policy:
-    """Finds the scope a request needs from the table (literal templates win over `{param}` ones)."""
+    """Finds the scope a request needs from the table (literal templates win over `{param}` ones).
+
+    A `{param}` stands for one non-empty segment; a template not ending in "/" also serves the path
+    with one trailing "/". The templates are a tree of segments per method, so a lookup costs a few
+    dict lookups whatever the size of the table.
+    """
 
     def __init__(self, table: dict[tuple[str, str], str] = ROUTE_SCOPES) -> None:
-        self._by_method: dict[str, list[tuple[re.Pattern[str], str]]] = {}
-        ordered = sorted(table.items(), key=lambda item: item[0][1].count("{"))
-        for (method, template), scope in ordered:
-            self._by_method.setdefault(method, []).append((_pattern(template), scope))
+        self._trees: dict[str, SegmentTree] = {}
+        self._scopes: dict[int, str] = {}
+        for order, ((method, template), scope) in enumerate(table.items()):
+            shape = [None if p.startswith("{") and p.endswith("}") else p for p in template.split("/")]
+            rank = template.count("{") * len(table) + order  # fewest params first, then table order
+            self._trees.setdefault(method, SegmentTree()).add(shape, rank, exact=template.endswith("/"))
+            self._scopes[rank] = scope
 
     def scope_for(self, method: str, path: str) -> str:
         """The scope (or PUBLIC / AUTHENTICATED) a request to `path` with `method` needs."""
-        for pattern, scope in self._by_method.get("GET" if method == "HEAD" else method, ()):
-            if pattern.fullmatch(path):
-                return scope
-        return AUTHENTICATED
+        tree = self._trees.get("GET" if method == "HEAD" else method)
+        if tree is None:
+            return AUTHENTICATED
+        parts = path.split("/")
+        found = tree.first(parts)
+        if path.endswith("/") and len(parts) > 1:
+            found = tree.first(parts[:-1], found, stripped=True)
+        return self._scopes.get(found, AUTHENTICATED)
 
 
 def route_operations(routes: Iterable[BaseRoute], prefix: str = "") -> list[tuple[str, str]]:

@@ -15,15 +15,16 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import IO, Any
 
 import orjson
 
+from offer_catalog.decisioning.capping import instant_text
 from offer_catalog.decisioning.decision_log import scope_hash
 from offer_catalog.decisioning.engine import decide, validate
-from offer_catalog.decisioning.request import DecisionRequestError, parse_request
+from offer_catalog.decisioning.request import DecisionRequestError, parse_profile, parse_request
 from offer_catalog.decisioning.service import Caches
 from offer_catalog.store.base import Store, UnitOfWork
 
@@ -31,8 +32,9 @@ from offer_catalog.store.base import Store, UnitOfWork
 class FrozenCounters:
     """A counter view read from the store once per key, then fixed for the whole job."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, now: str | None = None) -> None:
         self._store = store
+        self._now = now  # `capping.instant_text`: expired per-profile counters read 0
         self._values: dict[str, int] = {}
 
     def count(self, key: str) -> int:
@@ -40,7 +42,7 @@ class FrozenCounters:
         value = self._values.get(key)
         if value is None:
             with self._store.unit_of_work() as uow:
-                value = self._values[key] = uow.read_counters([key]).get(key, 0)
+                value = self._values[key] = uow.read_counters([key], self._now).get(key, 0)
         return value
 
 
@@ -66,8 +68,12 @@ def decide_batch(
     check: Callable[[UnitOfWork], object] | None = None,
     progress: Callable[[int], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    first_line: int = 1,
 ) -> BatchResult:
-    """Decide every profile line for the (activity, placement, item count) scopes; write NDJSON lines."""
+    """Decide every profile line for the (activity, placement, item count) scopes; write NDJSON lines.
+
+    `first_line` numbers the first of `lines` (a resumed job continues the numbering).
+    """
     rng = rng or random.Random()
     requests = [{"xdm:activityId": a, "xdm:placementId": p, "xdm:itemCount": n} for a, p, n in scopes]
     template: dict[str, Any] = {
@@ -76,8 +82,9 @@ def decide_batch(
     }
     snapshot = caches.snapshots.get(store, container_id, check=check).snapshot
     placeholder = {"xdm:identityMap": {"batch": [{"xdm:id": "check"}]}}
-    validate(snapshot, parse_request({**template, "xdm:profiles": [placeholder]}))
-    counters = FrozenCounters(store)
+    base = parse_request({**template, "xdm:profiles": [placeholder]})  # parsed once; each line's profile
+    validate(snapshot, base)
+    counters = FrozenCounters(store, instant_text(now))
     key = caches.log.key(store)
     hashes: dict[str, str] = {}
 
@@ -88,13 +95,13 @@ def decide_batch(
         return found
 
     decided = failed = 0
-    for number, raw in enumerate(lines, start=1):
+    for number, raw in enumerate(lines, start=first_line):
         if should_stop is not None and should_stop():
             return BatchResult(decided, failed, True)
         if not raw.strip():
             continue
         try:
-            request = parse_request({**template, "xdm:profiles": [orjson.loads(raw)]})
+            request = replace(base, profiles=(parse_profile(orjson.loads(raw)),))
             result = decide(snapshot, request, now=now, counters=counters, rng=rng, profile_key=profile_key)
             out.write(orjson.dumps(result.response) + b"\n")
             decided += 1

@@ -7,19 +7,28 @@ Counter key: `<offer @id>|<scope>|<entity>|<period>` with
   the week), `month:YYYY-MM`; with `xdm:unitCount` n > 1 the unit reads `day*n`, `week*n`, `month*n`
   and periods are aligned on n-unit blocks counted from 1970-01-01 (weeks: from Sunday 1969-12-28).
 Periods reset at 00:00 UTC. `|` and `%` inside ids are percent-encoded so keys stay unambiguous.
+Caps that never repeat count over the offer's lifetime, which restarts every 2 years from the offer's
+start date ("capping counters will reset when the offer expires or 2 years after the offer start
+date"): period `total` for the first two years, then `total:<YYYY-MM-DD>` (the block's first day).
 
 Rules that count interaction events (`xdm:events` other than just `decisioning`) have keys of their
 own, suffixed `|ev:<kinds joined by +>`, and their profile scope is `profile#<profile key>` (the
 decision log's keyed hash, so events, which carry no identity, find the same counter). Such a rule
 admits an offer while its count is below the limit; the decision adds to it only when the rule also
 counts `decisioning`, and each new matching event adds 1 up to the limit (`event_increments`).
+
+Per-profile counters expire ("Impact of changing dates on capping"): each increment of a per-profile
+rule carries the offer's end date as the counter's new expiry (`CounterIncrement.expires`); once that
+instant has passed, the counter reads 0 and the next increment starts it again from 0. So when an
+approved offer's end date is extended, a profile's count carries forward only if a decision counts on
+it between the change and the original end date; otherwise it resets on the original end date.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final, Protocol
 
 from offer_catalog.decisioning.model import CapRule
@@ -30,6 +39,23 @@ _UNITS: Final = frozenset({"day", "week", "month"})
 EVENT_KINDS: Final = ("decisioning", "impression", "click", "custom")
 # Stored interaction types (feedback.py) -> the capping event kind they count as.
 INTERACTION_KINDS: Final = {"display": "impression", "click": "click", "dismiss": None}
+
+
+# The expiry of a per-profile counter of an offer without end date: never.
+NO_EXPIRY: Final = "9999-12-31T23:59:59.999999Z"
+
+
+def expiry_text(epoch_seconds: float) -> str:
+    """An instant as counters store expiries: UTC, fixed width, so text order is time order."""
+    if epoch_seconds >= 253402300799:  # +inf (no end date) or beyond year 9999
+        return NO_EXPIRY
+    return datetime.fromtimestamp(epoch_seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def instant_text(now: datetime) -> str:
+    """`now` in the counters' expiry format (a counter whose expiry is before it reads 0)."""
+    # isoformat is several times cheaper than strftime; its first 26 characters are the same text
+    return now.astimezone(UTC).isoformat(timespec="microseconds")[:26] + "Z"
 
 
 class CounterView(Protocol):
@@ -58,6 +84,8 @@ class CounterIncrement:
     """What the caller must add to a counter, atomically and only if `current + amount <= limit`.
 
     `period_start` / `period_end` (ISO dates, end exclusive) bound the bucket; both None for `total`.
+    `expires` (per-profile rules): the counter's new expiry (`expiry_text`); an expired counter
+    counts 0 and restarts from `amount`.
     """
 
     key: str
@@ -66,6 +94,7 @@ class CounterIncrement:
     offer_id: str
     period_start: str | None = None
     period_end: str | None = None
+    expires: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +129,36 @@ def period_of(unit: str | None, unit_count: int, today: date) -> Period:
     return Period(
         f"{name}:{start.isoformat()}", start.isoformat(), (start + timedelta(days=span)).isoformat()
     )
+
+
+LIFETIME_YEARS: Final = 2
+
+
+def _add_years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def lifetime_of(start: str, today: date) -> Period:
+    """The 2-year block since the offer's start (ISO date) that holds today; `total` for the first."""
+    first = date.fromisoformat(start)
+    blocks = max(0, (today.year - first.year) // LIFETIME_YEARS)
+    while blocks > 0 and _add_years(first, blocks * LIFETIME_YEARS) > today:
+        blocks -= 1
+    if blocks == 0:
+        return TOTAL
+    begin = _add_years(first, blocks * LIFETIME_YEARS)
+    end = _add_years(first, (blocks + 1) * LIFETIME_YEARS)
+    return Period(f"total:{begin.isoformat()}", begin.isoformat(), end.isoformat())
+
+
+def rule_period(rule: CapRule, today: date) -> Period:
+    """The period a rule counts in today: its repeat bucket, or the offer's lifetime block."""
+    if rule.unit is None and rule.lifetime_start is not None:
+        return lifetime_of(rule.lifetime_start, today)
+    return period_of(rule.unit, rule.unit_count, today)
 
 
 def _escape(text: str) -> str:
@@ -151,11 +210,12 @@ def event_increments(
             continue
         if rule.per_placement and rule.placement is not None and rule.placement != placement_id:
             continue
-        period = period_of(rule.unit, rule.unit_count, now.date())
+        period = rule_period(rule, now.date())
         key = rule_key(offer_id, rule, placement_id, "", hashed_profile, period)
         known = out.get(key)
         limit = rule.limit if known is None else min(known.limit, rule.limit)
-        out[key] = CounterIncrement(key, 1, limit, offer_id, period.start, period.end)
+        expires = rule.offer_end if rule.per_profile else None
+        out[key] = CounterIncrement(key, 1, limit, offer_id, period.start, period.end, expires)
     return list(out.values())
 
 
@@ -171,7 +231,7 @@ class CapState:
         self._profile_key = profile_key
         self._hashed: dict[str, str] = {}
         self._today = now.date()
-        self._periods: dict[tuple[str | None, int], Period] = {}
+        self._periods: dict[tuple[str | None, int, str | None], Period] = {}
         self.pending: dict[str, CounterIncrement] = {}
         self.refused: list[tuple[str, str, str]] = []  # (profile scope, placement, offer) of caps met
 
@@ -183,20 +243,21 @@ class CapState:
 
     def _keys(
         self, offer_id: str, caps: tuple[CapRule, ...], placement_id: str, profile: str
-    ) -> dict[str, tuple[int, Period, bool]]:
-        keys: dict[str, tuple[int, Period, bool]] = {}
+    ) -> dict[str, tuple[int, Period, bool, str | None]]:
+        keys: dict[str, tuple[int, Period, bool, str | None]] = {}
         for rule in caps:
             if rule.per_placement and rule.placement is not None and rule.placement != placement_id:
                 continue
-            period = self._periods.get((rule.unit, rule.unit_count))
+            cached = (rule.unit, rule.unit_count, rule.lifetime_start)
+            period = self._periods.get(cached)
             if period is None:
-                period = self._periods[(rule.unit, rule.unit_count)] = period_of(
-                    rule.unit, rule.unit_count, self._today
-                )
+                period = self._periods[cached] = rule_period(rule, self._today)
             hashed = self._hash(profile) if rule.per_profile and rule.events != ("decisioning",) else None
             key = rule_key(offer_id, rule, placement_id, profile, hashed, period)
             known = keys.get(key)
-            keys[key] = (rule.limit if known is None else min(known[0], rule.limit), period, rule.by_decision)
+            limit = rule.limit if known is None else min(known[0], rule.limit)
+            expires = rule.offer_end if rule.per_profile else None
+            keys[key] = (limit, period, rule.by_decision, expires)
         return keys
 
     def usage(
@@ -204,7 +265,7 @@ class CapState:
     ) -> list[tuple[str, int, int]]:
         """(counter key, count stored + planned, limit) of each cap of an offer in a placement."""
         out = []
-        for key, (limit, _period, _counted) in self._keys(offer_id, caps, placement_id, profile).items():
+        for key, (limit, *_rest) in self._keys(offer_id, caps, placement_id, profile).items():
             planned = self.pending.get(key)
             out.append((key, self._counters.count(key) + (planned.amount if planned else 0), limit))
         return out
@@ -212,18 +273,20 @@ class CapState:
     def admit(self, offer_id: str, caps: tuple[CapRule, ...], placement_id: str, profile: str) -> bool:
         """Plan one decision of the offer unless a cap would be exceeded; True when admitted."""
         keys = self._keys(offer_id, caps, placement_id, profile)
-        for key, (limit, _period, _counted) in keys.items():
+        for key, (limit, *_rest) in keys.items():
             planned = self.pending.get(key)
             # An event-counted rule admits while its count is below the limit: the same test.
             if self._counters.count(key) + (planned.amount if planned else 0) + 1 > limit:
                 self.refused.append((profile, placement_id, offer_id))
                 return False
-        for key, (limit, period, counted) in keys.items():
+        for key, (limit, period, counted, expires) in keys.items():
             if not counted:
                 continue
             planned = self.pending.get(key)
             amount = planned.amount + 1 if planned else 1
-            self.pending[key] = CounterIncrement(key, amount, limit, offer_id, period.start, period.end)
+            self.pending[key] = CounterIncrement(
+                key, amount, limit, offer_id, period.start, period.end, expires
+            )
         return True
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,7 +17,7 @@ from offer_catalog.decisioning.batch import decide_batch
 from offer_catalog.decisioning.feedback import report as build_report
 from offer_catalog.decisioning.feedback import window
 from offer_catalog.decisioning.request import DecisionRequestError
-from offer_catalog.decisioning.service import Caches, decide_for, response_body
+from offer_catalog.decisioning.service import Caches, decide_now, response_body
 from offer_catalog.documents.model import Actor
 from offer_catalog.errors import DomainError, NotFound
 from offer_catalog.offer_library.containers import require_container
@@ -120,15 +119,7 @@ def _decide(store: Store, container: str, body: dict[str, Any], org: str | None,
             raise NotFound(f"container {container!r} holds no instances (unknown id?)")
 
     try:
-        decision = decide_for(
-            store,
-            container_id=container,
-            request_body=body,
-            now=datetime.now(UTC),
-            rng=random.Random(),
-            caches=Caches(),
-            check=check,
-        )
+        decision = decide_now(store, container_id=container, request_body=body, caches=Caches(), check=check)
     except DecisionRequestError as exc:
         where = f" at {exc.pointer}" if exc.pointer else ""
         raise _fail(f"({exc.code}) {exc.message}{where}") from None

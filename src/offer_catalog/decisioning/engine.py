@@ -32,7 +32,7 @@ import math
 import random
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
@@ -55,6 +55,7 @@ from offer_catalog.decisioning.request import (
     Scope,
     parse_request,
 )
+from offer_catalog.decisioning.runtime_views import legacy_scopes
 
 T = TypeVar("T")
 
@@ -85,12 +86,15 @@ def decide(
 ) -> DecisionResult:
     """Decide every requested scope for every profile; raise `DecisionRequestError` for a bad request."""
     req = request if isinstance(request, DecisionRequest) else parse_request(request)
+    if req.legacy_activities and not req.scopes:  # the older shape: each activity's placements
+        req = replace(req, scopes=legacy_scopes(snapshot, req.legacy_activities))
     validate(snapshot, req)
     now = now if now.tzinfo is not None else now.replace(tzinfo=UTC)
     view = MappingCounters(counters) if counters is None or isinstance(counters, Mapping) else counters
     caps = CapState(view, now, profile_key)
     rng = rng if rng is not None else random.Random()
-    across_activities = True if req.across_activities is None else req.across_activities
+    # "by default, Decisioning Service arbitrates between the activities" (runtime tutorial)
+    across_activities = False if req.across_activities is None else req.across_activities
     across_placements = req.across_placements
     if across_placements is None:
         across_placements = all(snapshot.placements[s.placement_id].allow_duplicates for s in req.scopes)

@@ -1,8 +1,8 @@
 """Record interaction events against the decision log, and report on decisions and events.
 
 A request's events are stored in one transaction, all or none: each must name a proposition this
-container's decision log holds (`unknown_proposition`, or `foreign_proposition` when another
-container, of this or another tenant, made it) and an offer that proposition proposed
+container's decision log holds (`unknown_proposition`, also when another container, of this or
+another tenant, made it: a caller learns nothing of other containers) and an offer that proposition proposed
 (`offer_not_proposed`); an event already stored (same event id and offer) is counted as a duplicate
 and ignored.
 
@@ -21,26 +21,21 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from offer_catalog.decisioning.capping import CounterIncrement, event_increments
+from offer_catalog.decisioning.capping import CounterIncrement, event_increments, instant_text
 from offer_catalog.decisioning.decision_log import FLUSH_SECONDS, DecisionLog, timestamp
 from offer_catalog.decisioning.interactions import Interaction
 from offer_catalog.decisioning.model import Offer
 from offer_catalog.decisioning.pql import CompiledExpr, Env, PqlCompileError, PqlSyntaxError, compile_rule
-from offer_catalog.errors import ValidationFailed
+from offer_catalog.errors import NotFound, ValidationFailed
+from offer_catalog.resources.dates import parse_date_time
 from offer_catalog.store.base import Store, UnitOfWork
-from offer_catalog.store.decision_log import GROUP_COLUMNS, DecisionItem, InteractionEvent
+from offer_catalog.store.decision_log import GROUP_COLUMNS, DecisionItem, InteractionEvent, ReportCounts
 
 
-class UnknownProposition(ValidationFailed):
-    """An event names a proposition id no decision of this container produced (HTTP 422)."""
+class UnknownProposition(NotFound):
+    """An event names a proposition id no decision of this container produced (HTTP 404)."""
 
     code = "unknown_proposition"
-
-
-class ForeignProposition(ValidationFailed):
-    """An event names a proposition another container (or tenant) produced (HTTP 422)."""
-
-    code = "foreign_proposition"
 
 
 class OfferNotProposed(ValidationFailed):
@@ -78,6 +73,7 @@ def record_events(
     `offers` (the container's compiled offers) gives the caps new events count towards.
     """
     received = timestamp(now)
+    instant = instant_text(now)
     accepted = 0
     _await_propositions(store, log, sorted({i.proposition_id for i in interactions}))
     increments: list[CounterIncrement] = []
@@ -116,7 +112,11 @@ def record_events(
                     _matcher(interaction.type),
                 )
         for inc in sorted(increments, key=lambda i: i.key):
-            uow.increment_counter(inc.key, inc.limit, inc.amount)  # refused at the limit: not counted
+            # refused at the limit: not counted; an expired per-profile counter restarts from 0
+            if inc.expires is None:
+                uow.increment_counter(inc.key, inc.limit, inc.amount)
+            else:
+                uow.increment_counter(inc.key, inc.limit, inc.amount, expires=inc.expires, now=instant)
     log.sweep(store, now)
     return Receipt(accepted, len(interactions) - accepted)
 
@@ -150,10 +150,10 @@ def _matcher(kind: str) -> Callable[[str], bool]:
 
 def _proposed(interaction: Interaction, items: list[DecisionItem], container_id: str) -> DecisionItem:
     details = {"pointer": interaction.pointer, "propositionId": interaction.proposition_id}
-    if not items:
-        raise UnknownProposition("no logged decision made this proposition", details=details)
-    if items[0].scope != container_id:
-        raise ForeignProposition("the proposition was made in another container", details=details)
+    if not items or items[0].scope != container_id:
+        raise UnknownProposition(
+            "no logged decision of this container made this proposition", details=details
+        )
     for item in items:
         if item.offer_id == interaction.offer_id and item.rank is not None:
             return item
@@ -169,14 +169,13 @@ def window(start: str | None, end: str | None, now: datetime) -> tuple[str, str]
         if value is None:
             moment = default if default is not None else moments[0] - timedelta(days=7)
         else:
-            try:
-                moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace(" ", "+"))
-            except ValueError:
+            # A "+" of the offset that the query string decoded into a space is read back as "+".
+            parsed = parse_date_time(value.replace(" ", "+"))
+            if parsed is None:
                 raise InvalidReport(
-                    f"{name} must be an RFC 3339 date-time", details={"parameter": name}
-                ) from None
-            if moment.tzinfo is None:
-                moment = moment.replace(tzinfo=UTC)
+                    f"{name} must be an RFC 3339 date-time (with an offset)", details={"parameter": name}
+                )
+            moment = parsed
         moments.append(moment.astimezone(UTC))
     return timestamp(moments[1]), timestamp(moments[0])
 
@@ -187,10 +186,11 @@ def report(store: Store, *, container_id: str, start: str, end: str, group_by: s
         raise InvalidReport(
             f"groupBy must be one of {', '.join(GROUP_COLUMNS)}", details={"parameter": "groupBy"}
         )
-    if start >= end:
-        raise InvalidReport("from must be before to", details={"parameter": "from"})
-    with store.unit_of_work() as uow:
-        counts = uow.report(container_id, start, end, group_by)
+    # A window that ends before it starts holds no instant: an empty report, as the documents allow.
+    counts: list[ReportCounts] = []
+    if start < end:
+        with store.unit_of_work() as uow:
+            counts = uow.report(container_id, start, end, group_by)
     rows = []
     for entry in counts:
         events = dict(entry.events)

@@ -16,15 +16,17 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
+from offer_catalog.decisioning import api_doc as d
 from offer_catalog.decisioning.decision_log import DecisionLog
 from offer_catalog.decisioning.feedback import Receipt, record_events, report, window
 from offer_catalog.decisioning.interactions import parse_events
-from offer_catalog.decisioning.openapi import ODE
 from offer_catalog.decisioning.service import Caches
-from offer_catalog.http import ApiRoute, json_response, read_json, run_sync, store_of
+from offer_catalog.decisioning.wire import ODE
+from offer_catalog.http import ApiRoute, Operation, json_response, read_json, run_sync, store_of
 from offer_catalog.offer_library import media
 from offer_catalog.offer_library.containers import require_container
 from offer_catalog.offer_library.tenancy import caller_of
+from offer_catalog.openapi import Doc
 from offer_catalog.settings import Settings
 from offer_catalog.store.base import UnitOfWork
 
@@ -103,7 +105,21 @@ def feedback_routes(settings: Settings, caches: Caches) -> list[BaseRoute]:
     """The events and reports routes; configures the decision log of `caches` from the settings."""
     configure_log(caches.log, settings)
     api = FeedbackApi(caches)
+    events = Doc(
+        "recordEvents",
+        "Record interaction events about propositions (all or none, deduplicated)",
+        {200: d.EVENTS_REPLY},
+        (400, 401, 403, 404, 413, 415, 422),
+        body=d.EVENTS_BODY,
+    )
+    reports = Doc(
+        "report",
+        "Decisions, impressions, clicks, CTR, fallback rate and caps met per group",
+        {200: d.REPORT_REPLY},
+        (400, 401, 403, 404, 422),
+        d.REPORT_PARAMS,
+    )
     return [
-        ApiRoute(f"{ODE}/{{container_id}}/events", {"POST": api.events}, name="events"),
-        ApiRoute(f"{ODE}/{{container_id}}/reports", {"GET": api.reports}, name="reports"),
+        ApiRoute(f"{ODE}/{{container_id}}/events", {"POST": Operation(api.events, events)}, name="events"),
+        ApiRoute(f"{ODE}/{{container_id}}/reports", {"GET": Operation(api.reports, reports)}, name="reports"),
     ]

@@ -11,11 +11,12 @@ from offer_catalog.decisioning.service import CappingContention
 from offer_catalog.http import ErrorTable, Failure
 from offer_catalog.offer_library.errors import ERRORS as OFFER_LIBRARY_ERRORS
 
-# The engine's codes that name ids or states of the catalog (the request is well formed): 422.
+# A well-formed request naming an activity or placement the caller's container does not hold: 404,
+# as any id that names nothing (no schema can tell which ids exist).
+NOT_FOUND: Final = frozenset({"unknown_activity", "unknown_placement"})
+# The engine's codes for states of the catalog that cannot serve the request: 422.
 UNPROCESSABLE: Final = frozenset(
     {
-        "unknown_activity",
-        "unknown_placement",
         "activity_not_live",
         "placement_not_in_activity",
         "fallback_not_found",
@@ -27,7 +28,9 @@ RETRY_AFTER_SECONDS: Final = 1
 
 
 def status_of(exc: DecisionRequestError) -> int:
-    """400 for a malformed request, 422 for one the catalog cannot serve."""
+    """400 for a malformed request, 404 for an id that names nothing, 422 for one the catalog cannot serve."""
+    if exc.code in NOT_FOUND:
+        return 404
     return 422 if exc.code in UNPROCESSABLE else 400
 
 

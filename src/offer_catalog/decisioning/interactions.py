@@ -22,6 +22,7 @@ from typing import Any, Final
 
 from offer_catalog.decisioning.decision_log import timestamp
 from offer_catalog.errors import DomainError
+from offer_catalog.resources.dates import parse_date_time
 
 MAX_EVENTS: Final = 1000
 MAX_ID: Final = 256
@@ -72,13 +73,9 @@ def _text(value: Any, pointer: str, what: str) -> str:
 def _when(value: Any, pointer: str, now: datetime) -> str:
     if value is None:
         return timestamp(now)
-    if isinstance(value, str):
-        try:
-            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            moment = None
-        if moment is not None and moment.tzinfo is not None:
-            return timestamp(moment.astimezone(UTC))
+    moment = parse_date_time(value) if isinstance(value, str) else None
+    if moment is not None:
+        return timestamp(moment.astimezone(UTC))
     raise InvalidEvent("timestamp must be an RFC 3339 date-time with an offset", details={"pointer": pointer})
 
 

@@ -24,6 +24,11 @@ class CapRule:
     # "impression", "click", "custom" (interaction events; custom ones matching `custom_query`).
     events: tuple[str, ...] = ("decisioning",)
     custom_query: str | None = None
+    # ISO date (UTC) of the offer's start: a never-resetting counter restarts every 2 years from it
+    lifetime_start: str | None = None
+    # Per-profile rules: when the profile's counter expires (`expiry_text` of the offer's end date, or
+    # `NO_EXPIRY`); a decision counting on it moves the expiry to the offer's end date of that time.
+    offer_end: str | None = None
 
     @property
     def by_decision(self) -> bool:
@@ -106,6 +111,7 @@ class Group:
     scorers: Mapping[Criterion, Prepared] = field(default_factory=dict)  # formula per entry, batched
     # Every offer id the group's criteria select, also those left out of `entries` (for explanations).
     candidates: tuple[str, ...] = ()
+    selections: tuple[tuple[str, ...], ...] = ()  # the offer ids each criterion selects, in order
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -64,6 +64,9 @@ class DecisionRequest:
     placement_metadata: tuple[str, ...] = ()
     dry_run: bool = False
     explain: bool = False  # add an `explanation` of every candidate to each response (explain.py)
+    # The older (2019 runtime) shape names activities only (`xdm:offerActivities`): `scopes` is empty
+    # until the container's snapshot gives each activity's placements (runtime_views.legacy_scopes).
+    legacy_activities: tuple[str, ...] = ()
 
 
 def _get(body: Mapping[str, Any], name: str) -> Any:
@@ -90,6 +93,8 @@ def parse_request(body: Any) -> DecisionRequest:
     """Validate a decision request body; raise `DecisionRequestError` on the first problem."""
     if not isinstance(body, Mapping):
         raise _fail("", "the request body must be an object")
+    if _get(body, "offerActivities") is not None and _get(body, "propositionRequests") is None:
+        return _legacy_request(body)
     raw_scopes = _typed(body, "propositionRequests", list, "", None)
     if not raw_scopes:
         raise _fail("/xdm:propositionRequests", "at least one proposition request is required")
@@ -97,16 +102,23 @@ def parse_request(body: Any) -> DecisionRequest:
         raise _fail(
             "/xdm:propositionRequests", f"at most {MAX_SCOPES} proposition requests", "too_many_scopes"
         )
-    scopes = tuple(_scope(item, f"/xdm:propositionRequests/{i}") for i, item in enumerate(raw_scopes))
-    if sum(s.item_count for s in scopes) > MAX_ITEMS:
-        raise _fail("/xdm:propositionRequests", f"at most {MAX_ITEMS} items in total", "too_many_items")
+    scopes = _within_total(
+        [_scope(item, f"/xdm:propositionRequests/{i}") for i, item in enumerate(raw_scopes)]
+    )
     raw_profiles = _typed(body, "profiles", list, "", None)
     if not raw_profiles:
         raise _fail("/xdm:profiles", "at least one profile is required")
     profiles = tuple(_profile(item, f"/xdm:profiles/{i}") for i, item in enumerate(raw_profiles))
+    return _options(body, scopes, profiles)
+
+
+def _options(
+    body: Mapping[str, Any], scopes: tuple[Scope, ...], profiles: tuple[Profile, ...], **extra: Any
+) -> DecisionRequest:
     dup = _typed(body, "allowDuplicatePropositions", Mapping, "", {})
     fmt = _typed(body, "responseFormat", Mapping, "", {})
     meta = _typed(fmt, "includeMetadata", Mapping, "/xdm:responseFormat", {})
+    _typed(body, "validateContextData", bool, "", False)  # accepted; context data is read as sent
     return DecisionRequest(
         scopes=scopes,
         profiles=profiles,
@@ -118,7 +130,44 @@ def parse_request(body: Any) -> DecisionRequest:
         placement_metadata=_names(meta, "placement"),
         dry_run=_typed(body, "dryRun", bool, "", False),
         explain=_typed(body, "explain", bool, "", False),
+        **extra,
     )
+
+
+def _legacy_request(body: Mapping[str, Any]) -> DecisionRequest:
+    """The older runtime shape: `xdm:offerActivities[{xdm:offerActivity}]` and one top-level profile
+    (`xdm:identityMap`, `xdm:contextData`, optional `xdm:profileData` / `xdm:decisionRequestId`)."""
+    raw = _typed(body, "offerActivities", list, "", None)
+    if not raw:
+        raise _fail("/xdm:offerActivities", "at least one offer activity is required")
+    if len(raw) > MAX_SCOPES:
+        raise _fail("/xdm:offerActivities", f"at most {MAX_SCOPES} offer activities", "too_many_scopes")
+    activities: list[str] = []
+    for index, item in enumerate(raw):
+        pointer = f"/xdm:offerActivities/{index}"
+        ident = _typed(item, "offerActivity", str, pointer, None) if isinstance(item, Mapping) else None
+        if not ident:
+            raise _fail(pointer, "each item needs xdm:offerActivity, the activity's @id")
+        activities.append(ident)
+    profile = _profile(body, "")
+    return _options(body, (), (profile,), legacy_activities=tuple(activities))
+
+
+def _within_total(scopes: list[Scope]) -> tuple[Scope, ...]:
+    """The scopes within Adobe's guardrail of 100 items in total: later ones ask fewer, one at least.
+
+    `xdm:itemCount` is the most a scope may hold, so a request past the guardrail (which no schema
+    can state: it is a sum) is served, not refused.
+    """
+    out: list[Scope] = []
+    left = MAX_ITEMS
+    for index, scope in enumerate(scopes):
+        count = min(scope.item_count, left - (len(scopes) - index - 1))
+        out.append(
+            scope if count == scope.item_count else Scope(scope.activity_id, scope.placement_id, count)
+        )
+        left -= count
+    return tuple(out)
 
 
 def _scope(item: Any, pointer: str) -> Scope:
@@ -128,12 +177,21 @@ def _scope(item: Any, pointer: str) -> Scope:
     placement = _typed(item, "placementId", str, pointer, None)
     if not activity or not placement:
         raise _fail(pointer, "xdm:activityId and xdm:placementId are required")
-    count = _typed(item, "itemCount", int, pointer, 1)
+    raw_count = _get(item, "itemCount")
+    if isinstance(raw_count, float) and raw_count.is_integer():
+        count = int(raw_count)  # JSON has one number type: 16.0 is 16, as the schema's `integer` reads it
+    else:
+        count = _typed(item, "itemCount", int, pointer, 1)
     if not 1 <= count <= MAX_ITEMS_PER_SCOPE:
         raise _fail(
             f"{pointer}/xdm:itemCount", f"itemCount must be 1..{MAX_ITEMS_PER_SCOPE}", "invalid_item_count"
         )
     return Scope(activity, placement, count)
+
+
+def parse_profile(item: Any, pointer: str = "/xdm:profiles/0") -> Profile:
+    """Validate one request profile (batch decisioning reads one per line); DecisionRequestError."""
+    return _profile(item, pointer)
 
 
 def _profile(item: Any, pointer: str) -> Profile:

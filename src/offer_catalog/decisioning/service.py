@@ -3,7 +3,9 @@
 Counters. The engine asks `counters.count(key)` lazily, only for capped offers it is about to
 propose. Rather than one database read per key, the view answers from a per-process cache of
 *lower bounds*: counters only grow (a period's counter has its own key), so a value seen once, or
-seen plus what this process added since, is never above the stored one. The decision is checked
+seen plus what this process added since, is never above the stored one. Per-profile counters are
+the exception: they expire (they read 0 after the offer's end date, `capping` module notes), so they
+are read from the store, as are event-counted ones. The decision is checked
 where it matters, in the write: its increments are applied all-or-none in one transaction, each as
 `value + amount <= limit`, in key order (PostgreSQL transactions then lock rows in one order and
 cannot deadlock). If all are accepted, the decision was valid against the counts at commit time. If
@@ -13,27 +15,35 @@ refused attempts, the counters that refused are treated as exhausted (conservati
 exceeded; under extreme contention an offer may fall back a little early); after `MAX_ATTEMPTS` the
 request fails with `capping_contention` (HTTP 503, nothing counted). A decision that proposes no
 capped offer neither reads nor writes a counter. On SQLite, the increment sets of concurrent
-decisions share one transaction (group commit, see `CounterWriter`).
+decisions share one transaction (group commit, see `commits.CounterWriter`).
+
+The decision is one generator (`_steps`) that yields what may block: a snapshot rebuild, the
+durable write, the retention sweep. `decide_for` runs those in the calling thread;
+`decide_on_loop` (HTTP, SQLite) awaits them off the event loop and runs the rest inline.
 
 A dry run obeys the caps but writes nothing: the counters it asked for are read (one call) and the
 decision is replayed with the same random draws while a value differs from the cached one.
 
 Every decision that is not a dry run is also recorded in the decision log (decision_log.py): its
 rows are written in the unit that applies its increments (all-or-none with them); the rows of a
-decision that draws no counter are queued and written in batches by a background thread
-(`decision_log.DeferredRows`).
+decision that draws no counter are queued (`decision_log.DeferredRows`) and written with the next
+counter commit, or in batches by a background thread.
 """
 
 from __future__ import annotations
 
 import random
-import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from offer_catalog.decisioning.capping import CounterIncrement
+from anyio import to_thread
+
+from offer_catalog.decisioning.capping import CounterIncrement, instant_text
+from offer_catalog.decisioning.commits import CounterCache as CounterCache
+from offer_catalog.decisioning.commits import CounterWriter as CounterWriter
+from offer_catalog.decisioning.commits import apply_increments as apply_increments
 from offer_catalog.decisioning.decision_log import DecisionLog, log_items, scope_hash, timestamp
 from offer_catalog.decisioning.engine import DecisionResult, decide
 from offer_catalog.decisioning.request import DecisionRequest, DecisionRequestError, parse_request
@@ -54,28 +64,6 @@ class CappingContention(DomainError):
     """Concurrent decisions kept taking the same capped counters; nothing was counted, try again."""
 
     code = "capping_contention"
-
-
-class CounterCache:
-    """Per-process lower bounds of counter values (counters only grow); bounded in size."""
-
-    def __init__(self, max_keys: int = 200_000) -> None:
-        self.max_keys = max_keys
-        self._values: dict[str, int] = {}
-        self._lock = threading.Lock()
-
-    def get(self, key: str) -> int:
-        """The highest value known for key (0 when unknown)."""
-        return self._values.get(key, 0)
-
-    def raise_to(self, values: Mapping[str, int]) -> None:
-        """Record values seen or reached; a lower value than the known one is ignored."""
-        with self._lock:
-            if len(self._values) + len(values) > self.max_keys:
-                self._values.clear()  # forgetting a lower bound is always safe
-            for key, value in values.items():
-                if value > self._values.get(key, 0):
-                    self._values[key] = value
 
 
 @dataclass
@@ -100,8 +88,9 @@ class Decision:
 class _View:
     """The counter view of one engine call: cache lower bounds, pinned exhausted keys, keys asked.
 
-    Counters of event-counted caps (`|ev:` keys) grow with events no decision writes, so they are
-    read from the store (`fresh`) instead of the lower-bound cache.
+    Counters of event-counted caps (`|ev:` keys) grow with events no decision writes, and
+    per-profile counters (`|profile:` scopes) expire, so both are read from the store (`fresh`)
+    instead of the lower-bound cache.
     """
 
     __slots__ = ("_cache", "_fresh", "_pinned", "seen")
@@ -120,95 +109,46 @@ class _View:
             known = self.seen.get(key)
             if known is not None:
                 return known
-            value = self._fresh(key) if self._fresh is not None and "|ev:" in key else self._cache.get(key)
+            value = self._fresh(key) if self._fresh is not None and _live(key) else self._cache.get(key)
         self.seen[key] = value
         return value
 
 
-def _read_one(store: Store, key: str) -> int:
+def _live(key: str) -> bool:
+    """A counter the lower-bound cache cannot answer: event-counted, or per-profile (it expires)."""
+    return "|ev:" in key or "|profile:" in key
+
+
+def _read_one(store: Store, key: str, now: str | None = None) -> int:
     with store.unit_of_work() as uow:
-        return uow.read_counters([key]).get(key, 0)
+        return uow.read_counters([key], now).get(key, 0)
 
 
-def apply_increments(
-    uow: UnitOfWork, increments: Sequence[CounterIncrement], items: Sequence[DecisionItem] = ()
-) -> dict[str, int] | None:
-    """Apply all increments (each as `value + amount <= limit`, in key order) or none.
+@dataclass(frozen=True, slots=True)
+class _Rebuild:
+    """A step the driver runs off the event loop: bring the container's snapshot up to `seen`."""
 
-    On a refusal the ones already applied are taken back in the same unit and the current values of
-    all the counters are returned; None when all were applied, and then the decision's log `items`
-    are written too.
-    """
-    ordered = sorted(increments, key=lambda inc: inc.key)
-    for done, inc in enumerate(ordered):
-        if not uow.increment_counter(inc.key, inc.limit, inc.amount):
-            for applied in ordered[:done]:
-                uow.increment_counter(applied.key, None, -applied.amount)
-            return uow.read_counters([i.key for i in ordered])
-    uow.insert_decision_items(items)
-    return None
+    container_id: str
+    seen: int
 
 
-class _Slot:
-    __slots__ = ("done", "error", "increments", "items", "refused")
+@dataclass(frozen=True, slots=True)
+class _Write:
+    """A step the driver waits for: apply a decision's increments and log rows durably."""
 
-    def __init__(self, increments: Sequence[CounterIncrement], items: Sequence[DecisionItem]) -> None:
-        self.increments = increments
-        self.items = items
-        self.refused: dict[str, int] | None = None
-        self.error: BaseException | None = None
-        self.done = False
+    increments: Sequence[CounterIncrement]
+    items: Sequence[DecisionItem]
+    now: str
 
 
-class CounterWriter:
-    """Applies the increment sets of decisions; on SQLite concurrent sets share one transaction.
+@dataclass(frozen=True, slots=True)
+class _Sweep:
+    """A step run off the event loop: delete decision log rows past retention."""
 
-    SQLite commits one writer at a time, each with its own fsync: the thread that finds no write in
-    progress applies every set queued so far in one unit (group commit), each set all-or-none,
-    while the others wait for their result. PostgreSQL runs one unit per set: it already
-    commits concurrent transactions together, and separate units keep row locks in key order.
-    """
+    now: datetime
 
-    def __init__(self) -> None:
-        self._cond = threading.Condition()
-        self._queue: list[_Slot] = []
-        self._busy = False
 
-    def apply(
-        self, store: Store, increments: Sequence[CounterIncrement], items: Sequence[DecisionItem] = ()
-    ) -> dict[str, int] | None:
-        """None when every increment was applied (and `items` logged); else the counters' current values."""
-        if store.dialect != "sqlite" and increments:
-            with store.unit_of_work(write=True) as uow:
-                return apply_increments(uow, increments, items)
-        slot = _Slot(increments, items)
-        batch: list[_Slot] = []
-        with self._cond:
-            self._queue.append(slot)
-            while self._busy and not slot.done:
-                self._cond.wait()
-            if not slot.done:
-                self._busy = True
-                batch, self._queue = self._queue, []
-        if batch:
-            self._write(store, batch)
-        if slot.error is not None:
-            raise slot.error
-        return slot.refused
-
-    def _write(self, store: Store, batch: list[_Slot]) -> None:
-        error: BaseException | None = None
-        try:
-            with store.unit_of_work(write=True) as uow:
-                for queued in batch:
-                    queued.refused = apply_increments(uow, queued.increments, queued.items)
-        except BaseException as exc:  # every set of the batch shares the unit's fate
-            error = exc
-        with self._cond:
-            for queued in batch:
-                queued.error, queued.done = error, True
-            self._busy = False
-            self._cond.notify_all()
+Steps = Generator[_Rebuild | _Write | _Sweep, Any, Decision]
 
 
 def decide_for(
@@ -227,13 +167,75 @@ def decide_for(
     `DecisionRequestError` for a bad request, `CappingContention` when capping never settles.
     """
     request = request_body if isinstance(request_body, DecisionRequest) else parse_request(request_body)
+    steps = _steps(store, container_id, request, now, rng, caches, check)
+    answer: Any = None
+    while True:
+        try:
+            step = steps.send(answer)
+        except StopIteration as stop:
+            decision: Decision = stop.value
+            return decision
+        if isinstance(step, _Rebuild):
+            answer = caches.snapshots.rebuild(store, step.container_id, step.seen)
+        elif isinstance(step, _Sweep):
+            answer = caches.log.sweep(store, step.now)
+        else:
+            answer = caches.writer.apply(store, step.increments, step.items, step.now, caches.log.deferred)
+
+
+async def decide_on_loop(
+    store: Store,
+    *,
+    container_id: str,
+    request: DecisionRequest,
+    caches: Caches,
+    check: Callable[[UnitOfWork], object] | None = None,
+) -> Decision:
+    """`decide_now` run on the event loop (SQLite): reads inline, the rebuild and the commit awaited.
+
+    The engine and the store's point reads take microseconds; a snapshot rebuild runs in a worker
+    thread and the durable write in the counter writer's, so neither holds up the loop.
+    """
+    steps = _steps(store, container_id, request, datetime.now(UTC), _fresh_rng(), caches, check)
+    answer: Any = None
+    while True:
+        try:
+            step = steps.send(answer)
+        except StopIteration as stop:
+            decision: Decision = stop.value
+            return decision
+        if isinstance(step, _Rebuild):
+            answer = await to_thread.run_sync(caches.snapshots.rebuild, store, step.container_id, step.seen)
+        elif isinstance(step, _Sweep):
+            answer = await to_thread.run_sync(caches.log.sweep, store, step.now)
+        else:
+            deferred = caches.log.deferred
+            answer = await caches.writer.apply_async(store, step.increments, step.items, step.now, deferred)
+
+
+def _steps(
+    store: Store,
+    container_id: str,
+    request: DecisionRequest,
+    now: datetime,
+    rng: random.Random,
+    caches: Caches,
+    check: Callable[[UnitOfWork], object] | None,
+) -> Steps:
+    """The decision as a generator: it yields what must not run on the event loop, gets the answers."""
     pinned: dict[str, int] = {}
+    instant = instant_text(now)
     for attempt in range(1, MAX_ATTEMPTS + 1):
-        entry = caches.snapshots.get(store, container_id, check=check if attempt == 1 else None)
+        with store.unit_of_work() as uow:
+            if check is not None and attempt == 1:
+                check(uow)
+            entry, seq = caches.snapshots.lookup(uow, container_id)
+        if entry is None:
+            entry = yield _Rebuild(container_id, seq)
         if request.dry_run:
             result = _dry_run(store, entry.snapshot, request, now, rng, caches)
             return Decision(result, container_id, attempt)
-        view = _View(caches.counters, pinned, lambda key: _read_one(store, key))
+        view = _View(caches.counters, pinned, lambda key: _read_one(store, key, instant))
         result = decide(
             entry.snapshot,
             request,
@@ -253,18 +255,19 @@ def decide_for(
                 decided_at=timestamp(now),
                 key=key,
             )
+        if items and caches.log.sweep_due():
+            yield _Sweep(now)
         if not result.increments:
             if items:
                 caches.log.deferred.add(store, items)
-                caches.log.sweep(store, now)
             return Decision(result, container_id, attempt)
-        refused = caches.writer.apply(store, result.increments, items)
+        refused = yield _Write(result.increments, items, instant)
         if refused is None:
-            caches.counters.raise_to({i.key: view.seen.get(i.key, 0) + i.amount for i in result.increments})
-            if items:
-                caches.log.sweep(store, now)
+            caches.counters.raise_to(
+                {i.key: view.seen.get(i.key, 0) + i.amount for i in result.increments if not _live(i.key)}
+            )
             return Decision(result, container_id, attempt)
-        caches.counters.raise_to(refused)
+        caches.counters.raise_to({key: value for key, value in refused.items() if not _live(key)})
         if attempt >= PIN_AFTER:
             for inc in result.increments:
                 if refused.get(inc.key, 0) + inc.amount > inc.limit:
@@ -272,6 +275,34 @@ def decide_for(
     raise CappingContention(
         f"capped counters kept changing under concurrent decisions ({MAX_ATTEMPTS} attempts)",
         details={"containerId": container_id, "attempts": MAX_ATTEMPTS},
+    )
+
+
+_SEEDS = random.Random()
+
+
+def _fresh_rng() -> random.Random:
+    """A generator of its own for one decision, seeded from the process's (cheaper than from the OS)."""
+    return random.Random(_SEEDS.getrandbits(64))
+
+
+def decide_now(
+    store: Store,
+    *,
+    container_id: str,
+    request_body: Mapping[str, Any] | DecisionRequest,
+    caches: Caches,
+    check: Callable[[UnitOfWork], object] | None = None,
+) -> Decision:
+    """`decide_for` a live call: the current time and a fresh random draw (the CLI and the API)."""
+    return decide_for(
+        store,
+        container_id=container_id,
+        request_body=request_body,
+        now=datetime.now(UTC),
+        rng=random.Random(),
+        caches=caches,
+        check=check,
     )
 
 
@@ -286,8 +317,9 @@ def _dry_run(
     """Decide without writing; replay with the same draws until the counters asked match the store."""
     state = rng.getstate()
     result: DecisionResult | None = None
+    instant = instant_text(now)
     for _ in range(MAX_ATTEMPTS):
-        view = _View(caches.counters, {})
+        view = _View(caches.counters, {}, lambda key: _read_one(store, key, instant))
         result = decide(
             snapshot,
             request,
@@ -299,8 +331,8 @@ def _dry_run(
         if not view.seen:
             return result
         with store.unit_of_work() as uow:
-            current = uow.read_counters(list(view.seen))
-        caches.counters.raise_to(current)
+            current = uow.read_counters(list(view.seen), instant)
+        caches.counters.raise_to({key: value for key, value in current.items() if not _live(key)})
         if all(current.get(key, 0) <= value for key, value in view.seen.items()):
             return result
         rng.setstate(state)

@@ -79,6 +79,8 @@ class Subscription:
     base_path: str
     name_style: str
     created_at: str
+    scope: str = "tmf620"
+    """The document scope (organisation) whose writes it hears."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,3 +97,4 @@ class Delivery:
     next_attempt_at: float
     last_error: str | None
     created_at: str
+    resource_version: int | None = None

@@ -54,11 +54,16 @@ class Field:
 
     `scalar` is a promise from the caller (usually its schema, enforced on write): the member is
     never an array or an object. A store may then compare it directly and use a member index.
+    `instant` is another: the member, reached through objects only (no arrays on the path), is an
+    RFC 3339 date-time string; EQ/NE/LT/LE/GT/GE with a date-time string then compare instants
+    (`2024-01-15T10:00:00-04:00` equals `2024-01-15T14:00:00Z`), and other values match nothing;
+    a sort key orders by instant (not with a keyset cursor).
     """
 
     path: tuple[str, ...] = ()
     meta: str | None = None
     scalar: bool = False
+    instant: bool = False
 
     def __post_init__(self) -> None:
         if self.meta is not None and self.meta not in META_FIELDS:
@@ -67,9 +72,10 @@ class Field:
             check_path(self.path)
 
 
-def body(*path: str, scalar: bool = False) -> Field:
-    """A field inside the JSON body (`scalar`: the caller's schema says it is never an array)."""
-    return Field(path=tuple(path), scalar=scalar)
+def body(*path: str, scalar: bool = False, instant: bool = False) -> Field:
+    """A field inside the JSON body (`scalar`: the caller's schema says it is never an array;
+    `instant`: it is a date-time, compared as an instant)."""
+    return Field(path=tuple(path), scalar=scalar, instant=instant)
 
 
 def meta(name: str) -> Field:
@@ -167,6 +173,30 @@ def meta_values(doc: Document) -> dict[str, Any]:
         "modified_by_client": doc.modified_by_client,
         "at_id": at_id if type(at_id) is str else None,
     }
+
+
+def path_strings(doc_body: Any, path: tuple[str, ...]) -> set[str]:
+    """The string values a filter on `path` compares with (a step that meets an array looks into
+    every element that is an object; the last step yields a scalar or the elements of an array)."""
+    found: set[str] = set()
+    _collect(doc_body, path, found)
+    return found
+
+
+def _collect(value: Any, path: tuple[str, ...], found: set[str]) -> None:
+    if type(value) is not dict or path[0] not in value:
+        return
+    value = value[path[0]]
+    rest = path[1:]
+    if not rest:
+        for leaf in value if type(value) is list else (value,):
+            if type(leaf) is str:
+                found.add(leaf)
+    elif type(value) is list:
+        for element in value:
+            _collect(element, rest, found)
+    else:
+        _collect(value, rest, found)
 
 
 def sort_value(doc_body: Any, key: Field, doc_meta: dict[str, Any]) -> Any:

@@ -26,6 +26,7 @@ from offer_catalog.store.base import Store
 SIGNATURE_HEADER = "X-Offer-Catalog-Signature"
 TIMESTAMP_HEADER = "X-Offer-Catalog-Timestamp"
 EVENT_ID_HEADER = "X-Offer-Catalog-Event-Id"
+RESOURCE_VERSION_HEADER = "X-Offer-Catalog-Resource-Version"
 BATCH = 50
 Sink = NatsSink
 
@@ -60,6 +61,8 @@ def headers_for(sub: Subscription, delivery: Delivery, body: bytes) -> dict[str,
         EVENT_ID_HEADER: delivery.event_id,
         "X-Offer-Catalog-Event-Type": delivery.event_type,
     }
+    if delivery.resource_version is not None:
+        headers[RESOURCE_VERSION_HEADER] = str(delivery.resource_version)
     if sub.secret:
         timestamp = str(int(time.time()))
         headers[TIMESTAMP_HEADER] = timestamp

@@ -48,6 +48,20 @@ def parse_filter(raw: str | None) -> Filter:
     return tuple(clauses)
 
 
+NOTHING: Filter = ((),)
+"""A filter no envelope passes (an empty OR)."""
+
+
+def subscription_filter(raw: str | None) -> Filter:
+    """A stored subscription's query as its filter: a TMF630 filter selects the events it names; any
+    other string (the specification's `query` is any string, "additional data to be passed") is kept
+    as given but selects no event, so a listener never gets events beyond the ones it asked for."""
+    try:
+        return parse_filter(raw)
+    except InvalidQuery:
+        return NOTHING
+
+
 def _test(text: str) -> Test:
     match = _ITEM.fullmatch(text)
     if match is None:

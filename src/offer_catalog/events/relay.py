@@ -14,8 +14,8 @@ from typing import Any
 import orjson
 
 from offer_catalog.documents.model import Subscription
-from offer_catalog.events.filters import Filter, matches, parse_filter
-from offer_catalog.events.tmf620 import Notification, envelope, notifications
+from offer_catalog.events.filters import Filter, matches, subscription_filter
+from offer_catalog.events.tmf620 import Notification, envelope, event_type, notifications
 from offer_catalog.metrics import observe_outbox_lag
 from offer_catalog.store.base import Store
 from offer_catalog.store.delivery_tables import NewDelivery
@@ -38,21 +38,40 @@ def drop_lease(store: Store, *, holder: str) -> None:
 
 def _rows(subs: list[tuple[Subscription, Filter]], note: Notification, now: float) -> list[NewDelivery]:
     rows: list[NewDelivery] = []
-    standard: dict[str, Any] | None = None
+    standard: dict[str, dict[str, Any]] = {}
     rendered: dict[tuple[str, str], str] = {}
     for sub, flt in subs:
-        if sub.created_at > note.occurred_at:
-            continue  # written before the subscription existed
+        if sub.scope != note.doc.scope or sub.created_at > note.occurred_at:
+            continue  # another organisation's write, or written before the subscription existed
         if flt:
-            standard = standard or envelope(note, base_path=sub.base_path, name_style="standard")
-            if not matches(flt, standard):
+            # A filter reads the envelope of the subscription's release (v4 and v5 name members apart).
+            if sub.base_path not in standard:
+                standard[sub.base_path] = envelope(note, base_path=sub.base_path, name_style="standard")
+            if not matches(flt, standard[sub.base_path]):
                 continue
         key = (sub.base_path, sub.name_style)
         if key not in rendered:
             body = envelope(note, base_path=sub.base_path, name_style=sub.name_style)
             rendered[key] = orjson.dumps(body).decode()
-        rows.append((sub.id, note.event_id, note.event_type, rendered[key], now, note.occurred_at))
+        rows.append(
+            (
+                sub.id,
+                note.event_id,
+                event_type(note, sub.base_path),
+                rendered[key],
+                now,
+                note.occurred_at,
+                note.doc.version,
+            )
+        )
     return rows
+
+
+def has_backlog(store: Store) -> bool:
+    """True when committed outbox events wait past the relay's cursor (a read: no write lock taken)."""
+    with store.unit_of_work() as uow:
+        tables = uow.delivery_tables()
+        return bool(tables.relay_events(tables.relay_position(POSITION), 1))
 
 
 def relay_once(store: Store, *, holder: str, ttl: float, limit: int = 200) -> int | None:
@@ -64,7 +83,7 @@ def relay_once(store: Store, *, holder: str, ttl: float, limit: int = 200) -> in
         batch = tables.relay_events(tables.relay_position(POSITION), limit)
         if not batch:
             return 0
-        subs = [(sub, parse_filter(sub.query)) for sub in tables.subscriptions()]
+        subs = [(sub, subscription_filter(sub.query)) for sub in tables.subscriptions()]
         rows: list[NewDelivery] = []
         if subs:
             now = time.time()

@@ -85,9 +85,15 @@ def check_addresses(target: Target, addresses: list[Address], allow_private: boo
 
 
 def check_callback(callback: object, *, allow_private: bool) -> str:
-    """Validate a callback at subscription time (form, then resolved addresses); return it."""
+    """Validate a callback at subscription time (form, then resolved addresses); return it.
+
+    A host that does not resolve (yet) is taken: the specification takes any callback, and every
+    delivery resolves and checks it again (one that still does not resolve is a failed attempt).
+    """
     target = parse_callback(callback)
-    check_addresses(target, resolve(target.host, target.port), allow_private)
+    addresses = resolve(target.host, target.port)
+    if addresses:
+        check_addresses(target, addresses, allow_private)
     return target.url.geturl()
 
 

@@ -10,7 +10,7 @@ from offer_catalog.documents.model import CREATED, DELETED, Document, Event
 from offer_catalog.patch import diff
 from offer_catalog.store.base import UnitOfWork
 from offer_catalog.tmf620.names import to_oracle
-from offer_catalog.tmf620.resources import RESOURCES, SCOPE, Resource
+from offer_catalog.tmf620.resources import RESOURCES, SCOPE, Resource, release_of
 from offer_catalog.tmf620.service import view
 
 # Event ids are UUIDv5 of the write and the event type: the same on every retry, for every subscriber.
@@ -41,10 +41,15 @@ def _changed_paths(before: Document, after: Document) -> list[str]:
     return [str(op["path"]) for op in diff(before.body, after.body)]
 
 
+def is_tmf620_scope(scope: str) -> bool:
+    """The single-organisation TMF620 scope or one organisation's (`tmf620:<org>`)."""
+    return scope == SCOPE or scope.startswith(SCOPE + ":")
+
+
 def notifications(uow: UnitOfWork, event: Event) -> list[Notification]:
     """The TMF620 events an outbox event stands for (none for other scopes and kinds)."""
     resource = RESOURCES.get(event.kind)
-    if event.scope != SCOPE or resource is None:
+    if not is_tmf620_scope(event.scope) or resource is None:
         return []
     doc = uow.fetch_version(event.scope, event.kind, event.id, event.version)
     if doc is None:
@@ -74,17 +79,30 @@ def resource_member(resource: Resource) -> str:
     return resource.path
 
 
+def released(note: Notification, base_path: str) -> Resource:
+    """The resource of the note as the release of a subscription's base path names it."""
+    return release_of(base_path).by_kind(note.resource.kind) or note.resource
+
+
+def event_type(note: Notification, base_path: str) -> str:
+    """The event type as the release of a subscription's base path names it (v5: `ProductCatalog...`)."""
+    return released(note, base_path).cls + note.event_type.removeprefix(note.resource.cls)
+
+
 def envelope(note: Notification, *, base_path: str, name_style: str) -> dict[str, Any]:
-    """The notification body: eventId, eventTime, eventType, (fieldPath), event: {<resource>: view}."""
-    body = view(note.resource, note.doc, base_path)
+    """The notification body: eventId, eventTime, eventType, (fieldPath), event: {<resource>: view}.
+
+    In the release of the subscription's base path: v5 names the collection and class its way, and
+    its Event is Extensible (`@type`, the event type)."""
+    resource = released(note, base_path)
+    body = view(resource, note.doc, base_path)
     if name_style == "oracle":
         body = to_oracle(body)
-    out: dict[str, Any] = {
-        "eventId": note.event_id,
-        "eventTime": note.occurred_at,
-        "eventType": note.event_type,
-    }
+    kind = event_type(note, base_path)
+    out: dict[str, Any] = {"eventId": note.event_id, "eventTime": note.occurred_at, "eventType": kind}
+    if resource.api != "v4":
+        out["@type"] = kind
     if note.field_path is not None:
         out["fieldPath"] = note.field_path
-    out["event"] = {resource_member(note.resource): body}
+    out["event"] = {resource_member(resource): body}
     return out

@@ -7,15 +7,17 @@ applied whole or not at all, and every line that cannot be applied is reported w
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
 import orjson
 
 from offer_catalog.documents.model import CREATED, UPDATED, Document
-from offer_catalog.documents.query import Query
+from offer_catalog.documents.query import Condition, Query
 from offer_catalog.errors import DomainError, NotFound
+from offer_catalog.events.tmf620 import is_tmf620_scope
 from offer_catalog.offer_library.containers import CONTAINER, list_containers
 from offer_catalog.offer_library.tenancy import tenant_scope
 from offer_catalog.resources.offer_library import BY_NAME
@@ -39,11 +41,11 @@ def _line(api: str, doc: Document) -> dict[str, Any]:
     return out
 
 
-def _scan(store: Store, scope: str, kind: str) -> Iterator[Document]:
+def _scan(store: Store, scope: str, kind: str, where: Condition | None = None) -> Iterator[Document]:
     after: tuple[Any, ...] | None = None
     while True:
         with store.unit_of_work() as uow:
-            query = Query(kinds=(kind,), limit=PAGE, after=after, with_total=False)
+            query = Query(kinds=(kind,), where=where, limit=PAGE, after=after, with_total=False)
             items = uow.query(scope, query).items
         yield from items
         if len(items) < PAGE:
@@ -83,15 +85,24 @@ def count(store: Store, plan: list[tuple[str, str]]) -> int:
     return total
 
 
-def export_lines(store: Store, *, api: str, plan: list[tuple[str, str]]) -> Iterator[bytes]:
-    """The NDJSON lines (each ending in a newline) of every live document in the plan."""
+def export_lines(
+    store: Store,
+    *,
+    api: str,
+    plan: list[tuple[str, str]],
+    where: Mapping[str, Condition | None] | None = None,
+) -> Iterator[bytes]:
+    """The NDJSON lines (each ending in a newline) of every live document in the plan.
+
+    where: a condition per kind (an export job's TMF630 query); documents that fail it are left out.
+    """
     for scope, kind in plan:
         if kind.startswith(f"{CONTAINER}:"):
             with store.unit_of_work() as uow:
                 doc = uow.fetch(scope, CONTAINER, kind.split(":", 1)[1])
             docs: Iterable[Document] = [] if doc is None or doc.deleted else [doc]
         else:
-            docs = _scan(store, scope, kind)
+            docs = _scan(store, scope, kind, None if where is None else where.get(kind))
         for doc in docs:
             yield orjson.dumps(_line(api, doc)) + b"\n"
 
@@ -140,7 +151,7 @@ def parse_line(raw: bytes) -> Document:
         raise LineError("the line must be a JSON object")
     api, scope, kind = _str(data, "api"), _str(data, "scope"), _str(data, "kind")
     if api == TMF620:
-        if scope != SCOPE or kind not in RESOURCES:
+        if not is_tmf620_scope(scope) or kind not in RESOURCES:
             raise LineError(f"not a TMF620 resource: {scope}/{kind}", code="invalid_line:kind")
     elif api == OFFER_LIBRARY:
         if kind != CONTAINER and kind not in BY_NAME:
@@ -181,7 +192,26 @@ def _apply(uow: UnitOfWork, doc: Document, dry_run: bool) -> str:
     return outcome
 
 
+def _bulk_created(store: Store, batch: list[tuple[int, Document]]) -> bool:
+    """Create a batch of new documents through the store's bulk path (COPY on PostgreSQL), if it has one.
+
+    False (nothing written) when the store has none or an id of the batch is taken.
+    """
+    bulk_load = getattr(store, "bulk_load", None)
+    if bulk_load is None:
+        return False
+    try:
+        bulk_load([doc for _, doc in batch], change=CREATED, batch=len(batch))
+    except DomainError:
+        return False
+    return True
+
+
 def _apply_batch(store: Store, batch: list[tuple[int, Document]], dry_run: bool, report: Report) -> None:
+    if not dry_run and _bulk_created(store, batch):
+        for _ in batch:
+            report.count(CREATE)
+        return
     try:
         with store.unit_of_work(write=not dry_run) as uow:
             outcomes = [_apply(uow, doc, dry_run) for _, doc in batch]
@@ -198,14 +228,27 @@ def _apply_batch(store: Store, batch: list[tuple[int, Document]], dry_run: bool,
         report.count(outcome)
 
 
+def _into(doc: Document, scope: str | None) -> Document:
+    # An import into one organisation (an import job): TMF620 lines only, moved into its scope.
+    if scope is None:
+        return doc
+    if not is_tmf620_scope(doc.scope) or doc.kind not in RESOURCES:
+        raise LineError("an import job takes TMF620 resources only", code="invalid_line:api")
+    return msgspec.structs.replace(doc, scope=scope)
+
+
 def import_lines(
     store: Store,
     lines: Iterable[bytes],
     *,
     dry_run: bool = False,
     advance: Callable[[int], None] | None = None,
+    scope: str | None = None,
 ) -> Report:
-    """Apply exported lines (create or update by id) in batches; report per line; dry_run changes nothing."""
+    """Apply exported lines (create or update by id) in batches; report per line; dry_run changes nothing.
+
+    scope: put every line (TMF620 resources only) into this document scope instead of the line's own.
+    """
     report = Report()
     batch: list[tuple[int, Document]] = []
     for number, raw in enumerate(lines, start=1):
@@ -214,7 +257,7 @@ def import_lines(
         if not raw.strip():
             continue
         try:
-            batch.append((number, parse_line(raw)))
+            batch.append((number, _into(parse_line(raw), scope)))
         except DomainError as exc:
             report.problems.append((number, exc.code, exc.message))
         if len(batch) >= BATCH:

@@ -14,6 +14,7 @@ from offer_catalog.http.context import (
     store_of,
 )
 from offer_catalog.http.errors import ErrorRenderer, ErrorTable, Failure, domain_failure, unavailable
+from offer_catalog.http.headers import header
 from offer_catalog.http.routing import Api, ApiMount, ApiRoute, Operation, api_mount
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "api_mount",
     "domain_failure",
     "etag",
+    "header",
     "if_match",
     "if_none_match",
     "json_response",

@@ -7,9 +7,11 @@ from typing import Any
 from starlette.requests import Request
 
 from offer_catalog.errors import DomainError
+from offer_catalog.http.headers import header
 from offer_catalog.patch import parse_json
 
 DEFAULT_MAX_BYTES = 1024 * 1024
+DEFAULT_MAX_DOCUMENT_BYTES = 2 * 1024 * 1024
 DEFAULT_MAX_DEPTH = 64
 
 
@@ -17,6 +19,18 @@ class BodyTooLarge(DomainError):
     """The request body is larger than the service accepts (each API answers 413)."""
 
     code = "payload_too_large"
+
+
+class DocumentTooLarge(BodyTooLarge):
+    """A write would store a body larger than the service keeps (a patch can grow one): 413 too."""
+
+    code = "document_too_large"
+
+
+def document_limit(request: Request) -> int:
+    """The most JSON bytes a stored body may hold (setting `max_document_bytes`)."""
+    settings = getattr(request.app.state, "settings", None)
+    return DEFAULT_MAX_DOCUMENT_BYTES if settings is None else int(settings.max_document_bytes)
 
 
 def _limits(request: Request) -> tuple[int, int]:
@@ -28,7 +42,7 @@ def _limits(request: Request) -> tuple[int, int]:
 
 async def read_bytes(request: Request, limit: int) -> bytes:
     """The body, refused (BodyTooLarge) from its Content-Length or as soon as the bytes read pass limit."""
-    declared = request.headers.get("content-length", "")
+    declared = header(request, b"content-length") or ""
     if declared.isascii() and declared.isdigit() and (len(declared) > 20 or int(declared) > limit):
         raise BodyTooLarge(f"the body may hold at most {limit} bytes", details={"limit": limit})
     chunks: list[bytes] = []

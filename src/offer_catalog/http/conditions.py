@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
+from offer_catalog.http.headers import header
+
 ANY = "*"
 Etags = frozenset[int] | str | None
 """What a condition header names: None (absent), "*" (any), or the versions it lists."""
@@ -37,11 +39,11 @@ def parse_etags(header: str | None) -> Etags:
 
 def if_match(request: Request) -> frozenset[int] | None:
     """The versions If-Match accepts; None when there is no condition (absent or `*`)."""
-    parsed = parse_etags(request.headers.get("if-match"))
+    parsed = parse_etags(header(request, b"if-match"))
     return parsed if isinstance(parsed, frozenset) else None
 
 
 def if_none_match(request: Request, version: int) -> bool:
     """True when If-None-Match names this version (or `*`): the client's copy is current (304)."""
-    parsed = parse_etags(request.headers.get("if-none-match"))
+    parsed = parse_etags(header(request, b"if-none-match"))
     return parsed == ANY or (isinstance(parsed, frozenset) and version in parsed)

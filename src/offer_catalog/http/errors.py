@@ -7,9 +7,14 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from starlette._exception_handler import _lookup_exception_handler
+from starlette._utils import is_async_callable
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
+from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Message, Receive, Scope, Send
 
 from offer_catalog.errors import DomainError
 from offer_catalog.http.context import request_id
@@ -95,3 +100,46 @@ def error_handlers(table: ErrorTable, render: ErrorRenderer) -> dict[Any, Handle
     handlers.setdefault(HTTPException, routing)
     handlers[Exception] = unexpected
     return handlers
+
+
+class ErrorRegistry(ExceptionMiddleware):
+    """Starlette's `ExceptionMiddleware` (same handlers, same answers), called with less work per request.
+
+    Starlette builds a `Request` and two closures for every request to handle the few that fail; this
+    builds one closure, and the `Request` only for a failure. The handlers are still published in the
+    scope for the plain Starlette routes below, which handle their endpoints' errors with them.
+    """
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        scope["starlette.exception_handlers"] = (self._exception_handlers, self._status_handlers)
+        started = False
+
+        async def sender(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sender)
+        except Exception as exc:
+            handler = None
+            if isinstance(exc, HTTPException):
+                handler = self._status_handlers.get(exc.status_code)
+            if handler is None:
+                handler = _lookup_exception_handler(self._exception_handlers, exc)
+            if handler is None:
+                raise
+            if started:
+                raise RuntimeError("Caught handled exception, but response already started.") from exc
+            request = Request(scope, receive, send)
+            if is_async_callable(handler):
+                response = await handler(request, exc)  # type: ignore[arg-type]
+            else:
+                response = await run_in_threadpool(handler, request, exc)
+            if response is not None:
+                await response(scope, receive, sender)
+            exc.__traceback__ = None  # a reused exception would otherwise keep every request's frames

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from starlette.middleware.exceptions import ExceptionMiddleware
+import orjson
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Match, NoMatchFound, Route, Router
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.routing import BaseRoute, Match, NoMatchFound, Route
+from starlette.types import Receive, Scope, Send
 
-from offer_catalog.http.errors import ErrorRenderer, ErrorTable, error_handlers
+from offer_catalog.http.context import check_query_length
+from offer_catalog.http.errors import ErrorRegistry, ErrorRenderer, ErrorTable, error_handlers
+from offer_catalog.http.shapes import ShapeRouter
+from offer_catalog.openapi.declare import ApiDoc, Doc
+from offer_catalog.openapi.generate import SELF, openapi_document
 
 Guard = Callable[[Scope], None]
 """Runs before routing (inside the error registry): may raise, or normalise the scope."""
@@ -23,11 +27,11 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 
 @dataclass(frozen=True, slots=True)
 class Operation:
-    """One method of a route: its endpoint, the scopes a caller needs, its OpenAPI description."""
+    """One method of a route: its endpoint, its OpenAPI declaration, the scopes a caller needs."""
 
     endpoint: Endpoint
+    doc: Doc | None = None
     scopes: tuple[str, ...] = ()
-    doc: Mapping[str, Any] = field(default_factory=dict)
 
 
 class ApiRoute(Route):
@@ -39,6 +43,7 @@ class ApiRoute(Route):
     def __init__(
         self, path: str, operations: Mapping[str, Operation | Endpoint], *, name: str | None = None
     ) -> None:
+        """`operations`: an `Operation` (endpoint and its OpenAPI `Doc`) or a bare endpoint per method."""
         self.operations = {
             method.upper(): op if isinstance(op, Operation) else Operation(op)
             for method, op in operations.items()
@@ -53,9 +58,21 @@ class ApiRoute(Route):
         """The operation that answers a method (HEAD is answered by GET)."""
         return self.operations.get(method) or self.operations["GET"]
 
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Run the method's endpoint; its errors go to the API's registry (one handler layer, not two)."""
+        if self.methods and scope["method"] not in self.methods:
+            await super().handle(scope, receive, send)  # 405 with Allow
+            return
+        response = await self.operation(scope["method"]).endpoint(Request(scope, receive, send))
+        await response(scope, receive, send)
+
 
 class Api:
-    """One HTTP API: its routes and the one place its errors become its own error bodies."""
+    """One HTTP API: its routes, the one place its errors become its own error bodies, its document.
+
+    With `doc`, the API serves its OpenAPI document at `doc.served_at`, generated from the routes'
+    declarations on first request (offer_catalog.openapi).
+    """
 
     def __init__(
         self,
@@ -64,20 +81,37 @@ class Api:
         errors: ErrorTable,
         render: ErrorRenderer,
         guard: Guard | None = None,
+        doc: ApiDoc | None = None,
     ) -> None:
-        self.router = Router(routes=list(routes), redirect_slashes=False)
+        routes = list(routes)
+        self.doc = doc
+        self._document: bytes | None = None
+        if doc is not None:
+            routes.insert(0, ApiRoute(doc.served_at, {"GET": Operation(self._openapi, SELF)}, name="openapi"))
+        self.router = ShapeRouter(routes=routes, redirect_slashes=False)
         self.guard = guard
-        app: ASGIApp = self._guarded if guard is not None else self.router
-        self.app = ExceptionMiddleware(app, handlers=error_handlers(errors, render))
+        self.app = ErrorRegistry(self._enter, handlers=error_handlers(errors, render))
 
     @property
     def routes(self) -> list[BaseRoute]:
         """The declared routes (for OpenAPI and route metadata)."""
         return self.router.routes
 
-    async def _guarded(self, scope: Scope, receive: Receive, send: Send) -> None:
-        assert self.guard is not None
-        self.guard(scope)
+    def openapi(self) -> dict[str, Any]:
+        """The OpenAPI document of the declared routes."""
+        assert self.doc is not None
+        return openapi_document(self.routes, self.doc)
+
+    async def _openapi(self, request: Request) -> Response:
+        if self._document is None:
+            self._document = orjson.dumps(self.openapi())
+        return Response(self._document, 200, media_type="application/json")
+
+    async def _enter(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Before routing, inside the error registry: the guard, then the query-string limit."""
+        if self.guard is not None:
+            self.guard(scope)
+        check_query_length(scope)
         await self.router(scope, receive, send)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

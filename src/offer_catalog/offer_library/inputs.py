@@ -8,7 +8,7 @@ from typing import Any
 from offer_catalog.offer_library.errors import BadRequest, UnsupportedMediaType
 from offer_catalog.offer_library.hal import METADATA
 from offer_catalog.offer_library.media import HAL, MediaType
-from offer_catalog.resources.offer_library import KindSpec, by_schema
+from offer_catalog.resources.offer_library import KindSpec, by_schema, by_schema_param
 
 
 def unwrap(data: Any, media: MediaType) -> tuple[Any, dict[str, Any] | None]:
@@ -41,9 +41,9 @@ def request_kind(
                 f"schema {media.params['schema']!r} is not an Offer Library schema", code="unknown_schema"
             )
     for key, value in params:
-        if key != "schema" or not value.strip():
+        if key != "schema" or not value:
             continue
-        spec = by_schema(value)
+        spec = by_schema_param(value)
         if spec is None:
             raise BadRequest(f"schema {value!r} is not an Offer Library schema", code="unknown_schema")
         if named is not None and spec is not named:

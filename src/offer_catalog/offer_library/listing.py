@@ -4,7 +4,9 @@
 case-insensitive regular expression that must match the whole value; paths are dot-separated
 (`_instance.xdm:status`) or repository metadata (`repo:lastModifiedDate`, `instanceId`, ...). URL
 values are strings: one that reads as a number or boolean also matches that typed value.
-`start` is the keyset cursor `<sort values...>,<instanceId>` that `_links.next.href` carries.
+`start` is the keyset cursor `<sort values...>,<instanceId>` that `_links.next.href` carries (or a
+prefix of it: strictly after those values).
+`property=A,B` is `property=A&property=B` and `id=X,Y` is `id=X&id=Y` (see `split_expressions`).
 """
 
 from __future__ import annotations
@@ -33,8 +35,8 @@ from offer_catalog.documents.query import (
     sort_value,
 )
 from offer_catalog.errors import InvalidQuery
-from offer_catalog.resources.offer_library import by_schema
-from offer_catalog.resources.offer_library.schema import parse_date_time
+from offer_catalog.resources.dates import parse_date_time
+from offer_catalog.resources.offer_library import by_schema_param
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 1000
@@ -54,6 +56,29 @@ _INT = re.compile(r"^-?\d+$")
 _NUMBER = re.compile(r"^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$")
 # Integers beyond 64 bits have no typed reading (they could match nothing stored).
 _INT64 = 2**63
+# What starts another expression after a comma in one `property` value: a path and an operator, or
+# a bare path that names an instance member or repository metadata (`_instance.…`, `xdm:…`, `repo:…`).
+_NEXT_EXPRESSION = re.compile(
+    r"^\s*(?:[A-Za-z_@$][\w@$:.-]*\s*(?:==|!=|<=|>=|<|>|~)"
+    r"|(?:_instance\.|repo:|xdm:)[\w@$:.-]*\s*$|instanceId\s*$)"
+)
+
+
+def split_expressions(text: str) -> list[str]:
+    """One `property` value's filter expressions: `A,B` is `A` and `B`.
+
+    A comma separates two expressions only when what follows it reads as the start of another
+    (`path op …`, or a bare `_instance.…` / `xdm:…` / `repo:…` / `instanceId` path); otherwise it
+    belongs to the value, so `xdm:name==Sale, 20% off` and `xdm:name~a{1,3}` stay one expression.
+    """
+    pieces = text.split(",")
+    out = [pieces[0]]
+    for piece in pieces[1:]:
+        if _NEXT_EXPRESSION.match(piece):
+            out.append(piece)
+        else:
+            out[-1] += "," + piece
+    return [p for p in out if p.strip()]
 
 
 def field_of(path: str) -> Field:
@@ -73,6 +98,8 @@ def field_of(path: str) -> Field:
 
 # Top-level members lists filter on most: the store keeps an index on each.
 FILTER_INDEXES = ("xdm:status", "xdm:name")
+# Array and nested paths filtered on most (tags, placements): the store indexes their values.
+PATH_INDEXES = (("xdm:tags",), ("xdm:representations", "xdm:placement"))
 
 
 def _typed(text: str) -> Any:
@@ -183,42 +210,50 @@ def encode_start(values: Sequence[Any], fields: Sequence[Field]) -> str:
 
 
 def _tokens(text: str) -> list[tuple[str, bool]]:
+    """The cursor's comma-separated values; a JSON string is read as one (commas and all).
+
+    A value that starts with a quote but is not a JSON string followed by a comma or the end is plain
+    text up to the next comma: every string reads as a cursor.
+    """
     decoder = json.JSONDecoder()
     out: list[tuple[str, bool]] = []
     position = 0
     while True:
+        end = -1
         if text.startswith('"', position):
             try:
-                value, position = decoder.raw_decode(text, position)
+                value, end = decoder.raw_decode(text, position)
             except ValueError:
-                raise InvalidQuery("start is not a valid cursor", code="invalid_start") from None
-            out.append((json.dumps(value), True))
-        else:
+                end = -1
+            if end >= 0 and (end == len(text) or text[end] == ","):
+                out.append((json.dumps(value), True))
+        if end < 0 or (end < len(text) and text[end] != ","):
             end = text.find(",", position)
             end = len(text) if end < 0 else end
             out.append((text[position:end], False))
-            position = end
-        if position == len(text):
+        if end == len(text):
             return out
-        if text[position] != ",":
-            raise InvalidQuery("start is not a valid cursor", code="invalid_start")
-        position += 1
+        position = end + 1
 
 
 def decode_start(text: str, sort: tuple[SortKey, ...]) -> tuple[Any, ...]:
-    """The keyset values of a `start` cursor for these sort keys."""
-    tokens = _tokens(text)
+    """The keyset values of a `start` cursor for these sort keys (then instanceId).
+
+    Fewer values than keys plus one continue strictly after those values (Adobe's `start=<value>`);
+    values beyond the instanceId are ignored (the instanceId alone fixes the position).
+    """
     fields = [key.field for key in sort] + [meta("id")]
-    if len(tokens) != len(fields):
-        raise InvalidQuery(f"start needs {len(fields)} comma-separated value(s)", code="invalid_start")
     values: list[Any] = []
-    for (token, quoted), field in zip(tokens, fields, strict=True):
+    for (token, quoted), field in zip(_tokens(text), fields, strict=False):
         if quoted:
             values.append(json.loads(token))
         elif token == "null":
             values.append(None)
         elif field.meta is not None:
-            values.append(_meta_value(field.meta, token))
+            try:
+                values.append(_meta_value(field.meta, token))
+            except InvalidQuery as error:
+                raise InvalidQuery(f"start: {error}", code="invalid_start") from None
         else:
             typed = _typed(token)
             values.append(token if typed is None else typed)
@@ -270,16 +305,19 @@ def _name_condition(name: str) -> Cond:
 
 def parse_list(params: Sequence[tuple[str, str]], extra: Condition | None = None) -> ListRequest:
     """The query a list request's parameters describe (extra: a search condition to AND in)."""
-    schemas = [value for key, value in params if key == "schema" and value.strip()]
-    specs = [by_schema(s) for s in schemas]
+    # An empty value names no kind (every kind is listed).
+    schemas = [value for key, value in params if key == "schema" and value]
+    specs = [by_schema_param(s) for s in schemas]
     if any(spec is None for spec in specs):
         raise InvalidQuery(f"unknown schema {schemas[specs.index(None)]!r}", code="unknown_schema")
     kinds = tuple(dict.fromkeys(spec.name for spec in specs if spec is not None))
-    conditions: list[Condition] = [parse_property(v) for k, v in params if k == "property" and v]
-    ids = [value for key, value in params if key == "id" and value]
+    conditions: list[Condition] = [
+        parse_property(text) for k, v in params if k == "property" and v for text in split_expressions(v)
+    ]
+    # @ids never hold a comma: `id=X,Y` is `id=X&id=Y`
+    ids = [one.strip() for key, value in params if key == "id" for one in value.split(",") if one.strip()]
     name = _one(params, "name")
-    if ids and name is not None:
-        raise InvalidQuery("id and name cannot be combined", code="invalid_lookup")
+    # Both lookups together: the instances with one of those @ids and that name (each is a filter).
     if ids:
         conditions.append(Cond(meta("at_id"), Op.IN, ids))
     if name is not None:

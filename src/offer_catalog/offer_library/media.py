@@ -11,6 +11,9 @@ HAL = XCORE + "hal+json"
 HOME_HAL = XCORE + "home.hal+json"
 PATCH_HAL = XCORE + "patch.hal+json"
 RECEIPT = XCORE + "xdm.receipt+json"
+# Some Offer Library pages' header tables spell the receipt type `xdm.receiver+json` (with a
+# schema parameter) for Content-Type and Accept alike: read and answered as its alias.
+RECEIVER = XCORE + "xdm.receiver+json"
 SCHEMA_INSTANCE = "application/schema-instance+json"
 JSON_PATCH = "application/json-patch+json"
 JSON = "application/json"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -13,22 +13,21 @@ from offer_catalog import http
 from offer_catalog.documents import service as documents
 from offer_catalog.documents.model import Document
 from offer_catalog.documents.query import AllOf, Condition, Page, Query
-from offer_catalog.offer_library import hal, listing, media, search, service
+from offer_catalog.http import Operation
+from offer_catalog.offer_library import api_doc as d
+from offer_catalog.offer_library import deletion, hal, listing, media, search, service
 from offer_catalog.offer_library.containers import list_containers, require_container
 from offer_catalog.offer_library.errors import ERRORS, render_problem
 from offer_catalog.offer_library.inputs import request_kind, unwrap
-from offer_catalog.offer_library.openapi import openapi_document
 from offer_catalog.offer_library.tenancy import caller_of
 from offer_catalog.offer_library.validation import PqlCompiler
+from offer_catalog.openapi import Doc, Reply, ref
 from offer_catalog.patch import compile_json_patch
 from offer_catalog.resources.offer_library import ALL, BY_NAME
 from offer_catalog.settings import Settings
 from offer_catalog.store.base import UnitOfWork
 
-BODY_TYPES = (media.SCHEMA_INSTANCE, media.HAL, media.JSON)
-PATCH_TYPES = (media.PATCH_HAL, media.JSON_PATCH, media.SCHEMA_INSTANCE)
-RECEIPT_TYPES = (media.RECEIPT, media.JSON)
-HAL_TYPES = (media.HAL, media.JSON)
+BODY_TYPES, PATCH_TYPES, RECEIPT_TYPES, HAL_TYPES = d.BODY_TYPES, d.PATCH_TYPES, d.RECEIPT_TYPES, d.HAL_TYPES
 INSTANCE_KINDS = tuple(spec.name for spec in ALL)
 T = TypeVar("T")
 
@@ -49,19 +48,17 @@ class XcoreApi:
 
     def __init__(self, compile_pql: PqlCompiler | None):
         self.compile_pql = compile_pql
-        self._openapi: dict[str, Any] | None = None
-
-    async def openapi(self, request: Request) -> Response:
-        """The OpenAPI 3.1 description of these routes."""
-        if self._openapi is None:
-            self._openapi = openapi_document()
-        return http.json_response(self._openapi)
 
     async def home(self, request: Request) -> Response:
         """The caller's containers (home.hal), optionally filtered with `property=`."""
         caller = caller_of(request)
         accept = media.negotiate(request.headers.get("accept"), (media.HOME_HAL, media.JSON))
-        filters = [listing.parse_property(v) for k, v in http.query_items(request) if k == "property"]
+        filters = [
+            listing.parse_property(text)
+            for k, v in http.query_items(request)
+            if k == "property"
+            for text in listing.split_expressions(v)
+        ]
         where: Condition | None = AllOf(tuple(filters)) if filters else None
 
         def work(uow: UnitOfWork) -> list[Document]:
@@ -92,11 +89,22 @@ class XcoreApi:
         return await self._list(request, searching=False)
 
     async def delete(self, request: Request) -> Response:
-        """Delete an instance (refused while others reference it); answers its receipt."""
+        """Delete an instance (refused while others reference it): 202 + Location of the outcome, or,
+        with `Prefer: return=representation`, the receipt (or the 409) at once."""
         caller = caller_of(request)
         container_id, instance_id = request.path_params["container_id"], request.path_params["instance_id"]
         accept = media.negotiate(request.headers.get("accept"), RECEIPT_TYPES)
         expected = http.if_match(request)
+        if not deletion.wants_outcome(request):
+            kept = await http.run_unit(
+                request,
+                lambda uow: deletion.delete_or_keep(
+                    uow, caller=caller, container_id=container_id, instance_id=instance_id, expected=expected
+                ),
+                write=True,
+            )
+            location = deletion.outcome_href(container_id, kept)
+            return Response(status_code=202, headers={"Location": location})
         doc = await http.run_unit(
             request,
             lambda uow: service.delete_instance(
@@ -104,7 +112,26 @@ class XcoreApi:
             ),
             write=True,
         )
-        return _receipt(doc, accept)
+        return _receipt(doc, accept, headers={"Preference-Applied": "return=representation"})
+
+    async def deletion_outcome(self, request: Request) -> Response:
+        """The outcome of an asynchronous delete: 200 with its confirmation or rejection."""
+        caller = caller_of(request)
+        params = request.path_params
+        accept = media.negotiate(request.headers.get("accept"), HAL_TYPES)
+        body = await http.run_unit(
+            request,
+            lambda uow: deletion.outcome(
+                uow,
+                caller=caller,
+                container_id=params["container_id"],
+                kind=params["kind"],
+                instance_id=params["instance_id"],
+                version=params["version"],
+            ),
+            write=False,
+        )
+        return http.json_response(body, media_type=media.with_params(accept, deletion.OUTCOME_SCHEMA))
 
     async def get(self, request: Request) -> Response:
         """One instance's HAL document, with its ETag (304 when If-None-Match names it)."""
@@ -235,24 +262,129 @@ def offer_library_api(*, compile_pql: PqlCompiler | None = None) -> http.Api:
     """The Offer Library ("xcore") API; compile_pql checks saved rules and formulas."""
     api = XcoreApi(compile_pql)
     base = hal.BASE
+    home = Doc(
+        "listContainers",
+        "List the caller's containers",
+        {200: Reply("containers", ref("Home"), (media.HOME_HAL, media.JSON))},
+        (400, 401, 403, 406),
+        (d.PROPERTY,),
+    )
     routes = [
-        http.ApiRoute(f"{base}/", {"GET": api.home}, name="home"),
-        http.ApiRoute(base, {"GET": api.home}),
-        http.ApiRoute(f"{base}/openapi.json", {"GET": api.openapi}, name="openapi"),
-        http.ApiRoute(f"{base}/containers/{{container_id}}", {"GET": api.container}, name="container"),
+        http.ApiRoute(f"{base}/", {"GET": Operation(api.home, home)}, name="home"),
+        http.ApiRoute(base, {"GET": Operation(api.home, replace(home, operation_id="listContainersAtBase"))}),
+        http.ApiRoute(
+            f"{base}/containers/{{container_id}}",
+            {
+                "GET": Operation(
+                    api.container,
+                    Doc(
+                        "getContainer",
+                        "One of the caller's containers",
+                        {200: d.hal("container", "Container")},
+                        (401, 403, 404, 406),
+                    ),
+                )
+            },
+            name="container",
+        ),
         http.ApiRoute(
             f"{base}/{{container_id}}/instances",
-            {"GET": api.list_instances, "POST": api.create},
+            {
+                "GET": Operation(
+                    api.list_instances, d.page("listInstances", "List or look up instances", d.LIST_PARAMS)
+                ),
+                "POST": Operation(
+                    api.create,
+                    Doc(
+                        "createInstance",
+                        "Create an instance (kind named by the schema parameter)",
+                        {201: d.receipt("created; Location names the new instance")},
+                        (400, 401, 403, 404, 406, 409, 413, 415, 422),
+                        (d.CREATE_SCHEMA,),
+                        d.INSTANCE_BODY,
+                    ),
+                ),
+            },
             name="instances",
         ),
         http.ApiRoute(
             f"{base}/{{container_id}}/instances/{{instance_id}}",
-            {"GET": api.get, "PUT": api.put, "PATCH": api.patch, "DELETE": api.delete},
+            {
+                "GET": Operation(
+                    api.get,
+                    Doc(
+                        "getInstance",
+                        "Read one instance (If-None-Match gives 304 when current)",
+                        {200: d.hal("the instance", "InstanceDocument"), 304: Reply("not modified")},
+                        (401, 403, 404, 406),
+                        (d.IF_NONE_MATCH,),
+                    ),
+                ),
+                "PUT": Operation(
+                    api.put,
+                    Doc(
+                        "replaceInstance",
+                        "Replace an instance",
+                        {200: d.receipt("replaced")},
+                        d.WRITE_ERRORS,
+                        (d.IF_MATCH,),
+                        d.INSTANCE_BODY,
+                    ),
+                ),
+                "PATCH": Operation(
+                    api.patch,
+                    Doc(
+                        "patchInstance",
+                        "JSON Patch the instance's HAL document (paths like /_instance/xdm:status)",
+                        {200: d.receipt("patched")},
+                        d.WRITE_ERRORS,
+                        (d.IF_MATCH,),
+                        d.PATCH_BODY,
+                    ),
+                ),
+                "DELETE": Operation(
+                    api.delete,
+                    Doc(
+                        "deleteInstance",
+                        "Delete an instance nothing references: 202 and the Location of the outcome, or with"
+                        " Prefer: return=representation the receipt at once (else 409 listing the referrers)",
+                        {
+                            202: Reply("accepted: GET the Location for the outcome", headers=d.LOCATION),
+                            200: d.receipt("deleted"),
+                        },
+                        (400, 401, 403, 404, 406, 409),
+                        (d.IF_MATCH, d.PREFER),
+                    ),
+                ),
+            },
             name="instance",
         ),
-        http.ApiRoute(f"{base}/{{container_id}}/queries/core/search", {"GET": api.search}, name="search"),
+        http.ApiRoute(
+            f"{base}/{{container_id}}/queries/core/search",
+            {
+                "GET": Operation(
+                    api.search, d.page("search", "Full-text search", (*d.LIST_PARAMS, *d.SEARCH_PARAMS))
+                )
+            },
+            name="search",
+        ),
+        http.ApiRoute(
+            f"{base}/{{container_id}}/deletions/{{kind}}/{{instance_id}}/{{version}}",
+            {
+                "GET": Operation(
+                    api.deletion_outcome,
+                    Doc(
+                        "getDeletionOutcome",
+                        "The outcome of a delete: its confirmation (receipt) or rejection (referrers)",
+                        {200: Reply("the outcome", {"type": "object"}, HAL_TYPES)},
+                        (401, 403, 404, 406),
+                    ),
+                )
+            },
+            name="deletion",
+        ),
     ]
-    return http.Api(routes, errors=ERRORS, render=render_problem)
+    return http.Api(routes, errors=ERRORS, render=render_problem, doc=d.API_DOC)
 
 
 def offer_library_routes(settings: Settings, *, compile_pql: PqlCompiler | None = None) -> list[BaseRoute]:

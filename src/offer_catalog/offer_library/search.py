@@ -65,12 +65,12 @@ def search_paths(kinds: tuple[str, ...], fields: Sequence[str]) -> list[tuple[st
 
 def search_condition(q: str, qop: str | None, paths: list[tuple[str, ...]]) -> Condition | None:
     """The condition a search needs, or None when q holds no term."""
+    op = (qop or "").strip().upper() or "OR"
+    if op not in ("AND", "OR"):
+        raise InvalidQuery(f"qop must be AND or OR, not {qop!r}", code="invalid_search")
     terms = terms_of(q)
     if not terms:
         return None
-    op = (qop or "OR").strip().upper()
-    if op not in ("AND", "OR"):
-        raise InvalidQuery(f"qop must be AND or OR, not {qop!r}", code="invalid_search")
     per_term = tuple(
         AnyOf(tuple(Cond(body(*path), Op.REGEX, re.escape(term), ignore_case=True) for path in paths))
         for term in terms

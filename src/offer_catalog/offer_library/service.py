@@ -22,8 +22,8 @@ from offer_catalog.offer_library.tenancy import Caller
 from offer_catalog.offer_library.validation import PqlCompiler, failed, instance_validator
 from offer_catalog.patch import Plan, apply_json_patch
 from offer_catalog.resources.offer_library import BY_NAME, KindSpec, Problem
-from offer_catalog.resources.offer_library.schema import child
 from offer_catalog.resources.offer_library.spec import INSTANCE
+from offer_catalog.resources.shapes import child
 from offer_catalog.store.base import UnitOfWork
 
 Expected = frozenset[int] | None

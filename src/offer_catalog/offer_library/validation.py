@@ -15,8 +15,8 @@ from offer_catalog.documents.service import Validator
 from offer_catalog.errors import AlreadyExists, LifecycleViolation, ReferenceViolation, ValidationFailed
 from offer_catalog.offer_library import integrity
 from offer_catalog.resources.offer_library import KindSpec, Problem
-from offer_catalog.resources.offer_library.schema import child
 from offer_catalog.resources.offer_library.spec import INSTANCE
+from offer_catalog.resources.shapes import child
 from offer_catalog.store.base import UnitOfWork
 
 PqlCompiler = Callable[[str], object]

@@ -77,15 +77,7 @@ class Applier:
 
     def add(self, tokens: Tokens, value: JSONValue) -> None:
         """RFC 6902 add: set an object member, or insert into an array (``-`` appends)."""
-        if not tokens:
-            self.root = value
-            return
-        parent = self._parent(tokens)
-        last = tokens[-1]
-        if type(parent) is dict:
-            parent[last] = value
-        else:
-            parent.insert(index_at(last, parent, tokens, len(tokens) - 1, allow_end=True), value)
+        self._put(tokens, value, replace=False)
 
     def remove(self, tokens: Tokens) -> JSONValue:
         """RFC 6902 remove; returns the removed value."""
@@ -94,24 +86,29 @@ class Applier:
         parent = self._parent(tokens)
         last = tokens[-1]
         if type(parent) is dict:
-            if last not in parent:
-                raise PathNotFound(f"no member {last!r} at {where(tokens, len(tokens) - 1)}")
+            _require_member(parent, last, tokens)
             return parent.pop(last)
         return parent.pop(index_at(last, parent, tokens, len(tokens) - 1, allow_end=False))
 
     def replace(self, tokens: Tokens, value: JSONValue) -> None:
         """RFC 6902 replace: the target must exist."""
+        self._put(tokens, value, replace=True)
+
+    def _put(self, tokens: Tokens, value: JSONValue, *, replace: bool) -> None:
+        """add and replace: the same but that replace needs the target and never inserts."""
         if not tokens:
             self.root = value
             return
         parent = self._parent(tokens)
         last = tokens[-1]
         if type(parent) is dict:
-            if last not in parent:
-                raise PathNotFound(f"no member {last!r} at {where(tokens, len(tokens) - 1)}")
+            if replace:
+                _require_member(parent, last, tokens)
             parent[last] = value
-        else:
+        elif replace:
             parent[index_at(last, parent, tokens, len(tokens) - 1, allow_end=False)] = value
+        else:
+            parent.insert(index_at(last, parent, tokens, len(tokens) - 1, allow_end=True), value)
 
     def test(self, tokens: Tokens, value: JSONValue) -> None:
         """RFC 6902 test with JSON equality."""
@@ -120,14 +117,23 @@ class Applier:
             raise TestFailed(f"expected {_short(value)}, found {_short(actual)}")
 
 
+def _require_member(parent: dict[str, Any], last: str, tokens: Tokens) -> None:
+    if last not in parent:
+        raise PathNotFound(f"no member {last!r} at {where(tokens, len(tokens) - 1)}")
+
+
 def _short(value: JSONValue) -> str:
     text = repr(value) if type(value) is not dict and type(value) is not list else type_name(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def _own(value: JSONValue) -> JSONValue:
+    """The patch's own value is never aliased into the document: containers are cloned."""
+    return clone(value) if type(value) is dict or type(value) is list else value
+
+
 def _run_add(applier: Applier, op: Operation) -> None:
-    value = op.value
-    applier.add(op.tokens, clone(value) if type(value) is dict or type(value) is list else value)
+    applier.add(op.tokens, _own(op.value))
 
 
 def _run_remove(applier: Applier, op: Operation) -> None:
@@ -135,8 +141,7 @@ def _run_remove(applier: Applier, op: Operation) -> None:
 
 
 def _run_replace(applier: Applier, op: Operation) -> None:
-    value = op.value
-    applier.replace(op.tokens, clone(value) if type(value) is dict or type(value) is list else value)
+    applier.replace(op.tokens, _own(op.value))
 
 
 def _run_test(applier: Applier, op: Operation) -> None:

@@ -19,6 +19,20 @@ Grammar (a JSON Pointer where any reference token may carry a query)::
   or ``true``/``false``/``null`` and ``value`` is that literal. Objects and arrays never match.
 * Segments after a query continue into each selected element:
   ``/productOfferingPrice?id=7/name``; queries may nest: ``/a?x=1/b?y=2/c``.
+* TMF630's parent-path form: a condition whose member path (two names or more) starts with the name of
+  an array segment of the path, the query's own or an earlier one, names members from that array:
+  ``/orderItem/quantity?orderItem.productOffering.id=1513`` is ``/orderItem?productOffering.id=1513/quantity``
+  and ``/orderItem?orderItem.id=2`` is ``/orderItem?id=2``. The nearest such segment is taken.
+* TMF620 v5's pointer form: a value that is a JSON Pointer starting with the path's first token,
+  ``<array path>/<literal>``, names the array (a prefix of the path up to the query) and the literal
+  (its last token, ``~1``/``~0`` unescaped, then percent-decoded):
+  ``/productSpecCharacteristic/characteristicValueSpecification/isDefault?value=/productSpecCharacteristic/characteristicValueSpecification/Black``
+  is the ``isDefault`` of each ``characteristicValueSpecification`` element whose ``value`` is ``Black``.
+  Such a query runs to the end of the path; its conditions without a pointer apply to the same array
+  (ambiguous, 400, when its pointers name several arrays); a pointer that does not name a prefix of
+  the path, or a ``/`` in a value without a pointer, is InvalidPointer. The segments before the array
+  walk: an array there stands for each of its elements (unless the next segment is an index), anything
+  else for itself; elements the rest of the path does not fit (a missing member) are skipped.
 
 Semantics:
 
@@ -32,8 +46,7 @@ Semantics:
   an array raises PatchConflict; a missing array (under any selected parent) raises PathNotFound.
 * ``move`` and ``copy`` need exactly one location for ``from`` and one for ``path`` (else PatchConflict).
 * Paths without ``?`` behave exactly as in JSON Patch; the patch is atomic like a JSON Patch.
-* Not supported: TMF630's trailing form ``/orderItem/quantity?orderItem.productOffering.id=1`` (write
-  ``/orderItem?productOffering.id=1/quantity``), queries on a root array, member names containing ``?``.
+* Not supported: queries on a root array, member names containing ``?``.
 """
 
 from __future__ import annotations
@@ -47,11 +60,12 @@ from urllib.parse import unquote
 
 from offer_catalog.patch._apply import Applier, Operation, run
 from offer_catalog.patch._json import JSONValue, type_name
-from offer_catalog.patch.errors import InvalidPointer, PatchConflict, PatchError, QueryNoMatch
+from offer_catalog.patch.errors import InvalidPointer, PatchConflict, PatchError, PathNotFound, QueryNoMatch
 from offer_catalog.patch.json_patch import check_patch_array, parse_member, read_operation
 from offer_catalog.patch.pointer import Tokens, format_pointer, parse_pointer, walk, where
 
 _ABSENT = object()
+_INDEX = re.compile(r"0|[1-9][0-9]*|-")
 _JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?")
 
 
@@ -117,16 +131,108 @@ def parse_query_path(path: str) -> tuple[Tokens, tuple[Segment, ...] | None]:
 def _parse_segments(path: str) -> tuple[Segment, ...]:
     if path[0] != "/":
         raise InvalidPointer("a query path must start with '/'", path=path)
+    raws = path[1:].split("/")
+    first = raws[0].partition("?")[0]
     segments: list[Segment] = []
-    for raw in path[1:].split("/"):
+    for position, raw in enumerate(raws):
         name, mark, query = raw.partition("?")
-        try:
-            token = parse_pointer("/" + name)[0]
-        except InvalidPointer as err:
-            err.path = path
-            raise
-        segments.append(Query(token, _conditions(query, path)) if mark else token)
+        token = _token(name, path)
+        segments.append(token)
+        rest = raws[position + 1 :]
+        if mark and query.rpartition("&")[2].endswith("=") and len(rest) > 1 and rest[0] == first:
+            # A value that is a pointer into the path: the query runs to the end of the path.
+            return _pointer_form(segments, "/".join((query, *rest)), path)
+        if mark:
+            segments[-1] = Query(token, _conditions(query, path))
+    return tuple(_parent_form(segments))
+
+
+def _token(name: str, path: str) -> str:
+    return _tokens("/" + name, path)[0]
+
+
+def _tokens(pointer: str, path: str) -> Tokens:
+    try:
+        return parse_pointer(pointer)
+    except InvalidPointer as err:
+        err.path = path
+        raise
+
+
+def _name(segment: Segment) -> str:
+    return segment if isinstance(segment, str) else segment.token
+
+
+def _add(segments: list[Segment], position: int, condition: Condition) -> None:
+    target = segments[position]
+    conditions = (condition,) if isinstance(target, str) else (*target.conditions, condition)
+    segments[position] = Query(_name(target), conditions)
+
+
+def _pointer_form(segments: list[Segment], query: str, path: str) -> tuple[Segment, ...]:
+    """TMF620 v5's form ``/a/b/leaf?value=/a/b/Black``: a value ``<array path>/<literal>`` selects the
+    elements of that array (a prefix of the path) whose member equals the literal (the pointer's last
+    token: ``~1`` for ``/``, then percent-decoded). Conditions without a pointer apply to the same array.
+    The segments before the array walk every element of an array (the member itself if it is not an
+    array), but a segment followed by an array index."""
+    head = [_name(segment) for segment in segments]
+    plain: list[str] = []
+    pointed: list[tuple[int, Condition]] = []
+    for raw in query.split("&"):
+        member, _, text = raw.partition("=")
+        if not text.startswith("/"):
+            if "/" in text:
+                raise InvalidPointer(f"a '/' in query value {text!r} must be written %2F", path=path)
+            plain.append(raw)
+            continue
+        tokens = _tokens(text, path)
+        array = list(tokens[:-1])
+        if not array or array != head[: len(array)]:
+            raise InvalidPointer(
+                f"query value {text!r} must be the path of an array of {format_pointer(tuple(head))!r} "
+                "followed by the value to match (a '/' in the value is written ~1)",
+                path=path,
+            )
+        (condition,) = _conditions(f"{member}={tokens[-1]}", path)
+        pointed.append((len(array) - 1, condition))
+    owners = sorted({owner for owner, _ in pointed})
+    if plain and len(owners) > 1:
+        raise InvalidPointer(
+            "conditions without a pointer are ambiguous among pointers to several arrays", path=path
+        )
+    for condition in _conditions("&".join(plain), path) if plain else ():
+        _add(segments, owners[0], condition)
+    segments = _parent_form(segments)
+    for owner, condition in pointed:
+        _add(segments, owner, condition)
+    for position in range(owners[-1]):
+        if isinstance(segments[position], str) and not _INDEX.fullmatch(head[position + 1]):
+            segments[position] = Query(head[position], ())
     return tuple(segments)
+
+
+def _parent_form(segments: list[Segment]) -> list[Segment]:
+    """Move each condition written in TMF630's parent-path form to the array segment it names."""
+    for position, segment in enumerate(segments):
+        if isinstance(segment, str):
+            continue
+        kept: list[Condition] = []
+        for condition in segment.conditions:
+            names = condition.member
+            owner = next(
+                (j for j in range(position, -1, -1) if len(names) > 1 and _name(segments[j]) == names[0]),
+                None,
+            )
+            if owner is None:
+                kept.append(condition)
+                continue
+            moved = condition._replace(member=names[1:])
+            if owner == position:
+                kept.append(moved)
+                continue
+            _add(segments, owner, moved)
+        segments[position] = Query(segment.token, tuple(kept)) if kept else segment.token
+    return segments
 
 
 def _conditions(query: str, path: str) -> tuple[Condition, ...]:
@@ -182,6 +288,7 @@ def _compile(index: int, raw: JSONValue, copy_values: bool) -> QueryOperation:
 def resolve_query(doc: JSONValue, segments: tuple[Segment, ...]) -> list[Tokens]:
     """Return the concrete pointers (as tokens) a query path selects in ``doc``, in document order."""
     prefixes: list[Tokens] = [()]
+    walked = False  # past a walk over an array: elements the rest of the path does not fit are skipped
     for segment in segments:
         if isinstance(segment, str):
             prefixes = [(*prefix, segment) for prefix in prefixes]
@@ -189,13 +296,22 @@ def resolve_query(doc: JSONValue, segments: tuple[Segment, ...]) -> list[Tokens]
         selected: list[Tokens] = []
         for prefix in prefixes:
             array_tokens = (*prefix, segment.token)
-            array = walk(doc, array_tokens)
-            if type(array) is not list:
+            try:
+                array = walk(doc, array_tokens)
+            except (PathNotFound, PatchConflict):
+                if walked:
+                    continue
+                raise
+            if type(array) is list:
+                walked = walked or not segment.conditions
+                selected.extend((*array_tokens, str(index)) for index in segment.select(array))
+            elif segment.conditions:
                 raise PatchConflict(
                     f"a query needs an array, found a {type_name(array)} at "
                     f"{where(array_tokens, len(array_tokens))}"
                 )
-            selected.extend((*array_tokens, str(index)) for index in segment.select(array))
+            else:  # a walk through an object
+                selected.append(array_tokens)
         if not selected:
             raise QueryNoMatch(f"no element of {_arrays(prefixes, segment.token)} matches the query")
         prefixes = selected

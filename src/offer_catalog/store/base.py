@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from importlib import resources
@@ -10,7 +10,7 @@ from typing import Protocol
 
 from offer_catalog.documents.model import Document, Event
 from offer_catalog.documents.query import Page, Query
-from offer_catalog.errors import AlreadyExists, SettingsError, VersionConflict
+from offer_catalog.errors import AlreadyExists, QueryTimeout, SettingsError, VersionConflict
 from offer_catalog.store.decision_log import DecisionItem, InteractionEvent, ReportCounts
 from offer_catalog.store.delivery_tables import DeliveryTables
 
@@ -21,6 +21,11 @@ class QueryLimits:
 
     budget_ms: int = 5000
     max_terms: int = 100
+
+    def exceeded(self) -> QueryTimeout:
+        """The error of a list query that ran past its time budget."""
+        message = f"the query ran longer than its budget of {self.budget_ms} ms"
+        return QueryTimeout(message, details={"budget_ms": self.budget_ms})
 
 
 class UnitOfWork(Protocol):
@@ -63,8 +68,33 @@ class UnitOfWork(Protocol):
         """Outbox events with a sequence number above seq, in order."""
         ...
 
-    def increment_counter(self, key: str, limit: int | None, amount: int = 1) -> bool:
-        """Add amount to a counter unless that would pass limit; True when it was added."""
+    def scope_events_after(self, scope: str, seq: int, limit: int) -> list[Event]:
+        """Outbox events of one scope with a sequence number above seq, in order."""
+        ...
+
+    def scope_event_position(self, scope: str) -> tuple[int, int]:
+        """(the sequence number of the scope's last outbox event, the scope's number of events)."""
+        ...
+
+    def scope_event_count(self, scope: str, upto: int) -> int:
+        """How many outbox events of the scope have a sequence number up to `upto`."""
+        ...
+
+    def increment_counter(
+        self,
+        key: str,
+        limit: int | None,
+        amount: int = 1,
+        *,
+        expires: str | None = None,
+        now: str | None = None,
+    ) -> bool:
+        """Add amount to a counter unless that would pass limit; True when it was added.
+
+        With `now` (an instant as `capping.instant_text` writes it), a counter whose expiry is before
+        `now` counts 0 (it restarts from `amount`) and the counter's expiry becomes `expires` (None:
+        never). Without `now` the expiry is left as it is (taking back an increment).
+        """
         ...
 
     def last_event_seq(self, scope: str) -> int:
@@ -74,8 +104,8 @@ class UnitOfWork(Protocol):
         """
         ...
 
-    def read_counters(self, keys: Sequence[str]) -> dict[str, int]:
-        """Current values of the counters that exist among keys."""
+    def read_counters(self, keys: Sequence[str], now: str | None = None) -> dict[str, int]:
+        """Current values of the counters that exist among keys (with `now`: unexpired ones)."""
         ...
 
     def insert_decision_items(self, items: Sequence[DecisionItem]) -> None:
@@ -128,8 +158,18 @@ class Store(Protocol):
         """Versions not yet applied."""
         ...
 
+    def bulk_load(self, docs: Iterable[Document], *, change: str = "created", batch: int = 5000) -> int:
+        """Insert new documents (as given: version, stamps), their history rows and outbox events,
+        by the store's fastest path, `batch` per transaction; AlreadyExists (that batch written
+        not at all) when an id is taken. The number of documents written."""
+        ...
+
     def ensure_member_indexes(self, members: Sequence[str]) -> None:
         """Create (once) an index per top-level member that lists filter on as a scalar string."""
+        ...
+
+    def ensure_path_indexes(self, paths: Sequence[tuple[str, ...]]) -> None:
+        """Index (once) the values filters on these nested or array paths compare with."""
         ...
 
     def ping(self) -> None:
@@ -151,6 +191,18 @@ def check_written(doc: Document, expected_version: int | None, rows: int) -> Non
         f"{doc.kind} {doc.id!r} is not at version {expected_version}",
         details={"id": doc.id, "expected_version": expected_version},
     )
+
+
+def batches(docs: Iterable[Document], size: int) -> Iterator[list[Document]]:
+    """Documents in lists of `size` (the last one shorter)."""
+    batch: list[Document] = []
+    for doc in docs:
+        batch.append(doc)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def migrate_if_new(store: Store) -> None:

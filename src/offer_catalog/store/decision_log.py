@@ -11,12 +11,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
+from offer_catalog.documents.model import Event
+from offer_catalog.store.rows import EVENT_COLUMNS, row_to_event
+
 GROUP_COLUMNS: Final = {"activity": "activity_id", "placement": "placement_id", "offer": "offer_id"}
 
 _ITEM_COLUMNS: Final = (
     "proposition_id, scope, decided_at, profile_key, change_seq, activity_id, placement_id, offer_id, "
     "rank, score"
 )
+# Rows per INSERT: 10 parameters each stays far below both stores' parameter limits.
+_ROWS_PER_INSERT: Final = 500
 _EVENT_COLUMNS: Final = (
     "scope, event_id, offer_id, proposition_id, activity_id, placement_id, type, occurred_at, received_at, "
     "profile_key"
@@ -76,32 +81,56 @@ class DecisionLogSql:
     def _sql(self, text: str) -> str:
         return text if self._mark == "?" else text.replace("?", self._mark)
 
+    def scope_events_after(self, scope: str, seq: int, limit: int) -> list[Event]:
+        """Outbox events of one scope above seq, in order (what decision snapshots catch up from)."""
+        rows = self.conn.execute(
+            self._sql(f"SELECT {EVENT_COLUMNS} FROM events WHERE scope = ? AND seq > ? ORDER BY seq LIMIT ?"),
+            (scope, seq, limit),
+        ).fetchall()
+        return [row_to_event(r) for r in rows]
+
+    def scope_event_position(self, scope: str) -> tuple[int, int]:
+        """(the number of the scope's last outbox event, how many events the scope has); (0, 0) before any."""
+        row = self.conn.execute(
+            self._sql("SELECT max(seq), count(*) FROM events WHERE scope = ?"), (scope,)
+        ).fetchone()
+        return int(row[0] or 0), int(row[1] or 0)
+
+    def scope_event_count(self, scope: str, upto: int) -> int:
+        """How many outbox events of the scope have a number up to `upto`."""
+        row = self.conn.execute(
+            self._sql("SELECT count(*) FROM events WHERE scope = ? AND seq <= ?"), (scope, upto)
+        ).fetchone()
+        return int(row[0])
+
     def insert_decision_items(self, items: Sequence[DecisionItem]) -> None:
-        """Append rows to the decision log."""
-        if items:
-            marks = ",".join("?" * 10)
-            cur = self.conn.cursor()
-            try:
-                cur.executemany(
-                    self._sql(f"INSERT INTO decision_items ({_ITEM_COLUMNS}) VALUES ({marks})"),
-                    [
-                        (
-                            i.proposition_id,
-                            i.scope,
-                            i.decided_at,
-                            i.profile_key,
-                            i.change_seq,
-                            i.activity_id,
-                            i.placement_id,
-                            i.offer_id,
-                            i.rank,
-                            i.score,
-                        )
-                        for i in items
-                    ],
-                )
-            finally:
-                cur.close()
+        """Append rows to the decision log.
+
+        Many rows per statement: a group of decisions' rows is one step for the database (and, in
+        Python, one release of the interpreter lock instead of one per row).
+        """
+        for start in range(0, len(items), _ROWS_PER_INSERT):
+            chunk = items[start : start + _ROWS_PER_INSERT]
+            values = ",".join(["(?,?,?,?,?,?,?,?,?,?)"] * len(chunk))
+            self.conn.execute(
+                self._sql(f"INSERT INTO decision_items ({_ITEM_COLUMNS}) VALUES {values}"),
+                [
+                    value
+                    for i in chunk
+                    for value in (
+                        i.proposition_id,
+                        i.scope,
+                        i.decided_at,
+                        i.profile_key,
+                        i.change_seq,
+                        i.activity_id,
+                        i.placement_id,
+                        i.offer_id,
+                        i.rank,
+                        i.score,
+                    )
+                ],
+            )
 
     def decision_items(self, proposition_ids: Sequence[str]) -> list[DecisionItem]:
         """The logged rows of these propositions (any scope)."""

@@ -11,15 +11,15 @@ from offer_catalog.store.rows import EVENT_COLUMNS, row_to_event
 Position = tuple[int, int]
 """Where the relay stands in the outbox: (transaction id, seq); SQLite commits in seq order, txid 0."""
 
-NewDelivery = tuple[str, str, str, str, float, str]
-"""(subscription_id, event_id, event_type, payload, next_attempt_at, created_at) of a delivery to add."""
+NewDelivery = tuple[str, str, str, str, float, str, int]
+"""(subscription_id, event_id, event_type, payload, next_attempt_at, created_at, resource_version) to add."""
 
 PENDING, DELIVERED, DEAD = "pending", "delivered", "dead"
 
-_SUBSCRIPTION_COLUMNS = "id, callback, query, secret, base_path, name_style, created_at"
+_SUBSCRIPTION_COLUMNS = "id, callback, query, secret, base_path, name_style, created_at, scope"
 _DELIVERY_COLUMNS = (
     "id, subscription_id, event_id, event_type, payload, status, attempts, next_attempt_at, last_error, "
-    "created_at"
+    "created_at, resource_version"
 )
 
 
@@ -51,6 +51,7 @@ def _delivery(row: Sequence[Any]) -> Delivery:
         next_attempt_at=float(row[7]),
         last_error=row[8],
         created_at=row[9],
+        resource_version=None if row[10] is None else int(row[10]),
     )
 
 
@@ -119,8 +120,17 @@ class DeliveryTables:
     def add_subscription(self, sub: Subscription) -> None:
         """Store a new subscription."""
         self._run(
-            f"INSERT INTO subscriptions ({_SUBSCRIPTION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (sub.id, sub.callback, sub.query, sub.secret, sub.base_path, sub.name_style, sub.created_at),
+            f"INSERT INTO subscriptions ({_SUBSCRIPTION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                sub.id,
+                sub.callback,
+                sub.query,
+                sub.secret,
+                sub.base_path,
+                sub.name_style,
+                sub.created_at,
+                sub.scope,
+            ),
         )
 
     def subscription(self, id: str) -> Subscription | None:
@@ -143,8 +153,8 @@ class DeliveryTables:
         for row in rows:
             self._run(
                 "INSERT INTO deliveries (subscription_id, event_id, event_type, payload, status, "
-                "next_attempt_at, created_at) VALUES (?, ?, ?, ?, 'pending', ?, ?)",
-                (row[0], row[1], row[2], row[3], row[4], row[5]),
+                "next_attempt_at, created_at, resource_version) VALUES (?, ?, ?, ?, 'pending', ?, ?, ?)",
+                row,
             )
 
     def due_subscriptions(self, now: float, limit: int) -> list[str]:

@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 import psycopg
-from psycopg.pq import TransactionStatus
 from psycopg_pool import ConnectionPool
 
-from offer_catalog.documents.model import Document, Event, utc_now
-from offer_catalog.documents.query import Page, Query
-from offer_catalog.errors import InvalidQuery, QueryTimeout, StoreUnavailable
+from offer_catalog.documents.model import CREATED, Document, Event, utc_now
+from offer_catalog.errors import QueryTimeout, StoreUnavailable
+from offer_catalog.store import pg_fences, pg_ranges
 from offer_catalog.store.base import QueryLimits, check_written, migration_scripts
 from offer_catalog.store.decision_log import DecisionLogSql
 from offer_catalog.store.delivery_tables import DeliveryTables
+from offer_catalog.store.pg_bulk import bulk_load
 from offer_catalog.store.pg_connect import check_connection
+from offer_catalog.store.pg_history import HISTORY, VERSION, pack, version_to_document
+from offer_catalog.store.pg_query import SELECT, PostgresQueries
+from offer_catalog.store.pg_write import INSERT_SAVE, SCOPE_CHANGES, UPDATE_SAVE, LazyTransaction
 from offer_catalog.store.rows import (
     DOC_COLUMNS,
     EVENT_COLUMNS,
@@ -29,120 +32,86 @@ from offer_catalog.store.rows import (
     row_to_document,
     row_to_event,
 )
-from offer_catalog.store.sqlcompile import PostgresCompiler, member_index_name, postgres_member_expr
+from offer_catalog.store.sqlcompile import (
+    postgres_member_expr,
+    postgres_value_index_name,
+)
 
-_SELECT = DOC_COLUMNS.replace("body", "body::text")
+_SELECT = SELECT
 _FETCH = (
     f"SELECT {FETCH_COLUMNS.replace('body', 'body::text')} FROM documents "
     "WHERE scope = %s AND kind = %s AND id = %s"
 )
 _FETCH_ANY_KIND = f"SELECT {_SELECT} FROM documents WHERE scope = %s AND id = %s"
-_MARKS = "%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s::jsonb"
-_INSERT_DOC = f"INSERT INTO documents ({DOC_COLUMNS}, at_id) VALUES ({_MARKS}, %s) ON CONFLICT DO NOTHING"
-_INSERT_VERSION = f"INSERT INTO document_versions ({DOC_COLUMNS}) VALUES ({_MARKS})"
-_UPDATE_DOC = (
-    "UPDATE documents SET version = %s, deleted = %s, created_at = %s, created_by = %s, "
-    "created_by_client = %s, modified_at = %s, modified_by = %s, modified_by_client = %s, body = %s::jsonb, "
-    "at_id = %s "
-    "WHERE scope = %s AND kind = %s AND id = %s AND version = %s"
-)
-_INSERT_EVENT = (
-    "INSERT INTO events (scope, kind, id, version, change, occurred_at) VALUES (%s,%s,%s,%s,%s,%s)"
-)
-_BUMP_SCOPE = (
-    "INSERT INTO scope_changes AS s (scope, seq) VALUES (%s, 1) "
-    "ON CONFLICT (scope) DO UPDATE SET seq = s.seq + 1"
-)
 _MIGRATIONS_TABLE = (
     "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
 )
 _MIGRATION_LOCK = 7_106_553  # pg_advisory_xact_lock key: one migrator at a time
 
 
-class PostgresUnitOfWork(DecisionLogSql):
+class PostgresUnitOfWork(PostgresQueries, DecisionLogSql):
     """A unit of work on one pooled connection inside one transaction."""
 
     _mark = "%s"
-    conn: psycopg.Connection[tuple[Any, ...]]
+    conn: psycopg.Connection[tuple[Any, ...]] | LazyTransaction
 
-    def __init__(self, conn: psycopg.Connection[tuple[Any, ...]], limits: QueryLimits, indexed: set[str]):
+    def __init__(
+        self,
+        conn: psycopg.Connection[tuple[Any, ...]] | LazyTransaction,
+        limits: QueryLimits,
+        indexed: set[str],
+        paths: set[tuple[str, ...]],
+        fenced: set[str],
+    ):
         self.conn = conn
         self.limits = limits
         self.indexed = indexed
+        self.paths = paths
+        self.fenced = fenced
+        # (version, JSON text) of the documents this unit read: a save replacing one packs it.
+        self._read: dict[tuple[str, str, str], tuple[int, str]] = {}
 
     def fetch(self, scope: str, kind: str | None, id: str, *, for_update: bool = False) -> Document | None:
         lock = " FOR UPDATE" if for_update else ""
         if kind is None:
             row = self.conn.execute(_FETCH_ANY_KIND + lock, (scope, id)).fetchone()
-            return None if row is None else row_to_document(row)
+            if row is None:
+                return None
+            self._read[(scope, row[1], id)] = (row[3], row[11])
+            return row_to_document(row)
         row = self.conn.execute(_FETCH + lock, (scope, kind, id)).fetchone()
-        return None if row is None else fetched_to_document(scope, kind, id, row)
+        if row is None:
+            return None
+        self._read[(scope, kind, id)] = (row[0], row[8])
+        return fetched_to_document(scope, kind, id, row)
 
     def fetch_version(self, scope: str, kind: str, id: str, version: int) -> Document | None:
-        row = self.conn.execute(
-            f"SELECT {_SELECT} FROM document_versions WHERE scope = %s AND kind = %s AND id = %s "
-            "AND version = %s",
-            (scope, kind, id, version),
-        ).fetchone()
-        return None if row is None else row_to_document(row)
+        key = {"scope": scope, "kind": kind, "id": id, "version": version}
+        row = self.conn.execute(VERSION, key).fetchone()
+        return None if row is None else version_to_document(scope, kind, id, row)
 
     def fetch_history(self, scope: str, kind: str, id: str) -> list[Document]:
-        rows = self.conn.execute(
-            f"SELECT {_SELECT} FROM document_versions WHERE scope = %s AND kind = %s AND id = %s "
-            "ORDER BY version",
-            (scope, kind, id),
-        ).fetchall()
-        return [row_to_document(r) for r in rows]
+        rows = self.conn.execute(HISTORY, {"scope": scope, "kind": kind, "id": id}).fetchall()
+        return [version_to_document(scope, kind, id, r) for r in rows]
 
     def save(self, doc: Document, *, expected_version: int | None, change: str) -> None:
-        params = document_params(doc, dump_body(doc.body))
-        at_id = at_id_of(doc.body)
+        # One statement: the document, the version it replaces moved to history, its outbox event and
+        # the scope's change number.
+        text = dump_body(doc.body)
+        params: dict[str, Any] = dict(zip(_COLUMN_NAMES, document_params(doc, text), strict=True))
+        params["at_id"] = at_id_of(doc.body)
+        params["change"] = change
+        key = (doc.scope, doc.kind, doc.id)
         if expected_version is None:
-            sql, args = _INSERT_DOC, (*params, at_id)
+            sql = INSERT_SAVE
         else:
-            sql, args = _UPDATE_DOC, (*params[3:], at_id, doc.scope, doc.kind, doc.id, expected_version)
-        check_written(doc, expected_version, self.conn.execute(sql, args).rowcount)
-        self.conn.execute(_INSERT_VERSION, params)
-        self.conn.execute(_INSERT_EVENT, (doc.scope, doc.kind, doc.id, doc.version, change, doc.modified_at))
-        self.conn.execute(_BUMP_SCOPE, (doc.scope,))
-
-    def query(self, scope: str, query: Query) -> Page:
-        try:
-            if not query.with_total or self.conn.info.transaction_status != TransactionStatus.IDLE:
-                return self._query(scope, query)
-            with self.conn.transaction():
-                self.conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-                return self._query(scope, query)
-        except psycopg.errors.QueryCanceled:
-            # Every statement runs under the session's statement_timeout (the query budget).
-            raise QueryTimeout(
-                f"the query ran longer than its budget of {self.limits.budget_ms} ms",
-                details={"budget_ms": self.limits.budget_ms},
-            ) from None
-        except psycopg.errors.InvalidRegularExpression as exc:
-            raise InvalidQuery(f"invalid regular expression: {exc}", code="invalid_query") from None
-
-    def _compiler(self) -> PostgresCompiler:
-        return PostgresCompiler(indexed=self.indexed, max_terms=self.limits.max_terms)
-
-    def _query(self, scope: str, query: Query) -> Page:
-        compiler = self._compiler()
-        where = compiler.where(scope, query)
-        sql = f"SELECT {_SELECT} FROM documents WHERE {where} ORDER BY {compiler.order_by(query)}"
-        if query.limit is not None:
-            sql += f" LIMIT {int(query.limit)}"
-        if query.offset:
-            sql += f" OFFSET {int(query.offset)}"
-        if query.lock:
-            sql += " FOR SHARE"
-        items = [row_to_document(r) for r in self.conn.execute(sql.encode(), compiler.params).fetchall()]
-        total = None
-        if query.with_total:
-            counter = self._compiler()
-            count_sql = f"SELECT count(*) FROM documents WHERE {counter.where(scope, query)}"
-            row = self.conn.execute(count_sql.encode(), counter.params).fetchone()
-            total = int(row[0]) if row else 0
-        return Page(items=items, total=total)
+            read = self._read.get(key)
+            params["expected"] = expected_version
+            params["packed"] = pack(read[1]) if read is not None and read[0] == expected_version else None
+            sql = UPDATE_SAVE
+        row = self.conn.execute(sql, params).fetchone()
+        check_written(doc, expected_version, int(row[0]) if row else 0)
+        self._read[key] = (doc.version, text)
 
     def lock(self, scope: str, kind: str, id: str) -> None:
         self.conn.execute(
@@ -155,28 +124,55 @@ class PostgresUnitOfWork(DecisionLogSql):
         ).fetchall()
         return [row_to_event(r) for r in rows]
 
-    def increment_counter(self, key: str, limit: int | None, amount: int = 1) -> bool:
+    def increment_counter(
+        self,
+        key: str,
+        limit: int | None,
+        amount: int = 1,
+        *,
+        expires: str | None = None,
+        now: str | None = None,
+    ) -> bool:
         if limit is not None and amount > limit:
             return False
+        if now is None:
+            cur = self.conn.execute(
+                "INSERT INTO counters AS c (key, value) VALUES (%s, %s) ON CONFLICT (key) DO UPDATE "
+                "SET value = c.value + excluded.value "
+                "WHERE %s::bigint IS NULL OR c.value + excluded.value <= %s",
+                (key, amount, limit, limit),
+            )
+            return cur.rowcount == 1
+        # An expired counter (expires_at before now) restarts from amount; the expiry is renewed.
         cur = self.conn.execute(
-            "INSERT INTO counters AS c (key, value) VALUES (%s, %s) ON CONFLICT (key) DO UPDATE "
-            "SET value = c.value + excluded.value WHERE %s::bigint IS NULL OR c.value + excluded.value <= %s",
-            (key, amount, limit, limit),
+            "INSERT INTO counters AS c (key, value, expires_at) VALUES (%(key)s, %(amount)s, %(expires)s) "
+            "ON CONFLICT (key) DO UPDATE SET value = CASE WHEN c.expires_at < %(now)s::text "
+            "THEN excluded.value ELSE c.value + excluded.value END, expires_at = excluded.expires_at "
+            "WHERE %(limit)s::bigint IS NULL OR CASE WHEN c.expires_at < %(now)s::text "
+            "THEN excluded.value ELSE c.value + excluded.value END <= %(limit)s::bigint",
+            {"key": key, "amount": amount, "expires": expires, "now": now, "limit": limit},
         )
         return cur.rowcount == 1
 
     def last_event_seq(self, scope: str) -> int:
-        row = self.conn.execute("SELECT seq FROM scope_changes WHERE scope = %s", (scope,)).fetchone()
-        return int(row[0] or 0) if row else 0
+        row = self.conn.execute(SCOPE_CHANGES, (scope,)).fetchone()
+        return int(row[0]) if row else 0
 
-    def read_counters(self, keys: Sequence[str]) -> dict[str, int]:
+    def read_counters(self, keys: Sequence[str], now: str | None = None) -> dict[str, int]:
         if not keys:
             return {}
-        rows = self.conn.execute("SELECT key, value FROM counters WHERE key = ANY(%s)", (list(keys),))
+        rows = self.conn.execute(
+            "SELECT key, CASE WHEN expires_at < %s::text THEN 0 ELSE value END FROM counters "
+            "WHERE key = ANY(%s)",
+            (now, list(keys)),
+        )
         return {str(k): int(v) for k, v in rows}
 
     def delivery_tables(self) -> DeliveryTables:
         return DeliveryTables(self.conn, "postgres")
+
+
+_COLUMN_NAMES = DOC_COLUMNS.split(", ")
 
 
 def _configure(conn: psycopg.Connection[tuple[Any, ...]]) -> None:
@@ -196,6 +192,10 @@ class PostgresStore:
         self.limits = limits or QueryLimits()
         # Member names with an index (declared in code): the only names a query writes into SQL.
         self._indexed: set[str] = set()
+        # Nested and array paths declared filterable: their values can be counted (pg_counts).
+        self._paths: set[tuple[str, ...]] = set()
+        # Declared members whose values are counted per bucket (pg_ranges): their totals read the counts.
+        self._fenced: set[str] = set()
         self.pool = ConnectionPool(
             url,
             min_size=1,
@@ -230,12 +230,17 @@ class PostgresStore:
         try:
             with self.pool.connection() as conn:
                 if write:
-                    with conn.transaction():
-                        yield PostgresUnitOfWork(conn, self.limits, self._indexed)
+                    tx = LazyTransaction(conn)
+                    try:
+                        yield PostgresUnitOfWork(tx, self.limits, self._indexed, self._paths, self._fenced)
+                    except BaseException:
+                        tx.abandon()
+                        raise
+                    tx.finish(commit=True)
                 else:
                     # Reads run in autocommit, as on SQLite: a get is one round trip; a list with a
                     # total opens its own snapshot so the page and the count agree.
-                    yield PostgresUnitOfWork(conn, self.limits, self._indexed)
+                    yield PostgresUnitOfWork(conn, self.limits, self._indexed, self._paths, self._fenced)
         except psycopg.errors.QueryCanceled as exc:
             raise QueryTimeout(f"a statement ran longer than {self.limits.budget_ms} ms") from exc
         except (
@@ -273,17 +278,43 @@ class PostgresStore:
                     done.append(version)
         return done
 
+    def bulk_load(self, docs: Iterable[Document], *, change: str = CREATED, batch: int = 5000) -> int:
+        """Insert new documents as given through COPY, `batch` per transaction (see pg_bulk)."""
+        self._ensure_open()
+        try:
+            return bulk_load(self.pool, docs, change=change, batch=batch)
+        except psycopg.OperationalError as exc:
+            raise StoreUnavailable(f"PostgreSQL does not answer: {exc}") from exc
+
     def ensure_member_indexes(self, members: Sequence[str]) -> None:
         self._ensure_open()
         with self.pool.connection() as conn, conn.transaction():
             conn.execute("SET LOCAL statement_timeout = 0")
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
             for member in members:
+                # Live documents only, values ascending with missing ones first: read forwards it
+                # is a sort ascending, backwards one descending (each with SQL's null order).
                 conn.execute(
-                    f"CREATE INDEX IF NOT EXISTS {member_index_name(member)} "
-                    f"ON documents (scope, kind, deleted, {postgres_member_expr(member)}, id)".encode()
+                    f"CREATE INDEX IF NOT EXISTS {postgres_value_index_name(member)} ON documents "
+                    f"(scope, kind, {postgres_member_expr(member)} NULLS FIRST, id) "
+                    "WHERE NOT deleted".encode()
                 )
         self._indexed.update(members)
+        with self.pool.connection() as conn:
+            if not pg_ranges.byte_order(conn):
+                return  # the buckets' byte order is not the index's (pg_ranges): totals are counted
+            conn.execute("SET statement_timeout = 0")  # once per member and database
+            try:
+                for member in members:
+                    pg_ranges.fence_member(conn, member)
+                pg_fences.split_large(conn)
+            finally:
+                conn.execute("RESET statement_timeout")
+        self._fenced.update(members)
+
+    def ensure_path_indexes(self, paths: Sequence[tuple[str, ...]]) -> None:
+        # Equalities on paths use the GIN index (migration 0011); their values may be counted.
+        self._paths.update(tuple(path) for path in paths)
 
     def ping(self) -> None:
         try:

@@ -22,20 +22,8 @@ EVENT_COLUMNS = "seq, scope, kind, id, version, change, occurred_at"
 
 def row_to_document(row: tuple[Any, ...]) -> Document:
     """Build a Document from a row selected with DOC_COLUMNS (body as JSON text)."""
-    return Document(
-        scope=row[0],
-        kind=row[1],
-        id=row[2],
-        version=row[3],
-        deleted=bool(row[4]),
-        created_at=row[5],
-        created_by=row[6],
-        created_by_client=row[7],
-        modified_at=row[8],
-        modified_by=row[9],
-        modified_by_client=row[10],
-        body=orjson.loads(row[11]),
-    )
+    # DOC_COLUMNS is the key followed by FETCH_COLUMNS.
+    return fetched_to_document(row[0], row[1], row[2], row[3:])
 
 
 def fetched_to_document(scope: str, kind: str, id: str, row: tuple[Any, ...]) -> Document:

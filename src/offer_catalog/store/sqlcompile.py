@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Collection
@@ -14,6 +15,7 @@ from offer_catalog.errors import InvalidQuery
 from offer_catalog.store.patterns import check_pattern
 
 DEFAULT_MAX_TERMS = 100
+RFC3339_PATTERN = r"^\d{4}-\d\d-\d\d[Tt]\d\d:\d\d:\d\d(\.\d+)?([Zz]|[+-]\d\d:\d\d)$"
 MAX_INT64 = 2**63 - 1
 
 _COMPARE = {Op.EQ: "=", Op.LT: "<", Op.LE: "<=", Op.GT: ">", Op.GE: ">="}
@@ -29,6 +31,9 @@ _META_COLUMNS = {
     "modified_by_client": "modified_by_client",
     "at_id": "at_id",
 }
+# The dialect modules' view of the two tables above.
+COMPARE = _COMPARE
+META_COLUMNS = _META_COLUMNS
 
 
 class Compiler(ABC):
@@ -41,10 +46,20 @@ class Compiler(ABC):
 
     placeholder = ":{}"
 
-    def __init__(self, *, indexed: Collection[str] = (), max_terms: int = DEFAULT_MAX_TERMS) -> None:
+    def __init__(
+        self,
+        *,
+        indexed: Collection[str] = (),
+        max_terms: int = DEFAULT_MAX_TERMS,
+        paths: Collection[tuple[str, ...]] = (),
+    ) -> None:
         self.params: dict[str, Any] = {}
         self.indexed = indexed
         self.max_terms = max_terms
+        # Nested / array paths with an index of their values (SQLite: the document_paths table).
+        self.paths = paths
+        self.scope = ""
+        self.kinds: tuple[str, ...] = ()
 
     def param(self, value: Any) -> str:
         """Bind a value and return its placeholder."""
@@ -68,6 +83,7 @@ class Compiler(ABC):
     def where(self, scope: str, query: Query, *, with_cursor: bool = True) -> str:
         """The full WHERE clause (without the keyword)."""
         self.check_size(query)
+        self.scope, self.kinds = scope, query.kinds
         parts = [f"scope = {self.param(scope)}"]
         if query.kinds:
             parts.append("kind IN (" + ", ".join(self.param(k) for k in query.kinds) + ")")
@@ -106,6 +122,10 @@ class Compiler(ABC):
             check_pattern(cond.value)
         if cond.field.meta is not None:
             return self.meta_predicate(_META_COLUMNS[cond.field.meta], cond)
+        if cond.field.instant and cond.op in _COMPARE:
+            if not isinstance(cond.value, str) or cond.ignore_case:
+                raise InvalidQuery("a date-time member compares with a date-time string only")
+            return self.instant_predicate(cond)
         return self.body_predicate(cond)
 
     def meta_predicate(self, column: str, cond: Cond) -> str:
@@ -127,6 +147,10 @@ class Compiler(ABC):
     def regex_sql(self, expr: str, pattern: str, ignore_case: bool) -> str:
         """A regex match on a text expression (dialect-specific)."""
         ...
+
+    @abstractmethod
+    def instant_predicate(self, cond: Cond) -> str:
+        """Compare the instants of a date-time member and a date-time string (dialect-specific)."""
 
     @abstractmethod
     def not_deleted(self) -> str:
@@ -157,13 +181,19 @@ class Compiler(ABC):
         return ", ".join(parts)
 
     def keyset(self, query: Query) -> str:
-        """Rows strictly after the cursor in the sort order (null-aware, mixed directions)."""
+        """Rows strictly after the cursor in the sort order (null-aware, mixed directions).
+
+        The cursor holds a value per sort key then the id, or a prefix of those: rows strictly after
+        the values it holds.
+        """
         after = query.after or ()
-        if len(after) != len(query.sort) + 1:
+        if not 1 <= len(after) <= len(query.sort) + 1:
             raise InvalidQuery("the cursor does not match the sort keys")
         alternatives = []
         equal_prefix: list[str] = []
         for key, value in zip(query.sort, after, strict=False):
+            if key.field.instant:
+                raise InvalidQuery("a keyset cursor cannot follow a date-time sort key")
             expr = self.sort_expr(key.field)
             placeholder = "NULL" if value is None else self.cursor_param(key.field, value)
             if key.descending:
@@ -172,7 +202,8 @@ class Compiler(ABC):
                 beyond = f"{expr} IS NOT NULL" if value is None else f"{expr} > {placeholder}"
             alternatives.append(" AND ".join([*equal_prefix, beyond]))
             equal_prefix.append(f"{expr} IS NULL" if value is None else self.null_safe_eq(expr, placeholder))
-        alternatives.append(" AND ".join([*equal_prefix, f"id > {self.param(str(after[-1]))}"]))
+        if len(after) > len(query.sort):
+            alternatives.append(" AND ".join([*equal_prefix, f"id > {self.param(str(after[-1]))}"]))
         return "(" + " OR ".join(f"({a})" for a in alternatives) + ")"
 
 
@@ -204,8 +235,17 @@ def sqlite_member_expr(member: str) -> str:
 
 
 def postgres_member_expr(member: str) -> str:
-    """The expression a PostgreSQL member index is built on (a declared member name, as above)."""
-    return f"(body ->> '{check_path((member,))[0]}')"
+    """The expression a PostgreSQL member index is built on (a declared member name, as above).
+
+    The JSONB value, not its text: a sort on the member orders by JSONB (as on any path), so one
+    index serves the member's filters and its sorts.
+    """
+    return f"(body -> '{check_path((member,))[0]}')"
+
+
+def postgres_value_index_name(member: str) -> str:
+    """The name of a PostgreSQL member index (live documents, JSONB value; hex of the name)."""
+    return "documents_value_" + member.encode().hex()
 
 
 def sqlite_json_path(steps: tuple[str, ...], prefix: str = "$") -> str:
@@ -224,113 +264,19 @@ def direct_string_compare(cond: Cond) -> bool:
     )
 
 
-class SqliteCompiler(Compiler):
-    """SQLite JSON1: json_extract/json_type/json_each; arrays expanded with EXISTS over json_each."""
-
-    placeholder = ":{}"
-
-    @staticmethod
-    def source(query: Query) -> str:
-        """The FROM source: a lookup by "@id" is told to use its index.
-
-        Without statistics SQLite prefers the (scope, id) index, which yields rows in id order, and
-        scans the whole scope instead of looking the few ids up.
-        """
-        where = query.where
-        terms = where.items if isinstance(where, AllOf) else (where,)
-        for term in terms:
-            if (
-                isinstance(term, Cond)
-                and term.field.meta == "at_id"
-                and term.op in (Op.EQ, Op.IN)
-                and not term.ignore_case
-            ):
-                return "documents INDEXED BY documents_scope_at_id"
-        return "documents"
-
-    def not_deleted(self) -> str:
-        return "deleted = 0"
-
-    def sort_expr(self, field: Field) -> str:
-        if field.meta is not None:
-            return _META_COLUMNS[field.meta]
-        return f"json_extract(body, {self.param(sqlite_json_path(field.path))})"
-
-    def null_safe_eq(self, expr: str, placeholder: str) -> str:
-        return f"{expr} IS {placeholder}"
-
-    def cursor_param(self, field: Field, value: Any) -> str:
-        if isinstance(value, dict | list):
-            value = orjson.dumps(value).decode()
-        return self.param(value)
-
-    def body_predicate(self, cond: Cond) -> str:
-        if direct_string_compare(cond):
-            # Only a JSON string extracts to TEXT: no type guard needed, and a member index applies.
-            member = cond.field.path[0]
-            if member in self.indexed:
-                expr = sqlite_member_expr(member)
-            else:
-                expr = f"json_extract(body, {self.param(sqlite_json_path((member,)))})"
-            return f"{expr} {_COMPARE[cond.op]} {self.param(cond.value)}"
-        leaf = self._leaf(cond)
-        return self._walk("body", "$", cond.field.path, leaf, 0)
-
-    def _walk(self, src: str, prefix: str, path: tuple[str, ...], leaf: Any, depth: int) -> str:
-        jp = sqlite_json_path(path[:1], prefix)
-        rest = path[1:]
-        alias = f"j{depth}"
-        bound = self.param(jp)
-        each = f"EXISTS (SELECT 1 FROM json_each({src}, {bound}) AS {alias} WHERE "
-        if not rest:
-            if leaf.exists_only:
-                return f"json_type({src}, {bound}) IS NOT NULL"
-            # One JSON parse per row: json_each yields the value itself for a scalar and the
-            # elements for an array; members of an object (text keys) are not values of the path.
-            return f"{each}typeof({alias}.key) <> 'text' AND {leaf(f'{alias}.value', f'{alias}.type')})"
-        nested = self._walk(f"{alias}.value", "$", rest, leaf, depth + 1)
-        through = self._walk(src, jp, rest, leaf, depth)
-        return (
-            f"(CASE json_type({src}, {bound}) WHEN 'array' THEN {each}{alias}.type = 'object' AND {nested})"
-            f" ELSE {through} END)"
-        )
-
-    def _leaf(self, cond: Cond) -> Any:
-        compiler = self
-        value = cond.value
-
-        def leaf(value_sql: str, type_sql: str) -> str:
-            if cond.op is Op.REGEX:
-                return f"({type_sql} = 'text' AND {compiler.regex_sql(value_sql, value, cond.ignore_case)})"
-            guard = _sqlite_type_guard(type_sql, value)
-            if cond.ignore_case and isinstance(value, str):
-                return f"({guard} AND lower({value_sql}) {_COMPARE[cond.op]} lower({compiler.param(value)}))"
-            bound = compiler.param(None if value is None else value)
-            if value is None:
-                return f"({type_sql} = 'null')" if cond.op is Op.EQ else "1=0"
-            return f"({guard} AND {value_sql} {_COMPARE[cond.op]} {bound})"
-
-        leaf.exists_only = cond.op is Op.EXISTS  # type: ignore[attr-defined]
-        return leaf
-
-    def regex_sql(self, expr: str, pattern: str, ignore_case: bool) -> str:
-        return f"oc_regexp({self.param(pattern)}, {expr}, {1 if ignore_case else 0})"
-
-
-def _sqlite_type_guard(type_sql: str, value: Any) -> str:
-    if isinstance(value, bool):
-        return f"{type_sql} IN ('true', 'false')"
-    if isinstance(value, int | float):
-        return f"{type_sql} IN ('integer', 'real')"
-    if isinstance(value, str):
-        return f"{type_sql} = 'text'"
-    if value is None:
-        return f"{type_sql} = 'null'"
-    raise InvalidQuery(f"cannot compare with a value of type {type(value).__name__}")
-
-
 def _jsonpath_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _jsonpath_literal(value: str | int | float | bool) -> str:
+    """A JSON scalar as a jsonpath literal (JSON's string escapes are jsonpath's)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return orjson.dumps(value).decode()
+    if isinstance(value, float) and not math.isfinite(value):
+        raise InvalidQuery("cannot compare with a non-finite number")
+    return repr(value) if isinstance(value, float) else str(value)
 
 
 class PostgresCompiler(Compiler):
@@ -344,6 +290,11 @@ class PostgresCompiler(Compiler):
     def sort_expr(self, field: Field) -> str:
         if field.meta is not None:
             return _META_COLUMNS[field.meta]
+        if field.instant:
+            return self._instant(field)
+        if len(field.path) == 1 and field.path[0] in self.indexed:
+            # The member index's own expression (the same JSONB value): the page is read from it.
+            return postgres_member_expr(field.path[0])
         return f"(body #> {self.param(list(check_path(field.path)))}::text[])"
 
     def null_safe_eq(self, expr: str, placeholder: str) -> str:
@@ -357,9 +308,15 @@ class PostgresCompiler(Compiler):
     def body_predicate(self, cond: Cond) -> str:
         if direct_string_compare(cond):
             member = cond.field.path[0]
-            expr = (
-                postgres_member_expr(member) if member in self.indexed else f"(body ->> {self.param(member)})"
-            )
+            if member in self.indexed:
+                # JSONB strings compare as their text does (the database's collation), so the
+                # member index answers; other JSON types sort apart and the guard drops them.
+                expr = postgres_member_expr(member)
+                bound = self.param(orjson.dumps(cond.value).decode()) + "::jsonb"
+                if cond.op is Op.EQ:  # equal to a string is a string: counted from the index alone
+                    return f"{expr} = {bound}"
+                return f"({expr} {_COMPARE[cond.op]} {bound} AND jsonb_typeof({expr}) = 'string')"
+            expr = f"(body ->> {self.param(member)})"
             guard = f"jsonb_typeof(body -> {self.param(member)}) = 'string'"
             return f"({expr} {_COMPARE[cond.op]} {self.param(cond.value)} AND {guard})"
         path = "$" + "".join("." + _jsonpath_string(s) for s in check_path(cond.field.path))
@@ -378,6 +335,10 @@ class PostgresCompiler(Compiler):
             return f"jsonb_path_exists(body, {self.param(expr)}::jsonpath)"
         if value is not None and not isinstance(value, str | int | float | bool):
             raise InvalidQuery(f"cannot compare with a value of type {type(value).__name__}")
+        if cond.op is Op.EQ and value is not None:
+            # `@?` with the value inside the (bound) path: the GIN jsonb_path_ops index answers it
+            # (migration 0011); same lax semantics as jsonb_path_exists with a variable.
+            return f"body @? {self.param(f'{path} ? (@ == {_jsonpath_literal(value)})')}::jsonpath"
         operator = "==" if cond.op is Op.EQ else _COMPARE[cond.op]
         expr = f"{path} ? (@ {operator} $v)"
         variables = orjson.dumps({"v": value}).decode()
@@ -386,3 +347,11 @@ class PostgresCompiler(Compiler):
     def regex_sql(self, expr: str, pattern: str, ignore_case: bool) -> str:
         operator = "~*" if ignore_case else "~"
         return f"{expr} {operator} {self.param(pattern)}"
+
+    def instant_predicate(self, cond: Cond) -> str:
+        return f"({self._instant(cond.field)} {_COMPARE[cond.op]} {self.param(cond.value)}::timestamptz)"
+
+    def _instant(self, field: Field) -> str:
+        # Cast only what has the form of an RFC 3339 stamp (CASE is lazy): no cast error on other text.
+        text = f"(body #>> {self.param(list(check_path(field.path)))}::text[])"
+        return f"(CASE WHEN {text} ~ {self.param(RFC3339_PATTERN)} THEN {text}::timestamptz END)"

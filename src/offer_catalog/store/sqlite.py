@@ -1,4 +1,8 @@
-"""The embedded store: one SQLite file in WAL mode, synchronous=FULL (a commit is on disk)."""
+"""The embedded store: one SQLite file in WAL mode, synchronous=FULL (a commit is on disk).
+
+Reads use one connection per thread; writes share one connection and commit in groups
+(store/sqlite_commit.py): concurrent write units share one fsync.
+"""
 
 from __future__ import annotations
 
@@ -6,189 +10,60 @@ import logging
 import os
 import sqlite3
 import threading
-import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
-from offer_catalog.documents.model import Document, Event, utc_now
-from offer_catalog.documents.query import Page, Query
-from offer_catalog.errors import InvalidQuery, QueryTimeout, StoreUnavailable
-from offer_catalog.store.base import QueryLimits, check_written, migration_scripts
-from offer_catalog.store.decision_log import DecisionLogSql
-from offer_catalog.store.delivery_tables import DeliveryTables
+from offer_catalog.documents.model import Document, utc_now
+from offer_catalog.errors import AlreadyExists, StoreUnavailable
+from offer_catalog.store.base import QueryLimits, batches, migration_scripts
 from offer_catalog.store.patterns import regex_search
-from offer_catalog.store.rows import (
-    DOC_COLUMNS,
-    EVENT_COLUMNS,
-    FETCH_COLUMNS,
-    at_id_of,
-    document_params,
-    dump_body,
-    fetched_to_document,
-    row_to_document,
-    row_to_event,
-)
-from offer_catalog.store.sqlcompile import SqliteCompiler, member_index_name, sqlite_member_expr
+from offer_catalog.store.sqlcompile import member_index_name, sqlite_member_expr
+from offer_catalog.store.sqlite_bulk import BulkInsert
+from offer_catalog.store.sqlite_commit import GroupCommit
+from offer_catalog.store.sqlite_counts import count_member
+from offer_catalog.store.sqlite_fences import fence_member, split_fences
+from offer_catalog.store.sqlite_health import FileHealth
+from offer_catalog.store.sqlite_history import pack
+from offer_catalog.store.sqlite_paths import Path as DocPath
+from offer_catalog.store.sqlite_paths import declare_paths, indexed_paths
+from offer_catalog.store.sqlite_unit import SqliteUnitOfWork
 
-_INSERT_DOC = f"INSERT INTO documents ({DOC_COLUMNS}, at_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
-_INSERT_VERSION = f"INSERT INTO document_versions ({DOC_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
-_UPDATE_DOC = (
-    "UPDATE documents SET version = ?, deleted = ?, created_at = ?, created_by = ?, created_by_client = ?, "
-    "modified_at = ?, modified_by = ?, modified_by_client = ?, body = ?, at_id = ? "
-    "WHERE scope = ? AND kind = ? AND id = ? AND version = ?"
-)
-_INSERT_EVENT = "INSERT INTO events (scope, kind, id, version, change, occurred_at) VALUES (?,?,?,?,?,?)"
 _MIGRATIONS_TABLE = (
     "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
 )
-_SELECT_VERSION = (
-    f"SELECT {DOC_COLUMNS} FROM document_versions WHERE scope = ? AND kind = ? AND id = ? AND version = ?"
-)
-_SELECT_DOC = f"SELECT {FETCH_COLUMNS} FROM documents WHERE scope = ? AND kind = ? AND id = ?"
-_SELECT_DOC_ANY_KIND = f"SELECT {DOC_COLUMNS} FROM documents WHERE scope = ? AND id = ?"
-
 
 log = logging.getLogger("offer_catalog.store")
-# What /ready writes (and removes) beside the database to see whether a failing disk recovered.
-_PROBE_BYTES = 64 * 1024
-# Errors that say the disk, not the request, is at fault.
-_DISK_FAULTS = ("readonly database", "disk is full", "disk i/o error", "unable to open database")
-
-# SQLite calls the progress handler every this many virtual machine instructions.
-_PROGRESS_STEPS = 1000
-
-
-class SqliteUnitOfWork(DecisionLogSql):
-    """A unit of work on one SQLite connection."""
-
-    conn: sqlite3.Connection
-
-    def __init__(self, conn: sqlite3.Connection, limits: QueryLimits, indexed: set[str]):
-        self.conn = conn
-        self.limits = limits
-        self.indexed = indexed
-
-    def fetch(self, scope: str, kind: str | None, id: str, *, for_update: bool = False) -> Document | None:
-        if kind is None:
-            row = self.conn.execute(_SELECT_DOC_ANY_KIND, (scope, id)).fetchone()
-            return None if row is None else row_to_document(row)
-        row = self.conn.execute(_SELECT_DOC, (scope, kind, id)).fetchone()
-        return None if row is None else fetched_to_document(scope, kind, id, row)
-
-    def fetch_version(self, scope: str, kind: str, id: str, version: int) -> Document | None:
-        row = self.conn.execute(
-            _SELECT_VERSION,
-            (scope, kind, id, version),
-        ).fetchone()
-        return None if row is None else row_to_document(row)
-
-    def fetch_history(self, scope: str, kind: str, id: str) -> list[Document]:
-        rows = self.conn.execute(
-            f"SELECT {DOC_COLUMNS} FROM document_versions WHERE scope = ? AND kind = ? AND id = ? "
-            "ORDER BY version",
-            (scope, kind, id),
-        ).fetchall()
-        return [row_to_document(r) for r in rows]
-
-    def save(self, doc: Document, *, expected_version: int | None, change: str) -> None:
-        params = document_params(doc, dump_body(doc.body))
-        at_id = at_id_of(doc.body)
-        if expected_version is None:
-            try:
-                rows = self.conn.execute(_INSERT_DOC, (*params, at_id)).rowcount
-            except sqlite3.IntegrityError:
-                rows = 0
-        else:
-            rows = self.conn.execute(
-                _UPDATE_DOC, (*params[3:], at_id, doc.scope, doc.kind, doc.id, expected_version)
-            ).rowcount
-        check_written(doc, expected_version, rows)
-        self.conn.execute(_INSERT_VERSION, params)
-        self.conn.execute(_INSERT_EVENT, (doc.scope, doc.kind, doc.id, doc.version, change, doc.modified_at))
-
-    def query(self, scope: str, query: Query) -> Page:
-        deadline = time.monotonic() + self.limits.budget_ms / 1000
-        # Checked between steps of the statement: past the deadline SQLite stops it ("interrupted").
-        self.conn.set_progress_handler(lambda: time.monotonic() > deadline, _PROGRESS_STEPS)
-        try:
-            if self.conn.in_transaction:
-                return self._query(scope, query)
-            self.conn.execute("BEGIN")
-            try:
-                return self._query(scope, query)
-            finally:
-                self.conn.execute("COMMIT")
-        except sqlite3.OperationalError as exc:
-            if "interrupted" in str(exc):
-                raise QueryTimeout(
-                    f"the query ran longer than its budget of {self.limits.budget_ms} ms",
-                    details={"budget_ms": self.limits.budget_ms},
-                ) from None
-            raise
-        except OverflowError:
-            raise InvalidQuery("a number in the query is out of range", code="number_out_of_range") from None
-        finally:
-            self.conn.set_progress_handler(None, 0)
-
-    def _compiler(self) -> SqliteCompiler:
-        return SqliteCompiler(indexed=self.indexed, max_terms=self.limits.max_terms)
-
-    def _query(self, scope: str, query: Query) -> Page:
-        compiler = self._compiler()
-        where = compiler.where(scope, query)
-        source = compiler.source(query)
-        sql = f"SELECT {DOC_COLUMNS} FROM {source} WHERE {where} ORDER BY {compiler.order_by(query)}"
-        if query.limit is not None or query.offset:
-            sql += f" LIMIT {-1 if query.limit is None else int(query.limit)} OFFSET {int(query.offset)}"
-        items = [row_to_document(r) for r in self.conn.execute(sql, compiler.params).fetchall()]
-        total = None
-        if query.with_total:
-            counter = self._compiler()
-            count_sql = f"SELECT count(*) FROM {source} WHERE {counter.where(scope, query)}"
-            total = self.conn.execute(count_sql, counter.params).fetchone()[0]
-        return Page(items=items, total=total)
-
-    def lock(self, scope: str, kind: str, id: str) -> None:
-        return None  # a write unit holds SQLite's only write lock already
-
-    def events_after(self, seq: int, limit: int) -> list[Event]:
-        rows = self.conn.execute(
-            f"SELECT {EVENT_COLUMNS} FROM events WHERE seq > ? ORDER BY seq LIMIT ?", (seq, limit)
-        ).fetchall()
-        return [row_to_event(r) for r in rows]
-
-    def increment_counter(self, key: str, limit: int | None, amount: int = 1) -> bool:
-        if limit is not None and amount > limit:
-            return False
-        cur = self.conn.execute(
-            "INSERT INTO counters (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE "
-            "SET value = value + excluded.value WHERE ? IS NULL OR value + excluded.value <= ?",
-            (key, amount, limit, limit),
-        )
-        return cur.rowcount == 1
-
-    def last_event_seq(self, scope: str) -> int:
-        row = self.conn.execute("SELECT max(seq) FROM events WHERE scope = ?", (scope,)).fetchone()
-        return int(row[0] or 0)
-
-    def read_counters(self, keys: Sequence[str]) -> dict[str, int]:
-        if not keys:
-            return {}
-        marks = ",".join("?" * len(keys))
-        rows = self.conn.execute(f"SELECT key, value FROM counters WHERE key IN ({marks})", tuple(keys))
-        return {k: int(v) for k, v in rows}
-
-    def delivery_tables(self) -> DeliveryTables:
-        return DeliveryTables(self.conn, "sqlite")
+# Write units between two splits of the buckets that grew (store/sqlite_fences.py).
+_SPLIT_EVERY = 500
+# The writer's page cache while it bulk-loads (its indexes grow at random places).
+_BULK_CACHE_KIB = 262144
+# A bulk load of more documents than this truncates the WAL it grew (one transaction, WAL as large).
+_CHECKPOINT_AFTER = 5000
 
 
-def _rollback(conn: sqlite3.Connection) -> None:
+def _statements(script: str) -> Iterator[str]:
+    """The statements of a script (a trigger's body keeps its own semicolons); comments dropped."""
+    pending = ""
+    for piece in script.split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            lines = [line for line in pending.splitlines() if line.strip() and not line.startswith("--")]
+            if lines and "".join(lines).strip() != ";":
+                yield "\n".join(lines)
+            pending = ""
+
+
+def _split_quietly(conn: sqlite3.Connection) -> None:
+    """Split grown buckets after a write unit, in a savepoint of its own: a failed split (it only
+    speeds reads up) leaves the counts as they were and the unit's write in place."""
+    conn.execute("SAVEPOINT oc_split")
     try:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-    except sqlite3.Error:
-        pass  # SQLite rolls back by itself when it cannot: the transaction is gone either way
+        split_fences(conn)
+    except sqlite3.Error as exc:
+        conn.execute("ROLLBACK TO oc_split")
+        log.warning("splitting the count buckets failed: %s", exc)
+    conn.execute("RELEASE oc_split")
 
 
 class _Reader:
@@ -206,7 +81,7 @@ class _Reader:
         return None
 
 
-class SqliteStore:
+class SqliteStore(FileHealth):
     """SQLite file store. One connection per thread; writers serialised in-process and by BEGIN IMMEDIATE."""
 
     dialect = "sqlite"
@@ -216,19 +91,37 @@ class SqliteStore:
         self.limits = limits or QueryLimits()
         # Member names with an index (declared in code): the only names a query writes into SQL.
         self._indexed: set[str] = set()
+        # Nested / array paths whose string values document_paths holds (as the database records).
+        self._paths: set[DocPath] = set()
+        self._paths_loaded = False
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
-        self._write_lock = threading.Lock()
+        self._commits = GroupCommit(self._disk_fault)
+        self._writer: sqlite3.Connection | None = None
+        self._writer_lock = threading.Lock()
         self._connections: list[sqlite3.Connection] = []
         self._connections_lock = threading.Lock()
         self._identity: tuple[int, int] | None = None  # (device, inode) of the file opened
         self._fault: str | None = None  # why the last write failed, while the disk is at fault
+        self._writes = 0  # write units since the last split of the buckets
 
     def _connect(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is not None:
-            return conn
+        if conn is None:
+            conn = self._local.conn = self._open()
+        return conn
+
+    def _write_connection(self) -> sqlite3.Connection:
+        """The one connection every write unit runs on (a thread's own for an in-memory database)."""
+        if self.path == ":memory:":
+            return self._connect()
+        with self._writer_lock:
+            if self._writer is None:
+                self._writer = self._open()
+            return self._writer
+
+    def _open(self) -> sqlite3.Connection:
         try:
             conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30.0)
             conn.execute("PRAGMA journal_mode = WAL")
@@ -244,7 +137,7 @@ class SqliteStore:
             info = os.stat(self.path)
             self._identity = (info.st_dev, info.st_ino)
         conn.create_function("oc_regexp", 3, regex_search, deterministic=True)
-        self._local.conn = conn
+        conn.create_function("oc_pack", 1, pack, deterministic=True)  # migration 0012
         with self._connections_lock:
             self._connections.append(conn)
         return conn
@@ -261,76 +154,26 @@ class SqliteStore:
 
     @contextmanager
     def _write_unit(self) -> Iterator[SqliteUnitOfWork]:
-        conn = self._connect()
-        with self._write_lock:
-            self._check_identity()
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-                try:
-                    yield self._unit(conn)
-                except BaseException:
-                    _rollback(conn)
-                    raise
-                conn.execute("COMMIT")
-            except sqlite3.OperationalError as exc:
-                _rollback(conn)
-                fault = self._disk_fault(exc)
-                if fault is None:
-                    raise
-                raise fault from exc
-            self._fault = None
-
-    def _check_identity(self) -> None:
-        """StoreUnavailable when the database file was removed or replaced since it was opened."""
-        if self._identity is None:
-            return
+        conn = self._write_connection()
         try:
-            info = os.stat(self.path)
-            found: tuple[int, int] | None = (info.st_dev, info.st_ino)
-        except FileNotFoundError:
-            found = None
-        if found != self._identity:
-            what = "removed" if found is None else "replaced"
-            log.critical(
-                "the SQLite database file was %s while the service runs: writes are refused; "
-                "restore it, or restart the service on the new file",
-                what,
-                extra={"path": self.path},
-            )
-            raise StoreUnavailable(f"the database file {self.path!r} was {what} while the service ran")
-
-    def _disk_fault(self, exc: sqlite3.OperationalError) -> StoreUnavailable | None:
-        text = str(exc).lower()
-        if not any(fault in text for fault in _DISK_FAULTS):
-            return None
-        self._fault = text
-        log.error("a write failed for the disk: %s", text, extra={"path": self.path})
-        return StoreUnavailable(f"the database cannot be written: {exc}", details={"reason": text})
-
-    def _check_disk(self) -> None:
-        """StoreUnavailable while the file system is read-only, or still full after a failed write."""
-        folder = os.path.dirname(os.path.abspath(self.path))
-        stats = os.statvfs(folder)
-        if stats.f_flag & os.ST_RDONLY:
-            raise StoreUnavailable(f"the file system of {self.path!r} is read-only")
-        if self._fault is None:
-            return
-        # After a failed write, only a real write shows that the disk has recovered.
-        probe = f"{self.path}.probe"
-        try:
-            with open(probe, "wb") as file:
-                file.write(bytes(_PROBE_BYTES))
-                file.flush()
-                os.fsync(file.fileno())
-            os.unlink(probe)
-        except OSError as exc:
-            raise StoreUnavailable(
-                f"the last write failed ({self._fault}); the disk still fails: {exc}"
-            ) from exc
+            with self._commits.unit(conn, self._check_identity):
+                yield self._unit(conn)
+                self._writes += 1
+                if self._writes >= _SPLIT_EVERY:
+                    self._writes = 0
+                    _split_quietly(conn)
+        except sqlite3.OperationalError as exc:
+            fault = self._disk_fault(exc)
+            if fault is None:
+                raise
+            raise fault from exc
         self._fault = None
 
     def _unit(self, conn: sqlite3.Connection) -> SqliteUnitOfWork:
-        return SqliteUnitOfWork(conn, self.limits, self._indexed)
+        if not self._paths_loaded:
+            self._paths_loaded = True
+            self._paths.update(indexed_paths(conn))
+        return SqliteUnitOfWork(conn, self.limits, self._indexed, self._paths)
 
     def _applied(self, conn: sqlite3.Connection) -> set[int]:
         conn.execute(_MIGRATIONS_TABLE)
@@ -343,22 +186,21 @@ class SqliteStore:
         return [v for v, _ in migration_scripts("sqlite") if v not in applied]
 
     def migrate(self) -> list[int]:
-        conn = self._connect()
+        conn = self._write_connection()
         done: list[int] = []
-        with self._write_lock:
+        with self._commits.exclusive(conn):
             conn.execute("BEGIN IMMEDIATE")
             try:
                 applied = self._applied(conn)
                 for version, sql in migration_scripts("sqlite"):
                     if version in applied:
                         continue
-                    for statement in (s.strip() for s in sql.split(";")):
-                        if statement and not all(
-                            line.startswith("--") for line in statement.splitlines() if line.strip()
-                        ):
-                            conn.execute(statement)
+                    for statement in _statements(sql):
+                        conn.execute(statement)
                     conn.execute("INSERT INTO schema_migrations VALUES (?, ?)", (version, utc_now()))
                     done.append(version)
+                if done:
+                    split_fences(conn)
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
@@ -366,14 +208,67 @@ class SqliteStore:
         return done
 
     def ensure_member_indexes(self, members: Sequence[str]) -> None:
-        conn = self._connect()
-        with self._write_lock:
+        conn = self._write_connection()
+        with self._commits.exclusive(conn):
             for member in members:
-                conn.execute(
-                    f"CREATE INDEX IF NOT EXISTS {member_index_name(member)} "
-                    f"ON documents (scope, kind, deleted, {sqlite_member_expr(member)}, id)"
-                )
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    conn.execute(
+                        f"CREATE INDEX IF NOT EXISTS {member_index_name(member)} "
+                        f"ON documents (scope, kind, deleted, {sqlite_member_expr(member)}, id)"
+                    )
+                    count_member(conn, member)
+                    fence_member(conn, member)
+                    split_fences(conn)
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
                 self._indexed.add(member)
+
+    def bulk_load(self, docs: Iterable[Document], *, change: str = "created", batch: int = 5000) -> int:
+        """New documents in one write unit (one transaction, one fsync at its commit), `batch` at a
+        time; then the WAL the load grew is emptied into the file."""
+        conn = self._write_connection()
+        count = 0
+        cache = conn.execute("PRAGMA cache_size").fetchone()[0]
+        conn.execute(f"PRAGMA cache_size = -{_BULK_CACHE_KIB}")
+        try:
+            with self._write_unit(), BulkInsert(conn, self._paths, change) as load:
+                for prepared in map(load.prepare, batches(docs, batch)):
+                    try:
+                        load.write(prepared)
+                    except sqlite3.IntegrityError:
+                        raise AlreadyExists(
+                            "a document of the batch already exists", details={"first": prepared.first}
+                        ) from None
+                    count += len(prepared.docs)
+                split_fences(conn)
+        finally:
+            conn.execute(f"PRAGMA cache_size = {int(cache)}")
+        if count > _CHECKPOINT_AFTER:
+            with self._commits.exclusive(conn):
+                # Without waiting: while a reader holds an older snapshot, the WAL stays as it is.
+                conn.execute("PRAGMA busy_timeout = 0")
+                try:
+                    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+                finally:
+                    conn.execute("PRAGMA busy_timeout = 30000")
+        return count
+
+    def ensure_path_indexes(self, paths: Sequence[tuple[str, ...]]) -> None:
+        conn = self._write_connection()
+        with self._commits.exclusive(conn):
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                declared = declare_paths(conn, paths)
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+            self._paths.clear()
+            self._paths.update(declared)
+            self._paths_loaded = True
 
     def ping(self) -> None:
         try:
@@ -385,8 +280,20 @@ class SqliteStore:
             self._check_disk()
 
     def close(self) -> None:
+        writer = self._writer
+        if writer is None:
+            self._close_connections()
+        else:
+            # Background writers (the decision log, the counter writer) may be inside a unit: wait for
+            # it, since closing a connection another thread is using can crash the process.
+            with self._commits.exclusive(writer):
+                self._close_connections()
+        self._local = threading.local()
+        with self._writer_lock:
+            self._writer = None
+
+    def _close_connections(self) -> None:
         with self._connections_lock:
             for conn in self._connections:
                 conn.close()
             self._connections.clear()
-        self._local = threading.local()

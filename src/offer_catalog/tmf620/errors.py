@@ -67,8 +67,19 @@ def _version_conflict(request: Request, exc: errors.VersionConflict) -> Failure:
     return Failure(409, "concurrent_update", exc.message)
 
 
+# The TMF620 PATCH operations (v4 and v5) declare 409, not 422: a JSON Patch whose target the resource
+# lacks conflicts with the resource's state (RFC 5789, 2.2 "Conflicting state").
+_TMF_PATCH_STATUS = {**HTTP_STATUS, "path_not_found": 409, "query_no_match": 409}
+
+
 def _patch_error(request: Request, exc: PatchError) -> Failure:
-    return Failure(HTTP_STATUS.get(exc.code, 400), exc.code, str(exc))
+    return Failure(_TMF_PATCH_STATUS.get(exc.code, 400), exc.code, str(exc))
+
+
+class ResourceReferenced(errors.ReferenceViolation):
+    """A delete would leave other resources referencing nothing (strict reference mode); nothing changed."""
+
+    code = "resource_referenced"
 
 
 ERRORS: ErrorTable = {
@@ -81,6 +92,7 @@ ERRORS: ErrorTable = {
     errors.InvalidQuery: 400,
     errors.QueryTimeout: 400,
     errors.LifecycleViolation: 409,
+    ResourceReferenced: 409,
     errors.ReferenceViolation: 422,
     errors.StoreUnavailable: unavailable,
     BodyTooLarge: 413,

@@ -1,4 +1,6 @@
-"""TMF630 attribute selection (`fields=`): keep the named members; `id` and `href` are always kept."""
+"""TMF630 attribute selection (`fields=`): keep the named members; `id` and `href` are always kept.
+
+v5 also keeps `@type` (and a nested object's `id`) at every level: its schemas require them."""
 
 from __future__ import annotations
 
@@ -7,6 +9,8 @@ from typing import Any
 from offer_catalog.tmf620.query import Fields
 
 ALWAYS = ("id", "href")
+V5_ALWAYS = ("id", "href", "@type")
+V5_NESTED = ("id", "@type")
 Tree = dict[str, Any]
 
 
@@ -24,23 +28,26 @@ def selection_tree(fields: Fields) -> Tree:
     return tree
 
 
-def _select(value: Any, tree: Tree) -> Any:
+def _select(value: Any, tree: Tree, nested: tuple[str, ...]) -> Any:
     subtree = {k: v for k, v in tree.items() if k}
     if not subtree:
         return value
     if isinstance(value, list):
-        return [_select(item, tree) for item in value]
+        return [_select(item, tree, nested) for item in value]
     if isinstance(value, dict):
-        return {k: _select(value[k], subtree[k]) for k in subtree if k in value}
+        out = {k: value[k] for k in nested if k in value}
+        out.update({k: _select(value[k], subtree[k], nested) for k in subtree if k in value})
+        return out
     return value
 
 
-def project(view: dict[str, Any], tree: Tree | None) -> dict[str, Any]:
+def project(view: dict[str, Any], tree: Tree | None, *, v5: bool = False) -> dict[str, Any]:
     """The view reduced to the selected members (tree None: unchanged)."""
     if tree is None:
         return view
-    out = {k: view[k] for k in ALWAYS if k in view}
+    out = {k: view[k] for k in (V5_ALWAYS if v5 else ALWAYS) if k in view}
+    nested = V5_NESTED if v5 else ()
     for key, subtree in tree.items():
         if key in view and key not in out:
-            out[key] = _select(view[key], subtree)
+            out[key] = _select(view[key], subtree, nested)
     return out

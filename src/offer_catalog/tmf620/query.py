@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from datetime import UTC
 from typing import Any
 from urllib.parse import unquote_plus
 
@@ -28,12 +29,13 @@ from offer_catalog.documents.query import (
     meta,
 )
 from offer_catalog.errors import InvalidQuery
-from offer_catalog.tmf620.lifecycle import STATES
+from offer_catalog.resources.dates import parse_date_time
+from offer_catalog.resources.shapes import Str
 from offer_catalog.tmf620.names import standard_name
 from offer_catalog.tmf620.resources import Resource, id_from_href
-from offer_catalog.tmf620.schema import MEMBER_TYPES
+from offer_catalog.tmf620.v5_mapping import stored_path
 
-MAX_LIMIT = 1000
+MAX_PAGE_NUMBER = 10**18
 RESERVED = ("fields", "sort", "offset", "limit")
 Fields = tuple[tuple[str, ...], ...]
 
@@ -54,7 +56,6 @@ _SUFFIX_OPS = {
     "regex": Op.REGEX,
 }
 _SYMBOL_OPS = {"=": Op.EQ, "!=": Op.NE, ">": Op.GT, ">=": Op.GE, "<": Op.LT, "<=": Op.LE, "*=": Op.REGEX}
-_STATES = {state.lower(): state for state in STATES}
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +67,7 @@ class ListParams:
     offset: int
     limit: int | None
     fields: Fields | None
+    all_versions: bool = False  # a filter on id or version: every entity version is listed (versions.py)
 
 
 def _invalid(message: str, code: str = "invalid_query") -> InvalidQuery:
@@ -90,9 +92,10 @@ def _items(raw: str) -> list[list[tuple[str, str, str]]]:
             if not part:
                 continue
             text = unquote_plus(part)
-            if "\x00" in text:
-                raise _invalid("a query may not contain NUL characters")
             match = _ITEM.fullmatch(text)
+            # NUL in a `fields` entry names no member (it selects nothing); anywhere else it is refused.
+            if "\x00" in text and (match is None or match["key"].strip() != "fields"):
+                raise _invalid("a query may not contain NUL characters")
             if match is None:
                 raise _invalid(f"{text!r} is not of the form attribute=value (or attribute<op>value)")
             items.append((match["key"].strip(), match["op"], match["value"]))
@@ -122,20 +125,95 @@ def _readings(text: str) -> list[Any]:
     return [text]
 
 
-def _one_value(field: Field, op: Op, text: str, path: tuple[str, ...]) -> Condition:
-    if path == ("lifecycleStatus",):
-        text = _STATES.get(text.lower(), text)
-    readings = [text] if field.meta is not None else _readings(text)
+_INSTANT_OPS = (Op.EQ, Op.NE, Op.LT, Op.LE, Op.GT, Op.GE)
+# Date-times the server writes itself, always UTC whole seconds with `Z` (service.now_stamp): their text
+# order is their instant order, so they compare as text (and the member index serves).
+_SERVER_STAMPS = (("lastUpdate",),)
+_STAMP = "%Y-%m-%dT%H:%M:%SZ"
+_BLANK_OFFSET = re.compile(r" (\d{2}:\d{2})$")
+
+
+def _instant(resource: Resource, op: Op, text: str, path: tuple[str, ...]) -> Condition | None:
+    """A comparison of instants when path is a declared date-time and text a full RFC 3339 stamp."""
+    if op not in _INSTANT_OPS or not resource.date_time(path):
+        return None
+    # An unencoded `+` of an offset arrives as a blank (form decoding): read it back as `+`.
+    stamp = parse_date_time(_BLANK_OFFSET.sub(r"+\1", text))
+    if stamp is None:
+        return None
+    utc = stamp.astimezone(UTC)
+    if path not in _SERVER_STAMPS:
+        return Cond(body(*path, instant=True), op, utc.isoformat())
+    whole = Cond(body(*path, scalar=True), op, utc.strftime(_STAMP))
+    if not utc.microsecond:
+        return whole
+    # A fraction of a second: no whole-second stamp equals it; the others are above or below it.
+    if op in (Op.EQ, Op.NE):
+        return AnyOf(()) if op is Op.EQ else AllOf(())
+    return Cond(whole.field, Op.GT if op in (Op.GT, Op.GE) else Op.LE, whole.value)
+
+
+def _one_value(resource: Resource, field: Field, op: Op, text: str, path: tuple[str, ...]) -> Condition:
+    instant = _instant(resource, op, text, path)
+    if instant is not None:
+        return instant
+    if path == (resource.lifecycle.member,):
+        text = resource.lifecycle.spelled(text) or text
+    # `_filter` marks scalar exactly the members the schema types as strings: they hold strings only
+    # (checked on every write). The text is their one reading: one term, which a member index (and
+    # its kept counts) answers.
+    readings = [text] if field.meta is not None or field.scalar else _readings(text)
     conditions: list[Condition] = [Cond(field, op, r) for r in readings]
     if op is Op.NE:
         return conditions[0] if len(conditions) == 1 else AllOf(tuple(conditions))
-    if op is Op.EQ and _PARTIAL_DATETIME.fullmatch(text):
+    if op is Op.EQ and _PARTIAL_DATETIME.fullmatch(text) and (not field.scalar or resource.date_time(path)):
+        # A date-time cut short matches by prefix on date-time members (and members of unknown type).
         conditions.append(Cond(field, Op.REGEX, "^" + re.escape(text)))
     return conditions[0] if len(conditions) == 1 else AnyOf(tuple(conditions))
 
 
 # Top-level members lists filter on most: the store keeps an index on each.
 FILTER_INDEXES = ("lifecycleStatus", "name", "@type", "lastUpdate")
+# Nested and array paths lists filter on most (references by id): the store indexes their values.
+PATH_INDEXES = tuple(
+    (member, "id")
+    for member in (
+        "productOfferingPrice",
+        "category",
+        "channel",
+        "productSpecification",
+        "relatedParty",
+        "marketSegment",
+        "place",
+        "bundledProductOffering",
+    )
+)
+
+
+# The largest page (offset + limit) `index_served` accepts: its rows are read while the request waits.
+INDEX_SERVED_ROWS = 200
+_INDEXED_MEMBERS = frozenset((member,) for member in FILTER_INDEXES)
+
+
+def index_served(params: ListParams, limit: int) -> bool:
+    """Whether the SQLite store reads this page and its total from indexes and kept counts alone.
+
+    No filter, or equality with one string on a member of FILTER_INDEXES (its index yields the
+    matches in id order, its kept count is the total), in id order, at most INDEX_SERVED_ROWS deep:
+    the store visits only the page's index entries and rows, never a document that does not match,
+    so the page costs about what a get by id costs per row (no need to hand it to another thread).
+    """
+    if params.sort or params.all_versions or params.offset + limit > INDEX_SERVED_ROWS:
+        return False
+    where = params.where
+    return where is None or (
+        isinstance(where, Cond)
+        and where.op is Op.EQ
+        and where.field.scalar
+        and where.field.path in _INDEXED_MEMBERS
+        and type(where.value) is str
+        and not where.ignore_case
+    )
 
 
 def _check_regex(pattern: str) -> str:
@@ -156,7 +234,7 @@ def _filter(resource: Resource, path: tuple[str, ...], op: Op, raw: str) -> Cond
     values = _values(raw)
     # Members the schema types as strings are validated on every write: never arrays, so the store
     # may compare them directly and use its member indexes (FILTER_INDEXES).
-    scalar = len(path) == 1 and MEMBER_TYPES[resource.cls].get(path[0]) in ("str", "datetime")
+    scalar = len(path) == 1 and isinstance(resource.member(path[0]), Str)
     field = body(*path, scalar=scalar)
     if path in (("id",), ("href",)):
         field = meta("id")
@@ -164,10 +242,17 @@ def _filter(resource: Resource, path: tuple[str, ...], op: Op, raw: str) -> Cond
             if op not in (Op.EQ, Op.NE):
                 raise _invalid("href supports equality only")
             values = [i for i in (id_from_href(v, resource) for v in values) if i is not None]
-    conditions = tuple(_one_value(field, op, v, path) for v in values)
+    conditions = tuple(_one_value(resource, field, op, v, path) for v in values)
     if len(conditions) == 1:
         return conditions[0]
     return AllOf(conditions) if op is Op.NE else AnyOf(conditions)
+
+
+def _stored(resource: Resource, path: tuple[str, ...]) -> tuple[str, ...]:
+    """A member path of the resource's release as the stored body spells it (v5 `parent.id`: `parentId`)."""
+    if resource.api == "v4":
+        return path
+    return tuple(stored_path(version=resource.api, resource=resource.kind, path=".".join(path)).split("."))
 
 
 def _filter_item(resource: Resource, key: str, symbol: str, raw: str) -> tuple[tuple[Any, ...], Condition]:
@@ -178,29 +263,45 @@ def _filter_item(resource: Resource, key: str, symbol: str, raw: str) -> tuple[t
             raise _invalid(f"{key}{symbol} combines two operators")
         op = _SUFFIX_OPS[segments[-1]]
         key = ".".join(segments[:-1])
-    path = _path(key, "attribute")
+    path = _stored(resource, _path(key, "attribute"))
     return (path, op), _filter(resource, path, op, raw)
 
 
-def _int(name: str, text: str) -> int:
-    if not text.isascii() or not text.isdigit():
-        raise _invalid(f"{name} must be a non-negative integer, got {text[:40]!r}", f"invalid_query:{name}")
-    if len(text.lstrip("0")) > 18:
-        # Beyond what a store can count to (and cheaper than reading a number of any length).
-        raise _invalid(f"{name} must be below 10^18", f"invalid_query:{name}")
-    return int(text)
+def page_number(name: str, text: str) -> int:
+    """A page number (offset, limit): an integer, clamped to 0..10^18 (a negative one counts as 0).
+
+    The v4 specification declares both as plain integers, so any integer is a valid request: a
+    negative one reads as 0 and one past what a store can count to as 10^18 (an empty page).
+    """
+    digits = text[1:] if text[:1] in "+-" else text
+    if not digits.isascii() or not digits.isdigit():
+        raise _invalid(f"{name} must be an integer, got {text[:40]!r}", f"invalid_query:{name}")
+    if text.startswith("-"):
+        return 0
+    # Beyond what a store can count to (and cheaper than reading a number of any length).
+    return MAX_PAGE_NUMBER if len(digits.lstrip("0")) > 18 else int(digits)
 
 
 def parse_fields(text: str) -> Fields:
-    """`fields=a,b.c` as member paths; `fields=none` selects only id and href."""
+    """`fields=a,b.c` as member paths; `fields=none` selects only id and href.
+
+    A name that is not a member path names no member, so it selects nothing (as an absent member).
+    """
     names = [n.strip() for n in text.split(",") if n.strip()]
     if names == ["none"]:
         return ()
-    return tuple(_path(n, "field") for n in names)
+    return tuple(path for path in (_field_path(n) for n in names) if path is not None)
 
 
-def parse_sort(text: str) -> tuple[SortKey, ...]:
-    """`sort=-lastUpdate,name`: `-` descending, `+` (or nothing) ascending."""
+def _field_path(text: str) -> tuple[str, ...] | None:
+    try:
+        return _path(text, "field")
+    except InvalidQuery:
+        return None
+
+
+def parse_sort(text: str, resource: Resource) -> tuple[SortKey, ...]:
+    """`sort=-lastUpdate,name`: `-` descending, `+` (or nothing) ascending; date-times by instant."""
     keys = []
     for item in text.split(","):
         item = item.strip()
@@ -208,8 +309,9 @@ def parse_sort(text: str) -> tuple[SortKey, ...]:
         item = item.lstrip("+-").strip()
         if not item:
             raise _invalid(f"sort {text!r} has an empty key", "invalid_query:sort")
-        path = _path(item, "sort key")
-        keys.append(SortKey(meta("id") if path == ("id",) else body(*path), descending))
+        path = _stored(resource, _path(item, "sort key"))
+        instant = resource.date_time(path) and path not in _SERVER_STAMPS
+        keys.append(SortKey(meta("id") if path == ("id",) else body(*path, instant=instant), descending))
     return tuple(keys)
 
 
@@ -235,16 +337,38 @@ def parse_list(raw: str, resource: Resource) -> ListParams:
         elif filters:
             alternatives.append(AnyOf(tuple(c for _, c in filters)))
     conditions = [c[0] if len(c) == 1 else AnyOf(tuple(c)) for c in groups.values()] + alternatives
-    limit = _int("limit", params["limit"]) if "limit" in params else None
-    if limit is not None and limit > MAX_LIMIT:
-        raise _invalid(f"limit must be at most {MAX_LIMIT}, got {limit}", "invalid_query:limit")
+    versioned = _names_version(conditions)
+    # A larger limit is served as the largest page (the paging headers tell the client).
+    limit = page_number("limit", params["limit"]) if "limit" in params else None
     return ListParams(
         where=None if not conditions else conditions[0] if len(conditions) == 1 else AllOf(tuple(conditions)),
-        sort=parse_sort(params["sort"]) if "sort" in params else (),
-        offset=_int("offset", params["offset"]) if "offset" in params else 0,
+        sort=parse_sort(params["sort"], resource) if "sort" in params else (),
+        offset=page_number("offset", params["offset"]) if "offset" in params else 0,
         limit=limit,
         fields=parse_fields(params["fields"]) if "fields" in params else None,
+        all_versions=versioned,
     )
+
+
+def _names_version(conditions: list[Condition]) -> bool:
+    """Whether a filter names the id (or href) or the version of entities."""
+    for cond in conditions:
+        if isinstance(cond, Cond):
+            if cond.field.meta == "id" or cond.field.path == ("version",):
+                return True
+        elif _names_version(list(cond.items)):
+            return True
+    return False
+
+
+def parse_version(raw: str) -> str | None:
+    """The `version` parameter of a single-resource request (an entity version), or None."""
+    found = None
+    for clause in _items(raw):
+        for key, symbol, value in clause:
+            if key == "version" and symbol == "=":
+                found = _literal(value)
+    return found
 
 
 def parse_retrieve(raw: str) -> Fields | None:

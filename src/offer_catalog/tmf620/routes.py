@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-import orjson
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -17,8 +17,10 @@ from starlette.types import Scope
 from offer_catalog.http import (
     Api,
     ApiRoute,
+    Operation,
     api_mount,
     etag,
+    header,
     if_match,
     if_none_match,
     json_response,
@@ -26,15 +28,16 @@ from offer_catalog.http import (
     read_json,
     run_unit,
 )
+from offer_catalog.openapi import Doc
 from offer_catalog.settings import Settings
-from offer_catalog.tmf620 import service
+from offer_catalog.tmf620 import api_doc as d
+from offer_catalog.tmf620 import service, versions
 from offer_catalog.tmf620.errors import ERRORS, TmfError, renderer
 from offer_catalog.tmf620.fields import project, selection_tree
 from offer_catalog.tmf620.names import standard_patch, to_oracle, to_standard
-from offer_catalog.tmf620.openapi import openapi_document
 from offer_catalog.tmf620.paging import list_headers
-from offer_catalog.tmf620.query import MAX_LIMIT, parse_list, parse_retrieve
-from offer_catalog.tmf620.resources import BASE_PATHS, RESOURCES, Resource
+from offer_catalog.tmf620.query import index_served, parse_list, parse_retrieve, parse_version
+from offer_catalog.tmf620.resources import RELEASES, Resource, release_of, served_resources
 from offer_catalog.tmf620.tenancy import actor_of, tenant_scope
 
 PATCH_STYLES = {
@@ -43,13 +46,31 @@ PATCH_STYLES = {
     "application/json-patch+json": service.JSON_PATCH,
     "application/json-patch-query+json": service.PATCH_QUERY,
 }
+MAX_PAGE = 1000
 _BEARER = re.compile(r"bearer +[A-Za-z0-9\-._~+/]+=*", re.IGNORECASE)
 Endpoint = Callable[[Resource, Request], Awaitable[Response]]
 
 
 def _media_type(request: Request) -> str | None:
-    value = request.headers.get("content-type")
+    value = header(request, b"content-type")
     return None if value is None else value.split(";", 1)[0].strip().lower()
+
+
+def _target(request: Request, raw: str | None = None) -> tuple[str, str | None]:
+    """The id and the entity version (`/{id}:(version=x)` or `?version=x`; None: current) a request names.
+
+    `raw`: the request's query string, when the caller has it."""
+    raw = query_string(request) if raw is None else raw
+    return versions.target(request.path_params["id"], parse_version(raw) if raw else None)
+
+
+def _selected(result: dict[str, Any], request: Request, v5: bool) -> dict[str, Any]:
+    """A write's answer with only the members `fields` selects (v5 declares it on create and patch)."""
+    raw = query_string(request)
+    if not raw:
+        return result
+    fields = parse_retrieve(raw)
+    return result if fields is None else project(result, selection_tree(fields), v5=v5)
 
 
 def guard(scope: Scope) -> None:
@@ -72,40 +93,54 @@ def guard(scope: Scope) -> None:
 class TmfEndpoints:
     """The TMF620 endpoints under one base path (hrefs and member names follow it)."""
 
-    def __init__(self, base: str, *, oracle_names: bool, partial_content: bool = False) -> None:
+    def __init__(
+        self,
+        base: str,
+        *,
+        oracle_names: bool,
+        partial_content: bool = False,
+        max_page: int = MAX_PAGE,
+        strict_references: bool = False,
+    ) -> None:
         self.base = base
+        self.v5 = release_of(base).name == "v5"
         self.oracle = oracle_names
+        self.strict = strict_references
+        # A `limit` above the largest page is a page of that size, not an error (TMF630): the paging
+        # headers and the Link then say how many came and where the next page starts.
+        self.max_page = max_page
         # TMF630 suggests 206 for a partial page, but neither specification declares it and generated
         # clients reject it: 200 unless the deployment asks for 206 (OFFER_CATALOG_TMF_PARTIAL_CONTENT).
         self.partial_status = 206 if partial_content else 200
-        self._openapi: bytes | None = None
 
     def _json(self, content: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
         return json_response(to_oracle(content) if self.oracle else content, status, headers)
 
-    async def openapi(self, request: Request) -> Response:
-        """The OpenAPI 3 description of this API under this base path."""
-        if self._openapi is None:
-            self._openapi = orjson.dumps(
-                openapi_document(
-                    self.base, oracle_names=self.oracle, partial_content=self.partial_status == 206
-                )
-            )
-        return Response(self._openapi, 200, media_type="application/json")
+    def _write_target(self, resource: Resource, request: Request) -> dict[str, Any]:
+        """What a PATCH or DELETE writes to and as whom: tenant scope, resource, id, entity version."""
+        id, version = _target(request)
+        return {
+            "scope": tenant_scope(request),
+            "resource": resource,
+            "id": id,
+            "version": version,
+            "actor": actor_of(request),
+            "strict": self.strict,
+        }
 
     async def list_all(self, resource: Resource, request: Request) -> Response:
         """List a collection: TMF630 filters, fields, sort, offset/limit, paging headers; 206 opt-in."""
         scope = tenant_scope(request)
         params = parse_list(query_string(request), resource)
-        limit = MAX_LIMIT if params.limit is None else params.limit
+        limit = self.max_page if params.limit is None else min(params.limit, self.max_page)
         docs, total = await run_unit(
             request,
             lambda uow: service.list_page(uow, scope=scope, resource=resource, params=params, limit=limit),
             write=False,
-            scan=True,
+            scan=not index_served(params, limit),
         )
         tree = None if params.fields is None else selection_tree(params.fields)
-        items = [project(service.view(resource, doc, self.base), tree) for doc in docs]
+        items = [project(service.view(resource, doc, self.base), tree, v5=self.v5) for doc in docs]
         headers = list_headers(request, params, limit, len(items), total)
         return self._json(items, self.partial_status if len(items) < total else 200, headers)
 
@@ -121,67 +156,66 @@ class TmfEndpoints:
         doc = await run_unit(
             request,
             lambda uow: service.create(
-                uow, scope=scope, resource=resource, body=body, actor=actor_of(request)
+                uow, scope=scope, resource=resource, body=body, actor=actor_of(request), strict=self.strict
             ),
             write=True,
         )
         result = service.view(resource, doc, self.base)
-        return self._json(result, 201, {"Location": result["href"], "ETag": etag(doc.version)})
+        headers = {"Location": result["href"], "ETag": etag(doc.version)}
+        return self._json(_selected(result, request, self.v5), 201, headers)
 
     async def retrieve(self, resource: Resource, request: Request) -> Response:
-        """One resource (current version), with its ETag; `fields` selects members."""
-        id, scope = request.path_params["id"], tenant_scope(request)
-        fields = parse_retrieve(query_string(request))
+        """One resource (current version, or `?version=`), with its ETag; `fields` selects members."""
+        raw = query_string(request)
+        (id, version), scope = _target(request, raw), tenant_scope(request)
+        fields = parse_retrieve(raw) if raw else None
         doc = await run_unit(
-            request, lambda uow: service.get(uow, scope=scope, resource=resource, id=id), write=False
+            request,
+            lambda uow: service.get(uow, scope=scope, resource=resource, id=id, version=version),
+            write=False,
         )
         if if_none_match(request, doc.version):
             return Response(status_code=304, headers={"ETag": etag(doc.version)})
         result = project(
-            service.view(resource, doc, self.base), None if fields is None else selection_tree(fields)
+            service.view(resource, doc, self.base),
+            None if fields is None else selection_tree(fields),
+            v5=self.v5,
         )
         return self._json(result, 200, {"ETag": etag(doc.version)})
 
     async def patch(self, resource: Resource, request: Request) -> Response:
         """Partial update: merge (json, merge-patch+json), JSON Patch, JSON Patch Query; atomic."""
-        id, scope = request.path_params["id"], tenant_scope(request)
-        media = _media_type(request)
-        style = PATCH_STYLES.get(media or "")
+        target = self._write_target(resource, request)
+        # No Content-Type: the body is read as TMF630's default patch format, a JSON merge patch.
+        media = _media_type(request) or "application/merge-patch+json"
+        style = PATCH_STYLES.get(media)
         if style is None:
             supported = ", ".join(PATCH_STYLES)
-            raise TmfError(415, "unsupported_media_type", f"PATCH takes {supported}; got {media or 'none'}")
+            raise TmfError(415, "unsupported_media_type", f"PATCH takes {supported}; got {media}")
         raw = await read_json(request)
         patch = to_standard(raw) if style == service.MERGE else standard_patch(raw)
         accepted = if_match(request)
         doc = await run_unit(
             request,
             lambda uow: service.patch(
-                uow,
-                scope=scope,
-                resource=resource,
-                id=id,
-                style=style,
-                patch=patch,
-                base=self.base,
-                accepted=accepted,
-                actor=actor_of(request),
+                uow, style=style, patch=patch, base=self.base, accepted=accepted, **target
             ),
             write=True,
         )
-        return self._json(service.view(resource, doc, self.base), 200, {"ETag": etag(doc.version)})
+        result = _selected(service.view(resource, doc, self.base), request, self.v5)
+        return self._json(result, 200, {"ETag": etag(doc.version)})
 
     async def delete(self, resource: Resource, request: Request) -> Response:
         """Delete: 204; If-Match honoured."""
-        id, scope = request.path_params["id"], tenant_scope(request)
+        target = self._write_target(resource, request)
         accepted = if_match(request)
         await run_unit(
             request,
-            lambda uow: service.delete(
-                uow, scope=scope, resource=resource, id=id, accepted=accepted, actor=actor_of(request)
-            ),
+            lambda uow: service.delete(uow, accepted=accepted, **target),
             write=True,
         )
-        return Response(status_code=204)
+        # The specification declares one media type for every answer of the API, a 204 included.
+        return Response(status_code=204, headers={"Content-Type": "application/json;charset=utf-8"})
 
     def _entry(self, entry: service.Entry) -> dict[str, Any]:
         return {
@@ -217,45 +251,106 @@ class TmfEndpoints:
         return self._json(self._entry(entry), 200, {"ETag": etag(entry.version)})
 
 
+@dataclass(frozen=True, slots=True)
+class ApiPart:
+    """Routes served inside the TMF620 API of one base path, and the component schemas they name."""
+
+    routes: Sequence[BaseRoute]
+    schemas: Callable[[], dict[str, Any]]
+
+
 def resource_routes(base: str, resource: Resource, endpoints: TmfEndpoints) -> list[BaseRoute]:
     """The routes of one resource: collection, item, its history and one past version."""
     at, name = f"{base}{resource.path}", resource.path
+    docs = d.ResourceDocs(resource, partial_pages=endpoints.partial_status == 206)
 
-    def bind(endpoint: Endpoint) -> Callable[[Request], Awaitable[Response]]:
-        return partial(endpoint, resource)
+    def op(endpoint: Endpoint, doc: Doc) -> Operation:
+        return Operation(partial(endpoint, resource), doc)
 
     return [
-        ApiRoute(at, {"GET": bind(endpoints.list_all), "POST": bind(endpoints.create)}, name=name),
+        ApiRoute(
+            at,
+            {"GET": op(endpoints.list_all, docs.listing()), "POST": op(endpoints.create, docs.create())},
+            name=name,
+        ),
         ApiRoute(
             f"{at}/{{id}}",
             {
-                "GET": bind(endpoints.retrieve),
-                "PATCH": bind(endpoints.patch),
-                "DELETE": bind(endpoints.delete),
+                "GET": op(endpoints.retrieve, docs.retrieve()),
+                "PATCH": op(endpoints.patch, docs.patch()),
+                "DELETE": op(endpoints.delete, docs.delete()),
             },
             name=f"{name}_item",
         ),
-        ApiRoute(f"{at}/{{id}}/history", {"GET": bind(endpoints.history)}, name=f"{name}_history"),
         ApiRoute(
-            f"{at}/{{id}}/history/{{version}}", {"GET": bind(endpoints.version)}, name=f"{name}_version"
+            f"{at}/{{id}}/history", {"GET": op(endpoints.history, docs.history())}, name=f"{name}_history"
+        ),
+        ApiRoute(
+            f"{at}/{{id}}/history/{{version}}",
+            {"GET": op(endpoints.version, docs.version())},
+            name=f"{name}_version",
         ),
     ]
 
 
-def tmf620_api(base: str, *, oracle_names: bool, partial_content: bool = False) -> Api:
-    """The TMF620 API under one base path."""
-    endpoints = TmfEndpoints(base, oracle_names=oracle_names, partial_content=partial_content)
-    routes: list[BaseRoute] = [ApiRoute(f"{base}openapi.json", {"GET": endpoints.openapi}, name="openapi")]
-    for resource in RESOURCES.values():
+def tmf620_api(
+    base: str,
+    *,
+    oracle_names: bool,
+    partial_content: bool = False,
+    extra_states: tuple[str, ...] = (),
+    max_page: int = MAX_PAGE,
+    strict_references: bool = False,
+    more: ApiPart | None = None,
+) -> Api:
+    """The TMF620 API under one base path (`more`: routes and schemas of layers above, e.g. the hub)."""
+    endpoints = TmfEndpoints(
+        base,
+        oracle_names=oracle_names,
+        partial_content=partial_content,
+        max_page=max_page,
+        strict_references=strict_references,
+    )
+    release = release_of(base)
+    resources = served_resources(extra_states, release)
+    routes: list[BaseRoute] = []
+    for resource in resources.values():
         routes.extend(resource_routes(base, resource, endpoints))
-    return Api(routes, errors=ERRORS, render=renderer(oracle_names=oracle_names), guard=guard)
+    if more is not None:
+        routes.extend(more.routes)
+    return Api(
+        routes,
+        errors=ERRORS,
+        render=renderer(oracle_names=oracle_names),
+        guard=guard,
+        doc=d.api_doc(
+            base,
+            resources,
+            oracle_names=oracle_names,
+            more_schemas=more.schemas if more else None,
+            release=release,
+        ),
+    )
 
 
-def tmf620_routes(settings: Settings) -> list[BaseRoute]:
-    """The TMF620 API under the standard and the Oracle base paths (same data, href per request)."""
+def tmf620_routes(settings: Settings, more: Callable[[str], ApiPart] | None = None) -> list[BaseRoute]:
+    """The TMF620 API of each release under its standard and Oracle base paths (one catalog).
+
+    `more(base)`: what the layers above serve under a base path as part of the API (the event hub,
+    listeners and jobs), documented in the same OpenAPI document.
+    """
     oracle = settings.tmf_names == "oracle"
-    partial = settings.tmf_partial_content
-    return [
-        api_mount([base], tmf620_api(base, oracle_names=oracle, partial_content=partial))
-        for base in BASE_PATHS
-    ]
+    apis = {
+        base: tmf620_api(
+            base,
+            oracle_names=oracle,
+            partial_content=settings.tmf_partial_content,
+            extra_states=settings.tmf_extra_state_names,
+            max_page=settings.tmf_max_page_size,
+            strict_references=settings.tmf_strict_references,
+            more=more(base) if more is not None else None,
+        )
+        for release in RELEASES
+        for base in release.bases
+    }
+    return [api_mount([base], api) for base, api in apis.items()]

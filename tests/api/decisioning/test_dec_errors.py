@@ -21,11 +21,13 @@ def _body(cat: Catalog, **changes: object) -> dict[str, object]:
     return decision_request(cat["main"], cat["web"], profile("z@x.y"), **changes)
 
 
-def test_unknown_activity_is_422(client: TestClient, catalog: Catalog) -> None:
+def test_unknown_activity_or_placement_is_404(client: TestClient, catalog: Catalog) -> None:
     body = decision_request("xcore:offer-activity:nope", catalog["web"], profile("z@x.y"))
-    problem = _problem(decide(client, catalog.container, body), 422, "unknown_activity")
+    problem = _problem(decide(client, catalog.container, body), 404, "unknown_activity")
     assert problem["pointer"] == "/xdm:propositionRequests/0"
-    _problem(decide(client, None, body), 422, "unknown_activity")
+    _problem(decide(client, None, body), 404, "unknown_activity")
+    body = decision_request(catalog["main"], "xcore:offer-placement:nope", profile("z@x.y"))
+    _problem(decide(client, catalog.container, body), 404, "unknown_placement")
 
 
 def test_placement_not_in_the_activity_is_422(client: TestClient, catalog: Catalog) -> None:
@@ -45,7 +47,7 @@ def test_another_tenants_container_is_404(client: TestClient, catalog: Catalog, 
     _problem(decide(client, catalog.container, _body(catalog), headers=stranger), 404, "not_found")
     _problem(decide(client, "no-such-container", _body(catalog)), 404, "not_found")
     make_container(store, org="OTHER@AdobeOrg")  # the stranger has a container, but not this activity
-    _problem(decide(client, None, _body(catalog), headers=stranger), 422, "unknown_activity")
+    _problem(decide(client, None, _body(catalog), headers=stranger), 404, "unknown_activity")
 
 
 def test_an_activity_in_two_containers_needs_the_container_path(
@@ -133,10 +135,16 @@ def test_the_openapi_document_lists_the_routes(client: TestClient) -> None:
     document = response.json()
     assert document["openapi"].startswith("3.1")
     assert set(document["paths"]) == {
+        "/data/core/ode/openapi.json",
         "/data/core/ode/{CONTAINER_ID}/decisions",
         "/data/core/ods/decisions",
         "/data/core/ode/{CONTAINER_ID}/diagnostics",
+        "/data/core/ode/{CONTAINER_ID}/offers",
         "/data/core/ode/{CONTAINER_ID}/events",
         "/data/core/ode/{CONTAINER_ID}/reports",
+        "/data/core/ode/{CONTAINER_ID}/batch-jobs",
+        "/data/core/ode/{CONTAINER_ID}/batch-jobs/{job_id}",
+        "/data/core/ode/{CONTAINER_ID}/batch-jobs/{job_id}/results",
+        "/data/core/ode/{CONTAINER_ID}/batch-jobs/{job_id}/cancel",
     }
     assert "DecisionRequest" in document["components"]["schemas"]

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from dec_support import Catalog, auth, chosen, decide, decision_request, profile
 from starlette.testclient import TestClient
 
-from offer_catalog.decisioning.capping import TOTAL, counter_key, rule_key
+from offer_catalog.decisioning.capping import counter_key, lifetime_of, rule_key
 from offer_catalog.decisioning.model import CapRule
 from offer_catalog.store import Store
+
+# The catalog's offers start on 2020-01-01: their never-resetting caps count in the 2-year block
+# holding today (capping counters restart 2 years after the offer's start date).
+LIFETIME = lifetime_of("2020-01-01", datetime.now(UTC).date())
 
 JSON_HEADERS = {**auth(), "Content-Type": "application/json"}
 
@@ -65,10 +70,10 @@ def test_an_impression_cap_counts_displays_not_decisions(
     )
     assert send(client, catalog, events) == {"accepted": 4, "duplicates": 0}
     key = rule_key(
-        catalog["flash"], CapRule(2, False, False, events=("impression",)), catalog["web"], "", None, TOTAL
+        catalog["flash"], CapRule(2, False, False, events=("impression",)), catalog["web"], "", None, LIFETIME
     )
     assert counter(store, key) == 2  # the third display is stored but not counted past the limit
-    assert counter(store, counter_key(catalog["flash"], "global", None, TOTAL)) == 0
+    assert counter(store, counter_key(catalog["flash"], "global", None, LIFETIME)) == 0
     assert flash(client, catalog, "late@x.y")[0] == "fallback"
     report = client.get(
         f"/data/core/ode/{catalog.container}/reports", params={"groupBy": "offer"}, headers=auth()
@@ -129,5 +134,5 @@ def test_a_rule_counting_decisions_and_impressions_counts_both(
         [{"eventId": "x", "propositionId": first[1], "offerId": catalog["flash"], "type": "display"}],
     )
     rule = CapRule(3, False, False, events=("decisioning", "impression"))
-    assert counter(store, rule_key(catalog["flash"], rule, catalog["web"], "", None, TOTAL)) == 3
+    assert counter(store, rule_key(catalog["flash"], rule, catalog["web"], "", None, LIFETIME)) == 3
     assert flash(client, catalog, "e3@x.y")[0] == "fallback"

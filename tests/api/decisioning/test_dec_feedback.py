@@ -151,13 +151,13 @@ def test_unknown_foreign_and_unproposed_events_are_refused_and_nothing_is_stored
     other = build_catalog(client, make_container(store, name="other"))
     foreign_pid = _decide(client, other, profile("g@x.y", tier="gold"))["xdm:propositionId"]
     cases = [
-        (_event("x1", "no-such-proposition", catalog["gold"]), "unknown_proposition"),
-        (_event("x2", foreign_pid, other["gold"]), "foreign_proposition"),
-        (_event("x3", pid, catalog["vip"]), "offer_not_proposed"),
+        (_event("x1", "no-such-proposition", catalog["gold"]), 404, "unknown_proposition"),
+        (_event("x2", foreign_pid, other["gold"]), 404, "unknown_proposition"),
+        (_event("x3", pid, catalog["vip"]), 422, "offer_not_proposed"),
     ]
-    for bad, code in cases:
+    for bad, status, code in cases:
         response = _post(client, catalog.container, [good, bad])
-        assert response.status_code == 422, response.text
+        assert response.status_code == status, response.text
         assert response.json()["code"] == code
         assert response.json()["pointer"] == "/1"
     assert _stored(store, catalog.container, pid) == []
@@ -242,9 +242,14 @@ def test_reports_count_decisions_events_ctr_fallbacks_and_caps(
     assert by_offer[catalog["fallback"]]["fallbackRate"] == 1.0
     past = (datetime.now(UTC) - timedelta(days=30)).isoformat()
     assert rows("offer", to=past) == {}
+    # A window that ends before it starts (or where it starts) holds nothing: an empty report.
+    assert rows("offer", **{"from": past, "to": past}) == {}
+    assert rows("activity", **{"from": datetime.now(UTC).isoformat(), "to": past}) == {}
     for params, code in (
         ({"groupBy": "profile"}, "invalid_report"),
         ({"from": "yesterday"}, "invalid_report"),
+        ({"from": "2026-11-01"}, "invalid_report"),
+        ({"to": "2026-11-01T00:00:00"}, "invalid_report"),
     ):
         response = client.get(f"/data/core/ode/{catalog.container}/reports", params=params, headers=auth())
         assert response.status_code == 422 and response.json()["code"] == code
@@ -266,27 +271,15 @@ def test_retention_deletes_old_rows_and_a_configured_secret_keys_profiles(
     caches = Caches(log=DecisionLog(secret="s3cret", retention_days=30))
     body = decision_request(catalog["main"], catalog["web"], profile("old@x.y", tier="gold"))
     now = datetime.now(UTC)
-    long_ago = now - timedelta(days=60)
-    old = _pid(
-        decide_for(
-            store,
-            container_id=catalog.container,
-            request_body=body,
-            now=long_ago,
-            rng=random.Random(),
-            caches=caches,
+
+    def decided(at: datetime, log: Caches) -> str:
+        decision = decide_for(
+            store, container_id=catalog.container, request_body=body, now=at, rng=random.Random(), caches=log
         )
-    )
-    recent = _pid(
-        decide_for(
-            store,
-            container_id=catalog.container,
-            request_body=body,
-            now=now,
-            rng=random.Random(),
-            caches=caches,
-        )
-    )
+        return _pid(decision)
+
+    old = decided(now - timedelta(days=60), caches)
+    recent = decided(now, caches)
     caches.log.deferred.flush()
     old_items = _logged(store, old)
     items = _logged(store, recent)
@@ -298,11 +291,7 @@ def test_retention_deletes_old_rows_and_a_configured_secret_keys_profiles(
     assert caches.log.sweep(store, datetime.now(UTC) + timedelta(days=31), force=True) == len(items)
     assert _logged(store, recent) == []
     off = Caches(log=DecisionLog(enabled=False))
-    silent = _pid(
-        decide_for(
-            store, container_id=catalog.container, request_body=body, now=now, rng=random.Random(), caches=off
-        )
-    )
+    silent = decided(now, off)
     off.log.deferred.flush()
     assert _logged(store, silent) == []
 

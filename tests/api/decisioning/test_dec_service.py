@@ -14,7 +14,8 @@ from dec_support import Catalog, build_catalog, decide, decision_request, make_c
 from starlette.testclient import TestClient
 
 from offer_catalog.app import create_app
-from offer_catalog.decisioning.capping import TOTAL, CounterIncrement, counter_key
+from offer_catalog.decisioning.capping import CounterIncrement, counter_key, lifetime_of
+from offer_catalog.decisioning.decision_log import DecisionLog
 from offer_catalog.decisioning.service import (
     MAX_ATTEMPTS,
     Caches,
@@ -26,8 +27,12 @@ from offer_catalog.decisioning.service import (
 from offer_catalog.settings import load_settings
 from offer_catalog.store import Store
 from offer_catalog.store.base import UnitOfWork
+from offer_catalog.store.decision_log import DecisionItem
 
 NOW = datetime(2030, 5, 1, 12, tzinfo=UTC)
+# The catalog's offers start on 2020-01-01: their never-resetting caps count in the 2-year block
+# holding NOW (capping counters restart 2 years after the offer's start date).
+LIFETIME = lifetime_of("2020-01-01", NOW.date())
 
 
 def _decide(store: Store, cat: Catalog, body: dict[str, Any], caches: Caches, **kw: Any) -> Any:
@@ -66,6 +71,43 @@ def test_the_writer_never_passes_a_limit_under_threads(store: Store) -> None:
     assert _read(store, "hot", "cold") == {"hot": 10, "cold": 10}
 
 
+def test_queued_log_rows_are_durable_once_a_counter_commit_is_acknowledged(store: Store) -> None:
+    """Rows of decisions that drew no counter ride in the next counter commit (no wait for the flush)."""
+    log = DecisionLog(secret="k")
+    queued = [_item("p-queued", rank) for rank in (1, 0)]
+    log.deferred.add(store, queued)
+    capped = [_item("p-capped", 1)]
+    assert (
+        CounterWriter().apply(store, [CounterIncrement("k1", 1, 5, "o")], capped, None, log.deferred) is None
+    )
+    with store.unit_of_work() as uow:
+        rows = uow.decision_items(["p-queued", "p-capped"])
+    assert sorted((r.proposition_id, r.rank) for r in rows) == [
+        ("p-capped", 1),
+        ("p-queued", 0),
+        ("p-queued", 1),
+    ]
+    assert _read(store, "k1") == {"k1": 1}
+
+
+def test_a_refused_set_logs_nothing_but_the_queued_rows_still_land(store: Store) -> None:
+    writer, log = CounterWriter(), DecisionLog(secret="k")
+    assert writer.apply(store, [CounterIncrement("k2", 2, 2, "o")]) is None
+    log.deferred.add(store, [_item("p-queued", 1)])
+    refused = writer.apply(
+        store, [CounterIncrement("k2", 1, 2, "o")], [_item("p-refused", 1)], None, log.deferred
+    )
+    assert refused == {"k2": 2}
+    with store.unit_of_work() as uow:
+        assert [r.proposition_id for r in uow.decision_items(["p-queued", "p-refused"])] == ["p-queued"]
+
+
+def _item(proposition: str, rank: int) -> DecisionItem:
+    return DecisionItem(
+        proposition, "scope-1", "2030-05-01T12:00:00.000000Z", "pk", 1, "act", "pl", "offer", rank, None
+    )
+
+
 def test_concurrent_first_decisions_build_the_snapshot_once(store: Store, catalog: Catalog) -> None:
     caches = Caches()
     body = decision_request(catalog["main"], catalog["web"], profile("a@x.y", tier="gold"))
@@ -79,12 +121,16 @@ def test_concurrent_first_decisions_build_the_snapshot_once(store: Store, catalo
     catalog.xc.patch_id(catalog["gold"], [{"op": "replace", "path": "/_instance/xdm:name", "value": "Gold"}])
     _decide(store, catalog, body, caches)
     _decide(store, catalog, body, caches)
-    assert caches.snapshots.builds == 2
+    # The edit reached the snapshot as one incremental update, not a second full build.
+    assert (caches.snapshots.builds, caches.snapshots.updates) == (1, 1)
+    updated = caches.snapshots.peek(catalog.container)
+    assert updated is not None and updated.seq > entry.seq and updated.updates == 1
+    assert updated.snapshot.offers[catalog["gold"]].body["xdm:name"] == "Gold"
 
 
 def test_a_stale_lower_bound_is_corrected_by_the_write(store: Store, catalog: Catalog) -> None:
     """Another process (own caches) drew the global cap down: the refused write re-reads, decides again."""
-    key = counter_key(catalog["flash"], "global", None, TOTAL)
+    key = counter_key(catalog["flash"], "global", None, LIFETIME)
     body = decision_request(catalog["flash_activity"], catalog["web"], profile("a@x.y"))
     elsewhere = Caches()
     for _ in range(10):
@@ -107,8 +153,8 @@ def test_two_profiles_of_one_identity_share_a_cap(store: Store, catalog: Catalog
     decision = _decide(store, catalog, both, caches)  # wants 3, 2 left: refused once, then 2 + fallback
     kinds = ["xdm:options" in r["xdm:propositions"][0] for r in decision.result.responses]
     assert kinds == [True, True, False] and decision.attempts == 2
-    assert _read(store, counter_key(catalog["flash"], "global", None, TOTAL)) == {
-        counter_key(catalog["flash"], "global", None, TOTAL): 10
+    assert _read(store, counter_key(catalog["flash"], "global", None, LIFETIME)) == {
+        counter_key(catalog["flash"], "global", None, LIFETIME): 10
     }
 
 
@@ -144,7 +190,7 @@ def test_endless_contention_fails_without_counting(store: Store, catalog: Catalo
     with pytest.raises(CappingContention) as caught:
         _decide(_RefusingStore(store), catalog, body, Caches())  # type: ignore[arg-type]
     assert caught.value.code == "capping_contention" and caught.value.details["attempts"] == MAX_ATTEMPTS
-    assert _read(store, counter_key(catalog["flash"], "global", None, TOTAL)) == {}
+    assert _read(store, counter_key(catalog["flash"], "global", None, LIFETIME)) == {}
 
 
 def test_endless_contention_is_a_503_over_http(store: Store) -> None:

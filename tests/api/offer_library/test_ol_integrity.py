@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import pytest
@@ -18,6 +17,7 @@ from support.offer_library import (
     make_container,
     offer_body,
     placement_body,
+    put_at,
     ranking_body,
     rule_body,
     tag_body,
@@ -60,24 +60,11 @@ REFERENCES = [
 ]
 
 
-def set_at(body: Any, pointer: str, value: Any) -> Any:
-    body = copy.deepcopy(body)
-    *parents, last = pointer.strip("/").split("/")
-    node = body
-    for step in parents:
-        node = node[int(step)] if isinstance(node, list) else node[step]
-    if isinstance(node, list):
-        node[int(last)] = value
-    else:
-        node[last] = value
-    return body
-
-
 @pytest.mark.parametrize(("kind", "pointer", "target"), REFERENCES)
 def test_a_dangling_reference_is_422_naming_it(
     xc: Xcore, world: World, kind: str, pointer: str, target: str
 ) -> None:
-    body = set_at(bodies(world)[kind], pointer, GHOSTS[target])
+    body = put_at(bodies(world)[kind], pointer, GHOSTS[target])
     response = xc.create(kind, body)
     assert response.status_code == 422, response.text
     problem = response.json()
@@ -93,7 +80,7 @@ def test_a_reference_to_another_kind_is_dangling(
     xc: Xcore, world: World, kind: str, pointer: str, target: str
 ) -> None:
     wrong = world["tag"]["@id"] if target != "tag" else world["placement"]["@id"]
-    body = set_at(bodies(world)[kind], pointer, wrong)
+    body = put_at(bodies(world)[kind], pointer, wrong)
     response = xc.create(kind, body)
     assert response.status_code == 422
     assert response.json()["code"] in ("dangling_reference", "validation_failed")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -170,11 +171,27 @@ def test_paging_with_concurrent_inserts_sees_every_original_once(
 def test_start_cursors(xc: Xcore, offers: dict[str, Any]) -> None:
     everything = xc.results({"schema": OFFER, "orderby": "repo:createdDate", "start": "0,"})
     assert everything["_embedded"]["total"] == 7  # an epoch-milliseconds cursor, as the platform sends
-    for start in ("a,b,c", '"unterminated', "1"):
+    # A value that does not read as its key's type (a date-time, an etag) is refused.
+    for start in ("a,b,c", '"unterminated', "2026-13-01T00:00:00Z"):
         response = xc.list({"schema": OFFER, "orderby": "repo:createdDate", "start": start})
         assert (response.status_code, response.json()["code"]) == (400, "invalid_start"), start
+    etag = xc.list({"schema": OFFER, "orderby": "repo:etag", "start": "one"})
+    assert (etag.status_code, etag.json()["code"]) == (400, "invalid_start")
+    # Only the date: after that instant (Adobe's `start=<value>`).
+    assert (
+        xc.results({"schema": OFFER, "orderby": "repo:createdDate", "start": "1"})["_embedded"]["total"] == 7
+    )
     quoted = xc.results({"schema": OFFER, "orderby": "_instance.xdm:name", "start": '"Gamma",""'})
     assert quoted["_embedded"]["results"][0]["_instance"]["xdm:name"] == "Gamma"
+    # Values beyond the instanceId change nothing; fewer values: strictly after those.
+    extra = xc.results({"schema": OFFER, "orderby": "_instance.xdm:name", "start": '"Gamma","",x,"y"'})
+    assert at_ids(extra) == at_ids(quoted)
+    ordered = names(xc, orderby="_instance.xdm:name")
+    assert names(xc, orderby="_instance.xdm:name", start="Gamma") == ordered[ordered.index("Gamma") + 1 :]
+    # A quote that opens no JSON string is plain text, up to the next comma.
+    assert names(xc, orderby="_instance.xdm:name", start='"Gam"ma') == names(
+        xc, orderby="_instance.xdm:name", start=json.dumps('"Gam"ma')
+    )
 
 
 def test_limits(xc: Xcore, offers: dict[str, Any]) -> None:
@@ -195,10 +212,20 @@ def test_lookups(xc: Xcore, offers: dict[str, Any]) -> None:
     )
     assert at_ids(xc.results({"name": "G*a"})) == [offers["Gamma"]["@id"]]
     assert at_ids(xc.results({"name": "(.*)"})) == []
-    both = xc.list({"id": ids[0], "name": "Alpha"})
-    assert (both.status_code, both.json()["code"]) == (400, "invalid_lookup")
+    assert at_ids(xc.results({"id": ids, "name": "Alpha"})) == [offers["Alpha"]["@id"]]
+    assert at_ids(xc.results({"id": ids[1], "name": "Alpha"})) == []
     unknown = xc.list({"schema": "https://ns.adobe.com/experience/offer-management/coupon"})
     assert (unknown.status_code, unknown.json()["code"]) == (400, "unknown_schema")
+
+
+def test_schema_values_are_the_documented_pattern(xc: Xcore, offers: dict[str, Any]) -> None:
+    base = OFFER.split(";")[0]
+    for value in (base, OFFER, base + ";version=7", f'"{OFFER}"'):
+        assert xc.results({"schema": value})["_embedded"]["total"] == 7, value
+    assert xc.results({"schema": ""})["_embedded"]["total"] == 14  # every kind
+    for value in (" " + base, base + " ", base + ";version=x", base + ";v=1", f'"{base}'):
+        response = xc.list({"schema": value})
+        assert (response.status_code, response.json()["code"]) == (400, "unknown_schema"), value
 
 
 def test_empty_results(xc: Xcore) -> None:

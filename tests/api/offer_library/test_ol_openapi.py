@@ -26,10 +26,14 @@ def test_openapi_document(client: TestClient) -> None:
     doc = response.json()
     assert doc["openapi"].startswith("3.")
     assert set(doc["paths"]) == {
+        BASE,
         f"{BASE}/",
+        f"{BASE}/openapi.json",
+        f"{BASE}/containers/{{CONTAINER_ID}}",
         f"{BASE}/{{CONTAINER_ID}}/instances",
         f"{BASE}/{{CONTAINER_ID}}/instances/{{INSTANCE_ID}}",
         f"{BASE}/{{CONTAINER_ID}}/queries/core/search",
+        f"{BASE}/{{CONTAINER_ID}}/deletions/{{KIND}}/{{INSTANCE_ID}}/{{ETAG}}",
     }
     item = doc["paths"][f"{BASE}/{{CONTAINER_ID}}/instances/{{INSTANCE_ID}}"]
     assert set(item) == {"parameters", "get", "put", "patch", "delete"}

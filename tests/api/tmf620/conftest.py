@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
-from tmf620_support import STD, Make
 
 from offer_catalog.app import create_app
 from offer_catalog.settings import load_settings
 from offer_catalog.store import Store
+from support.tmf620 import Make, maker
 
 
 @pytest.fixture
@@ -25,12 +24,4 @@ def oracle_client(store: Store) -> Iterator[TestClient]:
 @pytest.fixture
 def make(client: TestClient) -> Make:
     """Create a resource through the standard base path and return the created body (asserts 201)."""
-
-    def create(resource: str = "productOffering", base: str = STD, **members: Any) -> dict[str, Any]:
-        body = {"name": "an offering", **members}
-        response = client.post(f"{base}{resource}", json=body)
-        assert response.status_code == 201, response.text
-        created: dict[str, Any] = response.json()
-        return created
-
-    return create
+    return maker(client)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from starlette.testclient import TestClient
-from tmf620_support import ORA, STD, assert_error
+
+from support.tmf620 import ORA, STD, assert_error
 
 
 def test_history_lists_every_version_including_the_deletion(client: TestClient) -> None:

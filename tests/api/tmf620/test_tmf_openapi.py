@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
-from tmf620_support import ORA, STD
 
 from offer_catalog.tmf620.resources import RESOURCES
+from support.tmf620 import ORA, STD
 
 METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
@@ -42,6 +42,20 @@ def test_openapi_describes_every_route(client: TestClient, base: str) -> None:
         expected[f"/{path}/{{id}}"] = {"get", "patch", "delete"}
         expected[f"/{path}/{{id}}/history"] = {"get"}
         expected[f"/{path}/{{id}}/history/{{version}}"] = {"get"}
+        for event in ("CreateEvent", "AttributeValueChangeEvent", "StateChangeEvent", "DeleteEvent"):
+            expected[f"/listener/{path}{event}"] = {"post"}
+    # The event hub, its listeners and the import/export jobs are part of the same API.
+    expected["/listener/catalogBatchEvent"] = expected["/listener"] = {"post"}
+    expected["/hub"] = {"post"}
+    expected["/hub/{id}"] = {"delete"}
+    expected["/eventSubscription"] = {"get"}
+    expected["/eventSubscription/{id}"] = {"get"}
+    expected["/hub/{id}/deadLetter"] = {"get"}
+    expected["/hub/{id}/deadLetter/replay"] = {"post"}
+    for job in ("importJob", "exportJob"):
+        expected[f"/{job}"] = {"get", "post"}
+        expected[f"/{job}/{{id}}"] = {"get", "delete"}
+    expected["/exportJob/{id}/file"] = {"get"}
     served = {path: set(item) & METHODS for path, item in document["paths"].items()}
     assert served == expected
     for path, item in document["paths"].items():

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
-from tmf620_support import STD, assert_error
+
+from support.tmf620 import STD, assert_error
 
 
 def _has_null(value: Any) -> bool:
@@ -16,13 +17,32 @@ def _has_null(value: Any) -> bool:
     return isinstance(value, list) and any(_has_null(v) for v in value)
 
 
-def test_null_members_are_absent_members(client: TestClient) -> None:
-    body = {"name": "n", "validFor": None, "description": None, "category": [{"id": "c1", "name": None}]}
-    created = client.post(f"{STD}productOffering", json=body)
+@pytest.mark.parametrize(
+    ("body", "member"),
+    [
+        ({"validFor": None}, "validFor"),
+        ({"description": "d", "category": [{"id": "c1", "name": None}]}, "category[0].name"),
+        ({"validFor": {"startDateTime": None}}, "validFor.startDateTime"),
+        ({"channel": [None]}, "channel[0]"),
+    ],
+)
+def test_a_create_with_a_null_member_is_refused(
+    client: TestClient, body: dict[str, Any], member: str
+) -> None:
+    before = client.get(f"{STD}productOffering").json()
+    created = client.post(f"{STD}productOffering", json={"name": "n", **body})
+    assert_error(created, 400, f"invalid_type:{member}")
+    assert client.get(f"{STD}productOffering").json() == before
+
+
+def test_a_patch_removes_null_members(client: TestClient) -> None:
+    created = client.post(
+        f"{STD}productOffering", json={"name": "n", "description": "d", "statusReason": "s"}
+    )
     assert created.status_code == 201, created.text
-    view = created.json()
-    assert "validFor" not in view and "description" not in view and view["category"] == [{"id": "c1"}]
-    ident = view["id"]
+    ident = created.json()["id"]
+    merged = client.patch(f"{STD}productOffering/{ident}", json={"description": None})
+    assert merged.status_code == 200 and "description" not in merged.json()
     patched = client.patch(
         f"{STD}productOffering/{ident}",
         json=[{"op": "add", "path": "/statusReason", "value": None}],
@@ -59,3 +79,11 @@ def test_references_without_their_required_members_are_refused(
     patched = client.patch(f"{STD}{resource}/{created.json()['id']}", json=body)
     assert_error(patched, 400, f"required:{member}")
     assert client.get(f"{STD}{resource}/{created.json()['id']}").json() == created.json()
+
+
+def test_a_null_the_specification_does_not_declare_reads_as_absent(client: TestClient) -> None:
+    body = {"name": "n", "x-note": None, "category": [{"id": "c1", "x-extra": None}]}
+    created = client.post(f"{STD}productOffering", json=body)
+    assert created.status_code == 201, created.text
+    assert "x-note" not in created.json() and created.json()["category"] == [{"id": "c1"}]
+    assert not _has_null(client.get(f"{STD}productOffering/{created.json()['id']}").json())

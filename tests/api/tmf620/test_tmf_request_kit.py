@@ -6,11 +6,11 @@ from collections.abc import Iterator
 
 import pytest
 from starlette.testclient import TestClient
-from tmf620_support import ORA, STD, assert_error
 
 from offer_catalog.app import create_app
 from offer_catalog.settings import load_settings
 from offer_catalog.store import Store
+from support.tmf620 import ORA, STD, assert_error
 
 
 @pytest.fixture

@@ -31,11 +31,6 @@ SCOPE = {"xdm:activityId": ACT, "xdm:placementId": WEB}
         (with_(**{"xdm:propositionRequests": "x"}), "invalid_request", "/xdm:propositionRequests"),
         (with_(**{"xdm:propositionRequests": []}), "invalid_request", "/xdm:propositionRequests"),
         (with_(**{"xdm:propositionRequests": [SCOPE] * 31}), "too_many_scopes", "/xdm:propositionRequests"),
-        (
-            with_(**{"xdm:propositionRequests": [{**SCOPE, "xdm:itemCount": 30}] * 4}),
-            "too_many_items",
-            "/xdm:propositionRequests",
-        ),
         (with_(**{"xdm:propositionRequests": ["x"]}), "invalid_request", "/xdm:propositionRequests/0"),
         (
             with_(**{"xdm:propositionRequests": [{"xdm:activityId": ACT}]}),
@@ -180,3 +175,13 @@ def test_unprefixed_names_and_single_identity_object() -> None:
 def test_first_identity_skips_empty_namespaces() -> None:
     body = with_(**{"xdm:profiles": [{"xdm:identityMap": {"A": [], "B": ["junk", {"xdm:id": "b1"}]}}]})
     assert parse_request(body).profiles[0].namespace == "B"
+
+
+def test_items_past_the_guardrail_of_100_are_served_fewer_in_later_scopes() -> None:
+    body = with_(**{"xdm:propositionRequests": [{**SCOPE, "xdm:itemCount": 30}] * 4})
+    assert [s.item_count for s in parse_request(body).scopes] == [30, 30, 30, 10]
+    body = with_(**{"xdm:propositionRequests": [{**SCOPE, "xdm:itemCount": 30}] * 30})
+    counts = [s.item_count for s in parse_request(body).scopes]
+    assert sum(counts) == 100 and counts[:2] == [30, 30] and min(counts) == 1
+    body = with_(**{"xdm:propositionRequests": [{**SCOPE, "xdm:itemCount": 3}] * 30})
+    assert [s.item_count for s in parse_request(body).scopes] == [3] * 30

@@ -73,7 +73,9 @@ def test_global_cap() -> None:
 def test_profile_cap_counts_per_identity() -> None:
     snap = capped_catalog(caps={"xdm:profileCap": 1})
     first = run(snap, request())
-    assert first.increments == (CounterIncrement(f"{A}|{ME}|offer|total", 1, 1, A, None, None),)
+    # a per-profile counter expires at the offer's end date (docs/decisioning.md, section 4)
+    expires = "2027-01-01T00:00:00.000000Z"
+    assert first.increments == (CounterIncrement(f"{A}|{ME}|offer|total", 1, 1, A, None, None, expires),)
     counters = {i.key: i.amount for i in first.increments}
     assert picked(run(snap, request(), counters=counters)) == ["b"]
     assert picked(run(snap, request(identity="other@example.com"), counters=counters)) == ["a"]

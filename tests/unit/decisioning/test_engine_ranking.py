@@ -261,8 +261,9 @@ def two_scopes(**flags: bool) -> list[list[str] | str]:
         ({"acrossActivities": True, "acrossPlacements": False}, [["a", "b"], ["c"], ["a", "b"]]),
         ({"acrossActivities": False, "acrossPlacements": True}, [["a", "b"], ["a", "b"], ["c"]]),
         ({"acrossActivities": False, "acrossPlacements": False}, [["a", "b"], ["c"], "fallback:" + FALLBACK]),
-        # defaults: across activities allowed, across placements per the placements (default false)
-        ({}, [["a", "b"], ["c"], ["a", "b"]]),
+        # defaults: no duplicates across activities (the runtime tutorial: "by default, Decisioning
+        # Service arbitrates between the activities"), across placements per the placements (false)
+        ({}, [["a", "b"], ["c"], "fallback:" + FALLBACK]),
     ],
 )
 def test_duplicates_across_scopes(flags: dict[str, bool], expected: list[Any]) -> None:

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import pytest
 
 from offer_catalog.decisioning.pql import PqlCompileError, PqlSyntaxError, compile_rule
 from offer_catalog.decisioning.pql.errors import PqlUnsupportedError
+
+E = TypeVar("E", bound=PqlSyntaxError)
+
+
+def compile_error(text: str, kind: type[E]) -> E:
+    """The error compile_rule raises for text; it must be a `kind`."""
+    with pytest.raises(kind) as info:
+        compile_rule(text)
+    return info.value
 
 
 @pytest.mark.parametrize(
@@ -27,9 +38,7 @@ from offer_catalog.decisioning.pql.errors import PqlUnsupportedError
     ],
 )
 def test_syntax_error_positions(text: str, line: int, column: int, position: int) -> None:
-    with pytest.raises(PqlSyntaxError) as info:
-        compile_rule(text)
-    error = info.value
+    error = compile_error(text, PqlSyntaxError)
     assert (error.line, error.column, error.position) == (line, column, position)
     assert error.code == "pql_syntax_error"
     assert f"line {line}, column {column} (offset {position})" in str(error)
@@ -37,9 +46,8 @@ def test_syntax_error_positions(text: str, line: int, column: int, position: int
 
 
 def test_syntax_error_lists_what_was_expected() -> None:
-    with pytest.raises(PqlSyntaxError) as info:
-        compile_rule("a = = b")
-    assert "'('" in info.value.reason
+    error = compile_error("a = = b", PqlSyntaxError)
+    assert "'('" in error.reason
 
 
 @pytest.mark.parametrize(
@@ -64,17 +72,15 @@ def test_syntax_error_lists_what_was_expected() -> None:
     ],
 )
 def test_compile_errors(text: str, position: int) -> None:
-    with pytest.raises(PqlSyntaxError) as info:
-        compile_rule(text)
-    assert info.value.position == position
+    error = compile_error(text, PqlSyntaxError)
+    assert error.position == position
 
 
 def test_unknown_function_is_a_compile_error() -> None:
-    with pytest.raises(PqlCompileError) as info:
-        compile_rule("  lookAhead(3)")
-    assert info.value.code == "pql_compile_error"
-    assert "lookAhead" in str(info.value)
-    assert (info.value.line, info.value.column, info.value.position) == (1, 3, 2)
+    error = compile_error("  lookAhead(3)", PqlCompileError)
+    assert error.code == "pql_compile_error"
+    assert "lookAhead" in str(error)
+    assert (error.line, error.column, error.position) == (1, 3, 2)
 
 
 @pytest.mark.parametrize("text", ["x = null and in", "loyalty.and", "not.x"])
@@ -100,11 +106,10 @@ def test_parser_is_built_once() -> None:
     ],
 )
 def test_unsupported_constructs_name_why(text: str, position: int, fragment: str) -> None:
-    with pytest.raises(PqlUnsupportedError) as info:
-        compile_rule(text)
-    assert info.value.code == "pql_unsupported_function"
-    assert info.value.position == position
-    assert fragment in str(info.value)
+    error = compile_error(text, PqlUnsupportedError)
+    assert error.code == "pql_unsupported_function"
+    assert error.position == position
+    assert fragment in str(error)
 
 
 @pytest.mark.parametrize(
@@ -124,11 +129,10 @@ def test_unsupported_constructs_name_why(text: str, position: int, fragment: str
     ],
 )
 def test_function_compile_errors(text: str, position: int, fragment: str) -> None:
-    with pytest.raises(PqlCompileError) as info:
-        compile_rule(text)
-    assert info.value.code == "pql_compile_error"
-    assert info.value.position == position
-    assert fragment in str(info.value)
+    error = compile_error(text, PqlCompileError)
+    assert error.code == "pql_compile_error"
+    assert error.position == position
+    assert fragment in str(error)
 
 
 @pytest.mark.parametrize(
@@ -147,10 +151,9 @@ def test_function_compile_errors(text: str, position: int, fragment: str) -> Non
     ],
 )
 def test_clause_syntax_errors(text: str, position: int) -> None:
-    with pytest.raises(PqlSyntaxError) as info:
-        compile_rule(text)
-    assert info.value.code == "pql_syntax_error"
-    assert info.value.position == position
+    error = compile_error(text, PqlSyntaxError)
+    assert error.code == "pql_syntax_error"
+    assert error.position == position
 
 
 @pytest.mark.parametrize(
@@ -169,6 +172,5 @@ def test_clause_words_stay_names_elsewhere(text: str) -> None:
 
 
 def test_like_with_a_non_string_pattern_points_at_the_comparison() -> None:
-    with pytest.raises(PqlCompileError) as info:
-        compile_rule("a and  person.name like 3")
-    assert info.value.position == 7
+    error = compile_error("a and  person.name like 3", PqlCompileError)
+    assert error.position == 7

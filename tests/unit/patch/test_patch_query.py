@@ -72,6 +72,46 @@ def test_query_path_segments() -> None:
     )
 
 
+def test_parent_path_form_moves_conditions_to_the_array_they_name() -> None:
+    """TMF630 Part 5: `/orderItem/quantity?orderItem.productOffering.id=1513`."""
+    _, segments = parse_query_path("/orderItem/quantity?orderItem.productOffering.id=1513")
+    assert segments == (Query("orderItem", (Condition(("productOffering", "id"), "1513", 1513),)), "quantity")
+    _, own = parse_query_path("/orderItem?orderItem.id=2&state=x")
+    assert own == (Query("orderItem", (Condition(("id",), "2", 2), Condition(("state",), "x", None))),)
+    _, mixed = parse_query_path("/a/b/c?a.k=1&c.x=2&y.z=3")
+    assert mixed == (
+        Query("a", (Condition(("k",), "1", 1),)),
+        "b",
+        Query("c", (Condition(("x",), "2", 2), Condition(("y", "z"), "3", 3))),
+    )
+
+
+def test_parent_path_form_replaces_a_member_of_the_selected_elements() -> None:
+    doc = offering()
+    result = query(
+        doc,
+        {
+            "op": "replace",
+            "path": "/productOfferingPrice/name?productOfferingPrice.price.unit=USD",
+            "value": "S",
+        },
+        {"op": "replace", "path": "/relatedParty/name?relatedParty.role=vendor", "value": "V"},
+        {
+            "op": "replace",
+            "path": "/productSpecCharacteristic/characteristicValueSpecification/isDefault"
+            "?productSpecCharacteristic.name=Color&characteristicValueSpecification.value=White",
+            "value": True,
+        },
+    )
+    assert [p["name"] for p in result["productOfferingPrice"]] == ["Monthly", "S"]
+    assert [p["name"] for p in result["relatedParty"]] == ["V", "Bob", "V"]
+    colors = result["productSpecCharacteristic"][0]["characteristicValueSpecification"]
+    assert [c["isDefault"] for c in colors] == [True, True]
+    assert result["productSpecCharacteristic"][1] == doc["productSpecCharacteristic"][1]
+    with pytest.raises(QueryNoMatch):
+        query(doc, {"op": "remove", "path": "/relatedParty/name?relatedParty.role=nobody"})
+
+
 @pytest.mark.parametrize(
     ("text", "number"),
     [
@@ -246,6 +286,156 @@ def test_test_must_hold_at_every_match() -> None:
     assert query(doc, {"op": "test", "path": "/relatedParty?role=vendor/role", "value": "vendor"}) == doc
     with pytest.raises(TestFailed):
         query(doc, {"op": "test", "path": "/relatedParty?role=vendor/name", "value": "Acme"})
+
+
+# --- the pointer form (TMF620 v5's productSpecification example) -------------------------------
+
+CVS = "/productSpecCharacteristic/characteristicValueSpecification"
+
+
+def test_pointer_form_parses_to_a_walk_and_a_query() -> None:
+    _, segments = parse_query_path(f"{CVS}/isDefault?value={CVS}/Black")
+    assert segments == (
+        Query("productSpecCharacteristic", ()),
+        Query("characteristicValueSpecification", (Condition(("value",), "Black", None),)),
+        "isDefault",
+    )
+
+
+def test_pointer_form_flips_the_default_colour() -> None:
+    """The v5 example itself: the characteristic values are reached through every characteristic."""
+    doc = offering()
+    result = query(
+        doc,
+        {"op": "replace", "path": f"{CVS}/isDefault?value={CVS}/Black", "value": False},
+        {"op": "replace", "path": f"{CVS}/isDefault?value={CVS}/White", "value": True},
+    )
+    colors = result["productSpecCharacteristic"][0]["characteristicValueSpecification"]
+    assert colors == [{"isDefault": False, "value": "Black"}, {"isDefault": True, "value": "White"}]
+    assert result["productSpecCharacteristic"][1] is doc["productSpecCharacteristic"][1]
+    nested = "/productSpecCharacteristic?name=Color/characteristicValueSpecification"
+    assert result == query(
+        doc,
+        {"op": "replace", "path": nested + "?value=Black/isDefault", "value": False},
+        {"op": "replace", "path": nested + "?value=White/isDefault", "value": True},
+    )
+
+
+@pytest.mark.parametrize(
+    ("literal", "n"),
+    [
+        ("x~1y", 1),  # '/' as ~1
+        ("x%2Fy", 1),  # or as %2F
+        ("~0%26%3D", 2),  # '~' as ~0, then '&' and '=' percent-encoded
+        ("7", 4),  # a number, as in every condition
+    ],
+)
+def test_pointer_form_literals_are_pointer_tokens_then_percent_decoded(literal: str, n: int) -> None:
+    doc = {"a": [{"v": "x/y", "n": 1}, {"v": "~&=", "n": 2}, {"v": "x", "n": 3}, {"v": 7, "n": 4}]}
+    result = query(doc, {"op": "remove", "path": f"/a/n?v=/a/{literal}"})
+    assert [item.get("n") for item in result["a"]] == [None if m == n else m for m in (1, 2, 3, 4)]
+    removed = query(doc, {"op": "remove", "path": f"/a?v=/a/{literal}"})
+    assert removed["a"] == [item for item in doc["a"] if item["n"] != n]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"{CVS}/isDefault?value=/productSpecCharacteristic/other/Black",  # not a prefix of the path
+        f"{CVS}/isDefault?value={CVS}/Black/White",  # an unescaped '/' in the literal
+        f"{CVS}/isDefault?value={CVS}/isDefault/x/Black",  # longer than the path
+    ],
+)
+def test_pointer_form_prefix_must_be_the_array_path(path: str) -> None:
+    with pytest.raises(InvalidPointer, match="must be the path of an array of") as caught:
+        query(offering(), {"op": "test", "path": "/id", "value": "9881"}, {"op": "remove", "path": path})
+    err = caught.value
+    assert (err.code, err.op_index, err.path, err.member) == ("invalid_pointer", 1, path, "path")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"{CVS}/isDefault?value={CVS}/B~2",  # a bad escape in the pointer
+        f"{CVS}/isDefault?value={CVS}/Black&name=a/b",  # '/' in a value that is no pointer
+        f"{CVS}/isDefault?value={CVS}/Black&name",  # a condition without '='
+        f"{CVS}/isDefault?value={CVS}/Black&name=x&name=/productSpecCharacteristic/Color",  # ambiguous
+        f"{CVS}/isDefault?=/productSpecCharacteristic/x",  # no member
+    ],
+)
+def test_pointer_form_malformed(path: str) -> None:
+    with pytest.raises(InvalidPointer) as caught:
+        parse_query_path(path)
+    assert (caught.value.code, caught.value.path) == ("invalid_pointer", path)
+
+
+def test_pointer_form_other_conditions_apply_to_the_pointed_array() -> None:
+    doc = {"c": [{"name": "Color", "v": [{"value": "Black", "t": "s", "d": 1}, {"value": "Black", "d": 2}]}]}
+    _, segments = parse_query_path("/c/v/d?value=/c/v/Black&t=s&c.name=Color")
+    assert segments == (
+        Query("c", (Condition(("name",), "Color", None),)),
+        Query("v", (Condition(("t",), "s", None), Condition(("value",), "Black", None))),
+        "d",
+    )
+    result = query(doc, {"op": "replace", "path": "/c/v/d?value=/c/v/Black&t=s&c.name=Color", "value": 0})
+    assert [item["d"] for item in result["c"][0]["v"]] == [0, 2]
+    # Pointers to two arrays of the path, each with its own condition.
+    both = query(doc, {"op": "replace", "path": "/c/v/d?name=/c/Color&value=/c/v/Black", "value": 0})
+    assert [item["d"] for item in both["c"][0]["v"]] == [0, 0]
+    with pytest.raises(QueryNoMatch):
+        query(doc, {"op": "replace", "path": "/c/v/d?name=/c/Size&value=/c/v/Black", "value": 0})
+
+
+def test_pointer_form_walks_objects_and_keeps_indices() -> None:
+    doc = {
+        "inner": {"list": [{"v": "x", "k": 1}, {"v": "y", "k": 2}]},
+        "a": [{"b": [{"v": 1}]}, {"b": [{"v": 1}]}],
+    }
+    result = query(doc, {"op": "replace", "path": "/inner/list/k?v=/inner/list/y", "value": 0})
+    assert result["inner"]["list"] == [{"v": "x", "k": 1}, {"v": "y", "k": 0}]
+    _, segments = parse_query_path("/a/1/b/v?v=/a/1/b/1")
+    assert segments == ("a", Query("1", ()), Query("b", (Condition(("v",), "1", 1),)), "v")
+    indexed = query(doc, {"op": "replace", "path": "/a/1/b/v?v=/a/1/b/1", "value": 2})
+    assert indexed["a"] == [{"b": [{"v": 1}]}, {"b": [{"v": 2}]}]
+
+
+def test_pointer_form_skips_elements_the_path_does_not_fit() -> None:
+    doc = {"c": [{"name": "free text"}, "not an object", {"v": [{"value": "Black", "d": True}]}]}
+    result = query(doc, {"op": "replace", "path": "/c/v/d?value=/c/v/Black", "value": False})
+    assert result["c"][2]["v"] == [{"value": "Black", "d": False}]
+    assert result["c"][0] is doc["c"][0]
+    with pytest.raises(QueryNoMatch):
+        query(doc, {"op": "replace", "path": "/c/v/d?value=/c/v/White", "value": False})
+    with pytest.raises(QueryNoMatch):  # no element has the array
+        query({"c": [{"name": "x"}]}, {"op": "remove", "path": "/c/v?value=/c/v/x"})
+    with pytest.raises(QueryNoMatch):  # nothing to walk
+        query({"c": []}, {"op": "remove", "path": "/c/v?value=/c/v/x"})
+    with pytest.raises(PathNotFound):  # the walk itself starts nowhere
+        query({}, {"op": "remove", "path": "/c/v?value=/c/v/x"})
+    with pytest.raises(PatchConflict, match="needs an array, found a object at '/c/v'"):  # not an array
+        query({"c": {"v": {"value": "x"}}}, {"op": "remove", "path": "/c/v?value=/c/v/x"})
+    with pytest.raises(PatchConflict, match="needs an array, found a string at '/c/1/v'"):
+        query({"c": [{}, {"v": "text"}]}, {"op": "remove", "path": "/c/v?value=/c/v/x"})
+
+
+def test_pointer_form_move_from_one_match() -> None:
+    result = query(
+        offering(),
+        {"op": "move", "from": f"{CVS}?value={CVS}/White", "path": "/productSpecCharacteristic/1/x"},
+    )
+    assert result["productSpecCharacteristic"][0]["characteristicValueSpecification"] == [
+        {"isDefault": True, "value": "Black"}
+    ]
+    assert result["productSpecCharacteristic"][1]["x"] == {"isDefault": False, "value": "White"}
+
+
+def test_empty_values_followed_by_segments_keep_their_meaning() -> None:
+    """`=` then `/`: a pointer only when it starts with the path's first token and has two tokens."""
+    assert parse_query_path("/a?x=/b/c")[1] == (Query("a", (Condition(("x",), "", None),)), "b", "c")
+    assert parse_query_path("/a?x=/a")[1] == (Query("a", (Condition(("x",), "", None),)), "a")
+    assert parse_query_path("/a?x=1&y=/a/c")[1] == (
+        Query("a", (Condition(("x",), "1", 1), Condition(("y",), "c", None))),
+    )
 
 
 # --- errors --------------------------------------------------------------------------------------

@@ -12,7 +12,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from offer_catalog.decisioning.pql.nodes import Fn, Node, apply, combine
-from offer_catalog.decisioning.pql.values import MISSING, Env, compare, equals, is_number, member, truth
+from offer_catalog.decisioning.pql.values import (
+    MISSING,
+    Env,
+    equals,
+    extreme,
+    is_number,
+    member,
+    truth,
+)
 
 
 def as_list(value: Any) -> list[Any] | None:
@@ -203,19 +211,8 @@ def _average(items: list[Any], args: list[Any]) -> Any:
 
 
 def _extreme(sign: int) -> Reducer:
-    def extreme(_items: list[Any], args: list[Any]) -> Any:
-        best: Any = MISSING
-        for value in args[0]:
-            if value is MISSING or value is None:
-                continue
-            order = compare(value, best) if best is not MISSING else sign
-            if order is MISSING:
-                return MISSING
-            if order == sign:
-                best = value
-        return best
-
-    return extreme
+    # Missing and null elements are skipped; any other value that does not compare makes it MISSING.
+    return lambda _items, args: extreme((v for v in args[0] if v is not MISSING and v is not None), sign)
 
 
 ITEM_METHODS: dict[str, ItemMethod] = {

@@ -20,7 +20,7 @@ from offer_catalog.decisioning.pql.values import (
     MISSING,
     Env,
     alternate_key,
-    compare,
+    extreme,
     instant,
     is_number,
     lookup,
@@ -68,17 +68,7 @@ def absolute(value: Any) -> Any:
 
 
 def _extreme(sign: int) -> Callable[..., Any]:
-    def extreme(*values: Any) -> Any:
-        best: Any = MISSING
-        for value in values:
-            order = compare(value, best) if best is not MISSING else sign
-            if order is MISSING:
-                return MISSING
-            if order == sign:
-                best = value
-        return best
-
-    return extreme
+    return lambda *values: extreme(values, sign)
 
 
 def item(container: Any, key: Any) -> Any:

@@ -7,7 +7,7 @@ which also stands for the truth value "unknown". Comparisons and boolean operato
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any, Final
 
@@ -229,6 +229,18 @@ def compare(left: Any, right: Any) -> Any:
             return MISSING
         return (a > b) - (a < b)
     return MISSING
+
+
+def extreme(values: Iterable[Any], sign: int) -> Any:
+    """The greatest (sign 1) or least (sign -1) value by `compare`; MISSING when two are not comparable."""
+    best: Any = MISSING
+    for value in values:
+        order = compare(value, best) if best is not MISSING else sign
+        if order is MISSING:
+            return MISSING
+        if order == sign:
+            best = value
+    return best
 
 
 def member(needle: Any, haystack: Any) -> Any:

@@ -2,28 +2,19 @@
 
 from __future__ import annotations
 
-from offer_catalog.resources.offer_library.schema import AnyJson, Obj, Str
-from offer_catalog.resources.offer_library.spec import KindSpec
+from offer_catalog.resources.offer_library.spec import KindSpec, pql_text
+from offer_catalog.resources.shapes import AnyJson, Obj, Str
 
 MAX_PQL = 15_000  # guardrail: rule PQL up to 15K characters
 
-CONDITION = Obj(
-    {
-        "xdm:type": Str(enum=("PQL",)),
-        "xdm:format": Str(enum=("pql/text",)),
-        "xdm:value": Str(min_length=1, max_length=MAX_PQL),
-    },
-    required=("xdm:value",),
-)
+CONDITION = pql_text(MAX_PQL)
+
+# The members that name and describe a PQL kind (the ranking formula is modelled on the rule).
+DESCRIBED = {"xdm:name": Str(), "description": Str(), "xdm:description": Str()}
+DESCRIBED_FIELDS = (("xdm:name",), ("description",), ("xdm:description",))
 
 SHAPE = Obj(
-    {
-        "xdm:name": Str(),
-        "description": Str(),
-        "xdm:description": Str(),
-        "xdm:condition": CONDITION,
-        "xdm:definedOn": AnyJson(object_only=True),
-    },
+    {**DESCRIBED, "xdm:condition": CONDITION, "xdm:definedOn": AnyJson(object_only=True)},
     required=("xdm:name", "xdm:condition"),
 )
 
@@ -33,5 +24,5 @@ SPEC = KindSpec(
     title="Decision rule (eligibility rule)",
     shape=SHAPE,
     pql=(("xdm:condition", "xdm:value"),),
-    search_fields=(("xdm:name",), ("description",), ("xdm:description",), ("xdm:condition", "xdm:value")),
+    search_fields=(*DESCRIBED_FIELDS, ("xdm:condition", "xdm:value")),
 )

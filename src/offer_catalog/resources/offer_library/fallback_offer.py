@@ -10,8 +10,8 @@ from offer_catalog.resources.offer_library.offer_base import (
     SEARCH_FIELDS,
     one_representation_per_placement,
 )
-from offer_catalog.resources.offer_library.schema import Obj
 from offer_catalog.resources.offer_library.spec import KindSpec
+from offer_catalog.resources.shapes import Obj
 
 SHAPE = Obj(
     BASE_PROPS,

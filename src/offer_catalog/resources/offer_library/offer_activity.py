@@ -17,8 +17,8 @@ from typing import Any
 from offer_catalog.resources.offer_library.lifecycle import ACTIVITY_LIFECYCLE, ACTIVITY_STATUSES
 from offer_catalog.resources.offer_library.offer_base import start_before_end
 from offer_catalog.resources.offer_library.references import RefPath
-from offer_catalog.resources.offer_library.schema import AnyJson, Arr, Int, Obj, Problem, Str, child
 from offer_catalog.resources.offer_library.spec import INSTANCE, KindSpec
+from offer_catalog.resources.shapes import AnyJson, Arr, Int, Obj, Problem, Str, child
 
 OPTION_SELECTION = Obj(
     {

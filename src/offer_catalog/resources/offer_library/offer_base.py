@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from offer_catalog.resources.dates import parse_date_time
 from offer_catalog.resources.offer_library.lifecycle import OFFER_STATUSES
 from offer_catalog.resources.offer_library.references import RefPath
-from offer_catalog.resources.offer_library.schema import (
+from offer_catalog.resources.offer_library.spec import INSTANCE
+from offer_catalog.resources.shapes import (
     Arr,
     MapOf,
     Obj,
@@ -14,9 +16,7 @@ from offer_catalog.resources.offer_library.schema import (
     Shape,
     Str,
     child,
-    parse_date_time,
 )
-from offer_catalog.resources.offer_library.spec import INSTANCE
 
 COMPONENT_TYPES = tuple(
     f"https://ns.adobe.com/experience/offer-management/content-component-{name}"

@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from offer_catalog.resources.offer_library.references import RefPath, kind_of_id
-from offer_catalog.resources.offer_library.schema import Arr, Obj, Problem, Str, child
 from offer_catalog.resources.offer_library.spec import INSTANCE, KindSpec
+from offer_catalog.resources.shapes import Arr, Obj, Problem, Str, child
 
 FILTER_TYPES = ("offers", "anyTags", "allTags")
 ID_MEMBERS = ("xdm:ids", "ids")

@@ -11,11 +11,10 @@ from offer_catalog.resources.offer_library.offer_base import (
     BASE_REQUIRED,
     SEARCH_FIELDS,
     one_representation_per_placement,
-    start_before_end,
 )
 from offer_catalog.resources.offer_library.references import RefPath
-from offer_catalog.resources.offer_library.schema import Arr, Bool, Int, Obj, Problem, Str, child
 from offer_catalog.resources.offer_library.spec import INSTANCE, KindSpec
+from offer_catalog.resources.shapes import Arr, Bool, Int, Obj, Problem, Str, child
 
 SELECTION_CONSTRAINT = Obj(
     {
@@ -74,13 +73,12 @@ def _custom_queries(instance: dict[str, Any]) -> list[Problem]:
 
 
 def rules(instance: dict[str, Any]) -> list[Problem]:
-    """One representation per placement; the selection window starts before it ends; custom queries."""
-    window = instance["xdm:selectionConstraint"]
-    return [
-        *one_representation_per_placement(instance),
-        *start_before_end(window, child(INSTANCE, "xdm:selectionConstraint")),
-        *_custom_queries(instance),
-    ]
+    """One representation per placement; custom queries.
+
+    A selection window that ends before it starts is stored (Adobe's own create example has one and
+    exported data holds them): the offer is never eligible, and the decisioning diagnostics say so.
+    """
+    return [*one_representation_per_placement(instance), *_custom_queries(instance)]
 
 
 SPEC = KindSpec(

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from offer_catalog.resources.offer_library.offer_base import COMPONENT_TYPES
-from offer_catalog.resources.offer_library.schema import Arr, Obj, Str
 from offer_catalog.resources.offer_library.spec import KindSpec
+from offer_catalog.resources.shapes import Arr, Obj, Str
 
 SHAPE = Obj(
     {

@@ -8,26 +8,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from offer_catalog.resources.offer_library.schema import AnyJson, Obj, Problem, Str, child
-from offer_catalog.resources.offer_library.spec import INSTANCE, KindSpec
+from offer_catalog.resources.offer_library.eligibility_rule import DESCRIBED, DESCRIBED_FIELDS
+from offer_catalog.resources.offer_library.spec import INSTANCE, KindSpec, pql_text
+from offer_catalog.resources.shapes import AnyJson, Obj, Problem, child
 
 MAX_PQL = 8_000  # guardrail: ranking formula PQL up to 8K characters
 EXPRESSION_MEMBERS = ("xdm:expression", "xdm:condition")
 
-EXPRESSION = Obj(
-    {
-        "xdm:type": Str(enum=("PQL",)),
-        "xdm:format": Str(enum=("pql/text",)),
-        "xdm:value": Str(min_length=1, max_length=MAX_PQL),
-    },
-    required=("xdm:value",),
-)
+EXPRESSION = pql_text(MAX_PQL)
 
 SHAPE = Obj(
     {
-        "xdm:name": Str(),
-        "description": Str(),
-        "xdm:description": Str(),
+        **DESCRIBED,
         "xdm:expression": EXPRESSION,
         "xdm:condition": EXPRESSION,
         "xdm:returnType": AnyJson(object_only=True),
@@ -54,5 +46,5 @@ SPEC = KindSpec(
     shape=SHAPE,
     rules=rules,
     pql=tuple((name, "xdm:value") for name in EXPRESSION_MEMBERS),
-    search_fields=(("xdm:name",), ("description",), ("xdm:description",), ("xdm:expression", "xdm:value")),
+    search_fields=(*DESCRIBED_FIELDS, ("xdm:expression", "xdm:value")),
 )

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from offer_catalog.resources.offer_library.schema import child
+from offer_catalog.resources.shapes import child
 
 
 @dataclass(frozen=True, slots=True)

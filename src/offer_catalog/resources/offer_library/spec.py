@@ -6,14 +6,26 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from offer_catalog.resources.offer_library.lifecycle import Lifecycle
+from offer_catalog.resources.lifecycle import Lifecycle
 from offer_catalog.resources.offer_library.references import Reference, RefPath, find_references
-from offer_catalog.resources.offer_library.schema import Obj, Problem, child
+from offer_catalog.resources.shapes import Obj, Problem, Str, child
 
 SCHEMA_BASE = "https://ns.adobe.com/experience/offer-management/"
 INSTANCE = "/_instance"
 
 Rules = Callable[[dict[str, Any]], list[Problem]]
+
+
+def pql_text(max_length: int) -> Obj:
+    """The shape of a PQL text member (a rule's condition, a ranking formula's expression)."""
+    return Obj(
+        {
+            "xdm:type": Str(enum=("PQL",)),
+            "xdm:format": Str(enum=("pql/text",)),
+            "xdm:value": Str(min_length=1, max_length=max_length),
+        },
+        required=("xdm:value",),
+    )
 
 
 def no_rules(instance: dict[str, Any]) -> list[Problem]:

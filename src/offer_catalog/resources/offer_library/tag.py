@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from offer_catalog.resources.offer_library.schema import Obj, Str
 from offer_catalog.resources.offer_library.spec import KindSpec
+from offer_catalog.resources.shapes import Obj, Str
 
 SHAPE = Obj({"xdm:name": Str(min_length=1)}, required=("xdm:name",))
 

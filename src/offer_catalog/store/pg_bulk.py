@@ -1,0 +1,122 @@
+"""PostgreSQL bulk load: new documents through COPY, with their outbox events and change number.
+
+Each batch is one transaction: the documents are copied into a session-local staging table (their
+JSON parsed once, into JSONB), then moved into `documents` (history holds past versions only, and a
+new document has none), with one outbox event each (in the order given) and one bump of each scope's
+change number by the batch's count.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from itertools import islice
+from typing import Any
+
+import psycopg
+from psycopg_pool import ConnectionPool
+
+from offer_catalog.documents.model import CREATED, Document
+from offer_catalog.errors import AlreadyExists
+from offer_catalog.store import pg_fences, pg_ranges
+from offer_catalog.store.pg_write import BUMP_UPSERT, bump_stripe
+from offer_catalog.store.rows import DOC_COLUMNS, at_id_of, document_params, dump_body
+
+_STAGE = (
+    'CREATE TEMP TABLE IF NOT EXISTS bulk_documents (scope TEXT, kind TEXT, id TEXT COLLATE "C", '
+    "version INTEGER, deleted BOOLEAN, created_at TEXT, created_by TEXT, created_by_client TEXT, "
+    'modified_at TEXT, modified_by TEXT, modified_by_client TEXT, body JSONB, at_id TEXT COLLATE "C", '
+    "n BIGINT) ON COMMIT DELETE ROWS"
+)
+_COPY = f"COPY bulk_documents ({DOC_COLUMNS}, at_id, n) FROM STDIN"
+_MOVE = (
+    f"INSERT INTO documents ({DOC_COLUMNS}, at_id) SELECT {DOC_COLUMNS}, at_id FROM bulk_documents",
+    "INSERT INTO events (scope, kind, id, version, change, occurred_at) "
+    "SELECT scope, kind, id, version, %s, modified_at FROM bulk_documents ORDER BY n",
+    f"INSERT INTO scope_changes AS s (scope, stripe, seq) {bump_stripe('b.scope', 'b.n')} "
+    f"FROM (SELECT scope, count(*) AS n FROM bulk_documents GROUP BY scope) b {BUMP_UPSERT}",
+)
+# Statistics are refreshed when a load adds a quarter of the table or more (or the table never had
+# any): without them the planner may answer a lookup by key from another index of the scope.
+PARALLEL = 4
+"""Batches loaded at once at most (each on its own connection; never more than the pool holds).
+
+Measured on 2 busy cores, 40,000 offerings of 1.6 KB: 1 at a time 1,411-1,543 docs/s, 2: 2,332-2,501,
+4: 2,737-2,869."""
+_STALE = "SELECT reltuples FROM pg_class WHERE oid = 'documents'::regclass"
+
+
+def _batches(docs: Iterable[Document], size: int) -> Iterator[list[Document]]:
+    it = iter(docs)
+    while batch := list(islice(it, size)):
+        yield batch
+
+
+def _load_batch(conn: psycopg.Connection[tuple[Any, ...]], docs: list[Document], change: str) -> None:
+    try:
+        with conn.transaction():
+            conn.execute("SET LOCAL statement_timeout = 0")  # a load is not a query under its budget
+            conn.execute(_STAGE)
+            with conn.cursor().copy(_COPY) as copy:
+                for n, doc in enumerate(docs):
+                    copy.write_row((*document_params(doc, dump_body(doc.body)), at_id_of(doc.body), n))
+            for statement in _MOVE:
+                conn.execute(statement, (change,) if "%s" in statement else None)
+    except psycopg.errors.UniqueViolation:
+        raise AlreadyExists(
+            "a document of the batch already exists: nothing of the batch was written",
+            details={"batch": len(docs)},
+        ) from None
+
+
+def bulk_load(
+    pool: ConnectionPool[psycopg.Connection[tuple[Any, ...]]],
+    docs: Iterable[Document],
+    *,
+    change: str = CREATED,
+    batch: int,
+    parallel: int = PARALLEL,
+) -> int:
+    """Insert new documents as given, `batch` per transaction, up to `parallel` batches at once.
+
+    AlreadyExists if an id of a batch is taken: that batch writes nothing (batches loaded before
+    it, or beside it, stay). Batches run on their own pooled connections, so the server's work
+    (JSON parsing, index maintenance) spreads over its cores while this process formats the next.
+    """
+
+    def load(docs_batch: list[Document]) -> int:
+        with pool.connection() as conn:
+            _load_batch(conn, docs_batch, change)
+        return len(docs_batch)
+
+    parallel = max(1, min(parallel, pool.max_size))
+    written = 0
+    with ThreadPoolExecutor(parallel, thread_name_prefix="bulk-load") as runner:
+        running: deque[Future[int]] = deque()
+        try:
+            for docs_batch in _batches(docs, batch):
+                if len(running) >= parallel:
+                    written += running.popleft().result()
+                running.append(runner.submit(load, docs_batch))
+            while running:
+                written += running.popleft().result()
+        finally:
+            for future in running:
+                future.cancel()
+    if written:
+        _refresh_statistics(pool, written)
+    return written
+
+
+def _refresh_statistics(pool: ConnectionPool[psycopg.Connection[tuple[Any, ...]]], written: int) -> None:
+    # The first list after a load is then as quick as the next ones: statistics for the planner,
+    # and the buckets the load filled split now (ids for deep pages, member values for totals).
+    with pool.connection() as conn:
+        row = conn.execute(_STALE).fetchone()
+        if row is None or float(row[0]) < 0 or written * 4 >= float(row[0]):
+            with conn.transaction():
+                conn.execute("SET LOCAL statement_timeout = 0")
+                conn.execute("ANALYZE documents")
+        pg_ranges.complete_all(conn)
+        pg_fences.split_large(conn)

@@ -1,0 +1,80 @@
+"""SQLite's index of nested and array paths: the document_paths table, kept in step with every write.
+
+A filter on a declared path (`productOfferingPrice.id`, `category.id`) compares strings reached by
+stepping into every array element; an expression index cannot hold several values per row, so the
+store keeps one row per (path, string value) of each current document, written in the same
+transaction as the document. The paths indexed are recorded in the database (document_path_names)
+so that every process writing the file maintains the same set.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Collection, Sequence
+
+import orjson
+
+from offer_catalog.documents.model import Document
+from offer_catalog.documents.query import check_path, path_strings
+from offer_catalog.store.rows import DOC_COLUMNS
+
+Path = tuple[str, ...]
+
+INSERT_DOC = f"INSERT INTO documents ({DOC_COLUMNS}, at_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
+# A past version already stored (written by an older release) is kept as it is.
+INSERT_PAST_VERSION = (
+    f"INSERT OR IGNORE INTO document_versions ({DOC_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
+)
+INSERT_EVENT = "INSERT INTO events (scope, kind, id, version, change, occurred_at) VALUES (?,?,?,?,?,?)"
+_DELETE = "DELETE FROM document_paths WHERE scope = ? AND kind = ? AND path = ? AND value = ? AND id = ?"
+_INSERT = "INSERT OR IGNORE INTO document_paths (scope, kind, path, value, id) VALUES (?, ?, ?, ?, ?)"
+_BACKFILL_BATCH = 5000
+
+
+def indexed_paths(conn: sqlite3.Connection) -> frozenset[Path]:
+    """The paths the database indexes (none before the migration that adds the table)."""
+    try:
+        rows = conn.execute("SELECT path FROM document_path_names").fetchall()
+    except sqlite3.OperationalError:
+        return frozenset()
+    return frozenset(tuple(row[0].split(".")) for row in rows)
+
+
+def write_paths(
+    conn: sqlite3.Connection, doc: Document, paths: Collection[Path], replaced: str | None
+) -> None:
+    """Change a document's rows from those of the live body it replaces (JSON text; None when there
+    is none) to those of its new version (none for a tombstone): only the values that changed."""
+    if not paths:
+        return
+    new = set() if doc.deleted else set(_rows(doc.scope, doc.kind, doc.id, doc.body, paths))
+    old = (
+        set() if replaced is None else set(_rows(doc.scope, doc.kind, doc.id, orjson.loads(replaced), paths))
+    )
+    if old - new:
+        conn.executemany(_DELETE, sorted(old - new))
+    if new - old:
+        conn.executemany(_INSERT, sorted(new - old))
+
+
+def _rows(scope: str, kind: str, id: str, body: object, paths: Collection[Path]) -> list[tuple[str, ...]]:
+    return [(scope, kind, ".".join(path), value, id) for path in paths for value in path_strings(body, path)]
+
+
+def declare_paths(conn: sqlite3.Connection, paths: Sequence[Path]) -> frozenset[Path]:
+    """Index exactly these paths (in a write transaction): fill new ones from every live document,
+    drop the rows of paths no longer declared. The paths indexed from now on."""
+    wanted = {check_path(p) for p in paths}
+    have = indexed_paths(conn)
+    for gone in have - wanted:
+        name = ".".join(gone)
+        conn.execute("DELETE FROM document_paths WHERE path = ?", (name,))
+        conn.execute("DELETE FROM document_path_names WHERE path = ?", (name,))
+    added = wanted - have
+    if added:
+        cursor = conn.execute("SELECT scope, kind, id, body FROM documents WHERE deleted = 0")
+        while batch := cursor.fetchmany(_BACKFILL_BATCH):
+            rows = [r for s, k, i, b in batch for r in _rows(s, k, i, orjson.loads(b), added)]
+            conn.executemany(_INSERT, rows)
+        conn.executemany("INSERT INTO document_path_names (path) VALUES (?)", [(".".join(p),) for p in added])
+    return frozenset(wanted)

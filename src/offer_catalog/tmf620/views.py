@@ -1,0 +1,24 @@
+"""The one seam between stored TMF620 documents and what each release's clients see and write.
+
+The stored form holds what any release wrote; `read_view` gives one release's view of it and
+`write_form` turns a release's (validated) body back into the stored form, keeping what that release
+cannot see. The mapping itself is tmf620/v5_mapping.py (pure functions, docs/tmf620-v5.md).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from offer_catalog.tmf620.v5_mapping import to_stored, to_view
+
+
+def read_view(*, api: str, kind: str, stored: dict[str, Any]) -> dict[str, Any]:
+    """The body a client of `api` ("v4" | "v5") sees of a stored body (no id/href)."""
+    return to_view(version=api, resource=kind, stored=stored)
+
+
+def write_form(
+    *, api: str, kind: str, body: dict[str, Any], previous: dict[str, Any] | None
+) -> dict[str, Any]:
+    """The stored form of a body a client of `api` wrote; previous: the stored body it replaces."""
+    return to_stored(version=api, resource=kind, body=body, current=previous)
