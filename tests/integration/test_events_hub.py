@@ -73,6 +73,9 @@ def test_subscribe_read_and_unsubscribe_on_both_base_paths(store: Store, base: s
         ({"callback": "http://127.0.0.1:9/x", "query": 5}, "invalid_type:query"),
         ({"callback": "http://127.0.0.1:9/x", "query": None}, "invalid_type:query"),
         ({"callback": "http://127.0.0.1:9/x", "secret": "short"}, "invalid_value:secret"),
+        # v4.0.0 types `@schemaLocation` `format: uri`: an empty or relative one is refused.
+        ({"callback": "http://127.0.0.1:9/x", "@schemaLocation": ""}, "invalid_value:@schemaLocation"),
+        ({"callback": "http://127.0.0.1:9/x", "@schemaLocation": "a b"}, "invalid_value:@schemaLocation"),
     ],
 )
 def test_a_bad_subscription_is_refused_and_stores_nothing(store: Store, body: Any, code: str) -> None:

@@ -17,6 +17,7 @@ from offer_catalog.events.tmf620 import CHANGE, CREATE, DELETE, STATE
 from offer_catalog.openapi import Body, Doc, Param, Reply, ref
 from offer_catalog.openapi.declare import array_of
 from offer_catalog.openapi.writes import writable
+from offer_catalog.resources.tmf620.rules import URI_PATTERN
 from offer_catalog.tmf620.api_doc import (
     CREATE_ERRORS,
     DELETE_ERRORS,
@@ -33,7 +34,8 @@ SUFFIXES = (CREATE, CHANGE, STATE, DELETE)
 EXTENSION = "beyond TMF620"
 _STR: dict[str, Any] = {"type": "string"}
 _TIME: dict[str, Any] = {"type": "string", "format": "date-time"}
-_URI: dict[str, Any] = {"type": "string", "format": "uri"}
+_URI: dict[str, Any] = {"type": "string", "format": "uri", "pattern": URI_PATTERN}
+"""The service takes only an absolute URI where the specification says `format: uri`."""
 _META = {"@baseType": _STR, "@schemaLocation": _URI, "@type": _STR}
 _V5_META = {**_META, "@schemaLocation": _STR}
 """v5's Extensible: its `@schemaLocation` is any string (v4.0.0's a URI)."""

@@ -21,6 +21,7 @@ from offer_catalog.events import subscriptions
 from offer_catalog.events.job_api import job_routes
 from offer_catalog.events.listener import listener_routes
 from offer_catalog.http import ApiRoute, Operation, json_response, read_json, run_unit
+from offer_catalog.resources.tmf620.rules import is_uri
 from offer_catalog.settings import Settings
 from offer_catalog.tmf620.errors import TmfError
 from offer_catalog.tmf620.names import to_oracle, to_standard
@@ -32,7 +33,7 @@ INPUT_MEMBERS = frozenset({"callback", "query", "secret", "@type", "@baseType", 
 """EventSubscriptionInput's members, the optional HMAC `secret` (an extension) and the TMF meta members."""
 
 
-def _input(body: Any) -> dict[str, Any]:
+def _input(body: Any, *, v5: bool) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise ValidationFailed("the body must be an EventSubscriptionInput object", code="invalid_body")
     # The specification's EventSubscriptionInput takes members beyond its own (as every TMF620 write
@@ -47,6 +48,9 @@ def _input(body: Any) -> dict[str, Any]:
         # v5's Hub_FVO is Extensible (its members strings); they are taken, then not kept.
         if member in taken and not isinstance(taken[member], str):
             raise ValidationFailed(f"{member} must be a string", code=f"invalid_type:{member}")
+    # v4.0.0 types `@schemaLocation` `format: uri`; v5's Extensible any string.
+    if not v5 and "@schemaLocation" in taken and not is_uri(taken["@schemaLocation"]):
+        raise ValidationFailed("@schemaLocation must be a URI", code="invalid_value:@schemaLocation")
     return taken
 
 
@@ -92,7 +96,7 @@ class HubEndpoints:
 
     async def create(self, request: Request) -> Response:
         """Register a listener: 201, Location, the EventSubscription."""
-        body = _input(to_standard(await read_json(request)))
+        body = _input(to_standard(await read_json(request)), v5=self.base in V5_BASE_PATHS)
         scope = tenant_scope(request)
         sub = await run_unit(
             request,

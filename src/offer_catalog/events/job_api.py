@@ -10,7 +10,6 @@ uploaded file. Jobs answer 201 at once (`Not Started`) and run in the background
 
 from __future__ import annotations
 
-import re
 import uuid
 from pathlib import Path
 from typing import Any
@@ -33,6 +32,7 @@ from offer_catalog.http import (
     run_unit,
 )
 from offer_catalog.resources.dates import parse_date_time
+from offer_catalog.resources.tmf620.rules import is_uri
 from offer_catalog.settings import Settings
 from offer_catalog.tmf620.errors import TmfError
 from offer_catalog.tmf620.fields import project, selection_tree
@@ -53,14 +53,6 @@ MAX_UPLOAD = 1024 * 1024 * 1024
 """Bytes an uploaded import file may hold."""
 _TYPES = {jobs.EXPORT: "ExportJob", jobs.IMPORT: "ImportJob"}
 _SHOWN = ("status", "creationDate", "completionDate", "contentType", "path", "query", "errorLog", "progress")
-
-
-_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[!-~]*")
-"""An absolute URI (RFC 3986: a scheme, then printable ASCII), as the specification's `format: uri`."""
-
-
-def _is_uri(value: str) -> bool:
-    return _URI.fullmatch(value) is not None
 
 
 def _required_url(body: dict[str, Any]) -> str:
@@ -94,7 +86,7 @@ def _input(body: Any, allowed: frozenset[str], name: str, *, v5: bool) -> dict[s
             raise ValidationFailed(f"{member} must be an RFC 3339 date-time", code=f"invalid_value:{member}")
     location = body.get("@schemaLocation")
     # v4.0.0 types it `format: uri`; v5's Extensible any string.
-    if location is not None and not v5 and not _is_uri(location):
+    if location is not None and not v5 and not is_uri(location):
         raise ValidationFailed("@schemaLocation must be a URI", code="invalid_value:@schemaLocation")
     if "status" in body and body["status"] not in jobs.STATUS.values():
         raise ValidationFailed("status must be a JobStateType", code="invalid_value:status")

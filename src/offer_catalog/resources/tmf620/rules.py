@@ -30,6 +30,13 @@ SERVER_MANAGED = ("id", "href", "lastUpdate")
 URI_PATTERN = r"^[A-Za-z][A-Za-z0-9+.\-]*:(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*$"
 """The absolute URI a `uri` member must be (ECMA 262 and Python alike; documented as its pattern)."""
 _URI = re.compile(URI_PATTERN[1:-1])
+
+
+def is_uri(value: str) -> bool:
+    """Whether `value` is an absolute URI, as the specification's `format: uri` means it."""
+    return _URI.fullmatch(value) is not None
+
+
 _SCALARS: dict[str, tuple[type, ...]] = {"str": (str,), "bool": (bool,), "num": (int, float), "int": (int,)}
 _TYPE_WORDS = {"str": "a string", "bool": "a boolean", "num": "a number", "int": "an integer"}
 
