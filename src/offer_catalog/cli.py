@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -210,6 +211,17 @@ def migrate(database_url: DatabaseUrl = None) -> None:
 Force = Annotated[bool, typer.Option("--force", help="Overwrite an existing file or database.")]
 
 
+def _on_database_file(database_url: str | None, copy: Callable[[Path], int]) -> int:
+    """Run a backup or restore against the configured SQLite file; a refusal exits with its error."""
+    from offer_catalog.store.backup import sqlite_path
+
+    settings = settings_or_exit(database_url=database_url)
+    try:
+        return copy(sqlite_path(settings.database_url))
+    except DomainError as exc:
+        raise fail(exc) from None
+
+
 @app.command()
 def backup(
     file: Annotated[Path, typer.Argument(help="Where to write the copy.")],
@@ -217,13 +229,9 @@ def backup(
     force: Force = False,
 ) -> None:
     """Copy the SQLite database (also while the service runs) to FILE, consistent as of one commit."""
-    from offer_catalog.store import backup as backups
+    from offer_catalog.store.backup import backup as copy_out
 
-    settings = settings_or_exit(database_url=database_url)
-    try:
-        count = backups.backup(backups.sqlite_path(settings.database_url), file, force=force)
-    except DomainError as exc:
-        raise fail(exc) from None
+    count = _on_database_file(database_url, lambda database: copy_out(database, file, force=force))
     typer.echo(f"backed up {count} documents to {file}")
 
 
@@ -234,13 +242,9 @@ def restore(
     force: Force = False,
 ) -> None:
     """Put a backup in place of the SQLite database (an existing database only with --force)."""
-    from offer_catalog.store import backup as backups
+    from offer_catalog.store.backup import restore as copy_in
 
-    settings = settings_or_exit(database_url=database_url)
-    try:
-        count = backups.restore(file, backups.sqlite_path(settings.database_url), force=force)
-    except DomainError as exc:
-        raise fail(exc) from None
+    count = _on_database_file(database_url, lambda database: copy_in(file, database, force=force))
     typer.echo(f"restored {count} documents from {file}")
 
 

@@ -166,13 +166,9 @@ class JobRunner:
 
     def adopt(self, store: Store, container_id: str, job_id: str) -> None:
         """Start an unfinished job nobody runs (its process is gone); a no-op when one does."""
-        folder = self.jobs.directory(container_id, job_id)
-        with (folder / "lock").open("a+b") as lock:
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:
+        with _job_lock(self.jobs.directory(container_id, job_id)) as held:
+            if not held:
                 return
-            fcntl.flock(lock, fcntl.LOCK_UN)
         self.start(store, container_id, job_id)
 
     def start(self, store: Store, container_id: str, job_id: str) -> None:
@@ -181,10 +177,8 @@ class JobRunner:
 
     def _run(self, store: Store, container_id: str, job_id: str) -> None:
         folder = self.jobs.directory(container_id, job_id)
-        with (folder / "lock").open("a+b") as lock:
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:
+        with _job_lock(folder) as held:
+            if not held:
                 return  # another process runs it
             job = orjson.loads((folder / "job.json").read_bytes())
             if job["state"] in TERMINAL:
@@ -232,6 +226,21 @@ class JobRunner:
             job.update(state="failed", error={"code": getattr(exc, "code", "io_error"), "message": str(exc)})
         job["updatedAt"] = _now()
         _write_json(folder / "job.json", job)
+
+
+@contextlib.contextmanager
+def _job_lock(folder: Path) -> Iterator[bool]:
+    """The job's lock, taken without waiting: yields whether this process holds it (until the block ends)."""
+    with (folder / "lock").open("a+b") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def _complete(path: Path, size: int, chunk: int = 1 << 20) -> Iterator[bytes]:

@@ -170,39 +170,22 @@ def event_part(base: str, settings: Settings) -> ApiPart:
     """The hub, listener and job routes under one base path, served and documented in its TMF620 API."""
     hub = HubEndpoints(base, settings)
     at = f"{base}hub"
+    listing = f"{base}{SUBSCRIPTIONS}"
+    # Reading subscriptions is beyond the specification, whose `/hub` and `/hub/{id}` have no GET:
+    # served at paths of their own, so `/hub` and `/hub/{id}` answer (and `Allow`) exactly the
+    # specification's methods.
+    served = (
+        (at, "POST", hub.create, docs.register_listener, "hub"),
+        (f"{at}/{{id}}", "DELETE", hub.delete, docs.unregister_listener, "hub_item"),
+        (listing, "GET", hub.list_all, docs.list_listeners, "event_subscriptions"),
+        (f"{listing}/{{id}}", "GET", hub.retrieve, docs.retrieve_listener, "event_subscription"),
+        (f"{at}/{{id}}/deadLetter", "GET", hub.dead_letters, docs.dead_letters, "hub_dead_letters"),
+        (f"{at}/{{id}}/deadLetter/replay", "POST", hub.replay, docs.replay, "hub_replay"),
+    )
     routes: list[BaseRoute] = [
-        ApiRoute(
-            at,
-            {"POST": Operation(hub.create, docs.register_listener())},
-            name="hub",
-        ),
-        ApiRoute(
-            f"{at}/{{id}}",
-            {"DELETE": Operation(hub.delete, docs.unregister_listener())},
-            name="hub_item",
-        ),
-        # Reading subscriptions is beyond the specification, whose `/hub` and `/hub/{id}` have no GET:
-        # served at paths of their own, so `/hub` and `/hub/{id}` answer (and `Allow`) exactly the
-        # specification's methods.
-        ApiRoute(
-            f"{base}{SUBSCRIPTIONS}",
-            {"GET": Operation(hub.list_all, docs.list_listeners())},
-            name="event_subscriptions",
-        ),
-        ApiRoute(
-            f"{base}{SUBSCRIPTIONS}/{{id}}",
-            {"GET": Operation(hub.retrieve, docs.retrieve_listener())},
-            name="event_subscription",
-        ),
-        ApiRoute(
-            f"{at}/{{id}}/deadLetter",
-            {"GET": Operation(hub.dead_letters, docs.dead_letters())},
-            name="hub_dead_letters",
-        ),
-        ApiRoute(
-            f"{at}/{{id}}/deadLetter/replay",
-            {"POST": Operation(hub.replay, docs.replay())},
-            name="hub_replay",
+        *(
+            ApiRoute(path, {method: Operation(call, doc())}, name=name)
+            for path, method, call, doc, name in served
         ),
         *listener_routes(base, oracle_names=hub.oracle),
         *job_routes(base, settings),

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, NamedTuple
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from offer_catalog.patch._json import JSONValue, clone, json_equal, type_name
 from offer_catalog.patch.errors import PatchConflict, PatchError, PathNotFound, TestFailed
@@ -20,6 +21,22 @@ class Operation(NamedTuple):
     value: JSONValue = None
     from_path: str | None = None
     from_tokens: Tokens = ()
+
+
+_Op = TypeVar("_Op")
+
+
+@dataclass(frozen=True, slots=True)
+class Operations(Generic[_Op]):
+    """Validated operations in order, reusable across documents (a JSON Patch or Patch Query plan)."""
+
+    operations: tuple[_Op, ...]
+
+    def __len__(self) -> int:
+        return len(self.operations)
+
+    def __iter__(self) -> Iterator[_Op]:
+        return iter(self.operations)
 
 
 class Applier:

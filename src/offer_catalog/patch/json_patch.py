@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from offer_catalog.patch._apply import Applier, Operation, run
+from offer_catalog.patch._apply import Applier, Operation, Operations, run
 from offer_catalog.patch._json import JSONValue, clone, type_name
 from offer_catalog.patch.errors import MalformedPatch, PatchError
 from offer_catalog.patch.pointer import Tokens, parse_pointer
@@ -20,16 +20,8 @@ P = TypeVar("P")
 
 
 @dataclass(frozen=True, slots=True)
-class Plan:
+class Plan(Operations[Operation]):
     """A validated JSON Patch: a tuple of operations with pre-split pointers, reusable across documents."""
-
-    operations: tuple[Operation, ...]
-
-    def __len__(self) -> int:
-        return len(self.operations)
-
-    def __iter__(self) -> Iterator[Operation]:
-        return iter(self.operations)
 
 
 def read_operation(index: int, raw: JSONValue, copy_value: bool) -> tuple[str, str, JSONValue, str | None]:

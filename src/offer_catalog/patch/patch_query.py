@@ -52,13 +52,12 @@ Semantics:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
 from urllib.parse import unquote
 
-from offer_catalog.patch._apply import Applier, Operation, run
+from offer_catalog.patch._apply import Applier, Operation, Operations, run
 from offer_catalog.patch._json import JSONValue, type_name
 from offer_catalog.patch.errors import InvalidPointer, PatchConflict, PatchError, PathNotFound, QueryNoMatch
 from offer_catalog.patch.json_patch import check_patch_array, parse_member, read_operation
@@ -108,16 +107,8 @@ class QueryOperation(NamedTuple):
 
 
 @dataclass(frozen=True, slots=True)
-class QueryPlan:
+class QueryPlan(Operations[QueryOperation]):
     """A validated JSON Patch Query document, reusable across documents."""
-
-    operations: tuple[QueryOperation, ...]
-
-    def __len__(self) -> int:
-        return len(self.operations)
-
-    def __iter__(self) -> Iterator[QueryOperation]:
-        return iter(self.operations)
 
 
 def parse_query_path(path: str) -> tuple[Tokens, tuple[Segment, ...] | None]:

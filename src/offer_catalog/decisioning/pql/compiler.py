@@ -116,6 +116,22 @@ def _binary(op: Callable[[Any, Any], Any], left: Node, right: Node) -> Node:
     return combine(lambda env: op(lf(env), rf(env)), left, right, op=op)
 
 
+#: Operators whose node is the operation on both sides' values (no literal-side fast path of their own).
+_PLAIN_BINARY: Final[dict[str, Callable[[Any, Any], Any]]] = {
+    "ne": ops.ne,
+    "lt": ops.lt,
+    "le": ops.le,
+    "gt": ops.gt,
+    "ge": ops.ge,
+    "add": ops.add,
+    "sub": ops.sub,
+    "mul": ops.mul,
+    "div": ops.div,
+    "mod": ops.mod,
+    "not_in": ops.not_in,
+}
+
+
 class _Compiler(Clauses):
     def __init__(self, text: str) -> None:
         self.text = text
@@ -124,7 +140,11 @@ class _Compiler(Clauses):
         self.profile_name: str | None = None  # `(Profile) => ...`
 
     def build(self, tree: Tree[Any]) -> Node:
-        handler: Callable[[Tree[Any]], Node] = getattr(self, "_" + str(tree.data))
+        name = str(tree.data)
+        op = _PLAIN_BINARY.get(name)
+        if op is not None:
+            return _binary(op, *self._pair(tree))
+        handler: Callable[[Tree[Any]], Node] = getattr(self, "_" + name)
         return handler(tree)
 
     def _error(self, reason: str, position: int) -> PqlCompileError:
@@ -265,36 +285,6 @@ class _Compiler(Clauses):
             return combine(eq_str, left, right, op=equals)
         return _binary(equals, left, right)
 
-    def _ne(self, tree: Tree[Any]) -> Node:
-        return _binary(ops.ne, *self._pair(tree))
-
-    def _lt(self, tree: Tree[Any]) -> Node:
-        return _binary(ops.lt, *self._pair(tree))
-
-    def _le(self, tree: Tree[Any]) -> Node:
-        return _binary(ops.le, *self._pair(tree))
-
-    def _gt(self, tree: Tree[Any]) -> Node:
-        return _binary(ops.gt, *self._pair(tree))
-
-    def _ge(self, tree: Tree[Any]) -> Node:
-        return _binary(ops.ge, *self._pair(tree))
-
-    def _add(self, tree: Tree[Any]) -> Node:
-        return _binary(ops.add, *self._pair(tree))
-
-    def _sub(self, tree: Tree[Any]) -> Node:
-        return _binary(ops.sub, *self._pair(tree))
-
-    def _mul(self, tree: Tree[Any]) -> Node:
-        return _binary(ops.mul, *self._pair(tree))
-
-    def _div(self, tree: Tree[Any]) -> Node:
-        return _binary(ops.div, *self._pair(tree))
-
-    def _mod(self, tree: Tree[Any]) -> Node:
-        return _binary(ops.mod, *self._pair(tree))
-
     def _in_(self, tree: Tree[Any]) -> Node:
         needle, haystack = self._pair(tree)
         if haystack.const and isinstance(haystack.value, list) and haystack.value:
@@ -309,9 +299,6 @@ class _Compiler(Clauses):
 
                 return combine(in_strings, needle, haystack, op=member)
         return _binary(member, needle, haystack)
-
-    def _not_in(self, tree: Tree[Any]) -> Node:
-        return _binary(ops.not_in, *self._pair(tree))
 
     def _like(self, tree: Tree[Any]) -> Node:
         return strings.like(list(self._pair(tree)), Site(self.text, _position_of(tree), "like"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from offer_catalog.resources.offer_library.references import RefPath, kind_of_id
-from offer_catalog.resources.offer_library.spec import INSTANCE, KindSpec
+from offer_catalog.resources.offer_library.spec import INSTANCE, KindSpec, exactly_one
 from offer_catalog.resources.shapes import Arr, Obj, Problem, Str, child
 
 FILTER_TYPES = ("offers", "anyTags", "allTags")
@@ -28,18 +28,17 @@ SHAPE = Obj(
 
 def rules(instance: dict[str, Any]) -> list[Problem]:
     """Exactly one id list; its ids are tags (anyTags, allTags) or personalized offers (offers)."""
-    present = [name for name in ID_MEMBERS if name in instance]
-    if not present:
-        return [Problem(child(INSTANCE, "xdm:ids"), "required", "xdm:ids is required")]
-    if len(present) > 1:
-        return [Problem(child(INSTANCE, "ids"), "conflict", "give xdm:ids or ids, not both")]
+    problems = exactly_one(instance, ID_MEMBERS, "give xdm:ids or ids, not both")
+    if problems:
+        return problems
+    ids = next(name for name in ID_MEMBERS if name in instance)
     expected = "personalized-offer" if instance["xdm:filterType"] == "offers" else "tag"
-    base = child(INSTANCE, present[0])
+    base = child(INSTANCE, ids)
     return [
         Problem(
             child(base, index), "reference_kind", f"a {instance['xdm:filterType']} filter lists {expected}s"
         )
-        for index, at_id in enumerate(instance[present[0]])
+        for index, at_id in enumerate(instance[ids])
         if kind_of_id(at_id) != expected
     ]
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from offer_catalog.resources.offer_library.eligibility_rule import DESCRIBED, DESCRIBED_FIELDS
-from offer_catalog.resources.offer_library.spec import INSTANCE, KindSpec, pql_text
-from offer_catalog.resources.shapes import AnyJson, Obj, Problem, child
+from offer_catalog.resources.offer_library.spec import KindSpec, exactly_one, pql_text
+from offer_catalog.resources.shapes import AnyJson, Obj, Problem
 
 MAX_PQL = 8_000  # guardrail: ranking formula PQL up to 8K characters
 EXPRESSION_MEMBERS = ("xdm:expression", "xdm:condition")
@@ -31,12 +31,7 @@ SHAPE = Obj(
 
 def rules(instance: dict[str, Any]) -> list[Problem]:
     """Exactly one of xdm:expression and xdm:condition holds the formula."""
-    present = [name for name in EXPRESSION_MEMBERS if name in instance]
-    if not present:
-        return [Problem(child(INSTANCE, "xdm:expression"), "required", "xdm:expression is required")]
-    if len(present) > 1:
-        return [Problem(child(INSTANCE, "xdm:condition"), "conflict", "give xdm:expression or xdm:condition")]
-    return []
+    return exactly_one(instance, EXPRESSION_MEMBERS, "give xdm:expression or xdm:condition")
 
 
 SPEC = KindSpec(

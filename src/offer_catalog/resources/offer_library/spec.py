@@ -33,6 +33,16 @@ def no_rules(instance: dict[str, Any]) -> list[Problem]:
     return []
 
 
+def exactly_one(instance: dict[str, Any], members: tuple[str, str], conflict: str) -> list[Problem]:
+    """Two spellings of one member: the first is required when neither is given, both is a conflict."""
+    present = [name for name in members if name in instance]
+    if not present:
+        return [Problem(child(INSTANCE, members[0]), "required", f"{members[0]} is required")]
+    if len(present) > 1:
+        return [Problem(child(INSTANCE, members[1]), "conflict", conflict)]
+    return []
+
+
 @dataclass(frozen=True, slots=True)
 class KindSpec:
     """One instance kind. `name` is the stored kind, the schema's last segment and the @id's middle."""
