@@ -21,7 +21,7 @@ from offer_catalog.store.patterns import regex_search
 from offer_catalog.store.sqlcompile import member_index_name, sqlite_member_expr
 from offer_catalog.store.sqlite_bulk import BulkInsert
 from offer_catalog.store.sqlite_commit import GroupCommit
-from offer_catalog.store.sqlite_counts import count_member
+from offer_catalog.store.sqlite_counts import count_member, walk_members
 from offer_catalog.store.sqlite_fences import fence_member, split_fences
 from offer_catalog.store.sqlite_health import FileHealth
 from offer_catalog.store.sqlite_history import pack
@@ -94,6 +94,9 @@ class SqliteStore(FileHealth):
         # Nested / array paths whose string values document_paths holds (as the database records).
         self._paths: set[DocPath] = set()
         self._paths_loaded = False
+        # Members with a walk index (migrations create them): read from the file with the paths.
+        self._walks: set[str] = set()
+        self._walks_loaded = False
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
@@ -173,7 +176,10 @@ class SqliteStore(FileHealth):
         if not self._paths_loaded:
             self._paths_loaded = True
             self._paths.update(indexed_paths(conn))
-        return SqliteUnitOfWork(conn, self.limits, self._indexed, self._paths)
+        if not self._walks_loaded:
+            self._walks_loaded = True
+            self._walks.update(walk_members(conn))
+        return SqliteUnitOfWork(conn, self.limits, self._indexed, self._paths, self._walks)
 
     def _applied(self, conn: sqlite3.Connection) -> set[int]:
         conn.execute(_MIGRATIONS_TABLE)
@@ -205,6 +211,7 @@ class SqliteStore(FileHealth):
                 conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
+        self._walks.update(walk_members(conn))
         return done
 
     def ensure_member_indexes(self, members: Sequence[str]) -> None:

@@ -139,6 +139,23 @@ def _one_path_equalities(
 # How many times more a row read in id order costs (its body parsed) than a member index entry
 # read and sorted: a range page reads the index when its matches are few enough (range_plan).
 _ROW_COST = 25
+# The same for an entry of a walk index (the member's value beside the id, no body parsed).
+_WALK_COST = 1
+_WALK_PREFIX = "documents_walk_"
+
+
+def walk_index_name(member: str) -> str:
+    """The index of (scope, kind, deleted, id, member) a range page in id order walks, if it exists."""
+    return member_index_name(member).replace("documents_member_", _WALK_PREFIX)
+
+
+def walk_members(conn: sqlite3.Connection) -> set[str]:
+    """The members the database has a walk index for (migrations create them)."""
+    rows = conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'documents' AND name GLOB ?",
+        (f"{_WALK_PREFIX}*",),
+    ).fetchall()
+    return {bytes.fromhex(row[0].removeprefix(_WALK_PREFIX)).decode() for row in rows}
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,9 +171,12 @@ class RangePlan:
 
     index: str
     walk: int | None
+    walked: str = "documents_live"  # the index the walk reads: the member's walk index if it has one
 
 
-def range_plan(conn: sqlite3.Connection, scope: str, query: Query, counted: set[str]) -> RangePlan | None:
+def range_plan(
+    conn: sqlite3.Connection, scope: str, query: Query, counted: set[str], walks: Collection[str] = ()
+) -> RangePlan | None:
     """The plan of a range page in id order on an indexed member; None for any other query."""
     if query.sort or query.include_deleted or query.after is not None or len(query.kinds) != 1:
         return None
@@ -171,10 +191,12 @@ def range_plan(conn: sqlite3.Connection, scope: str, query: Query, counted: set[
     ).fetchone()
     live = 0 if row is None else int(row[0])
     window = query.offset + (live if query.limit is None else query.limit)
-    index = member_index_name(bounds[0].field.path[0])
-    if matches * matches <= _ROW_COST * window * live:
-        return RangePlan(index, None)
-    return RangePlan(index, max(matches // _ROW_COST, window))
+    member = bounds[0].field.path[0]
+    index = member_index_name(member)
+    walked, cost = (walk_index_name(member), _WALK_COST) if member in walks else ("documents_live", _ROW_COST)
+    if matches * matches <= cost * window * live:
+        return RangePlan(index, None, walked)
+    return RangePlan(index, max(matches // cost, window), walked)
 
 
 def _bounds(cond: Condition | None, counted: set[str]) -> list[Cond]:
