@@ -120,6 +120,7 @@ def test_migrate_adds_the_walk_index_to_an_older_file(tmp_path: Path) -> None:
     with sqlite3.connect(path) as conn:  # the file as the release before migration 0013 left it
         conn.execute(f"DROP INDEX {WALK}")
         conn.execute("DELETE FROM schema_migrations WHERE version = 13")
+        conn.execute("ANALYZE")  # planner statistics, as an operator may have gathered them
     where = Cond(body("lastUpdate", scalar=True), Op.GT, STAMPS[10])
     older = open_store(f"sqlite:///{path}")
     assert isinstance(older, SqliteStore)
@@ -141,5 +142,14 @@ def test_migrate_adds_the_walk_index_to_an_older_file(tmp_path: Path) -> None:
     upgraded.ensure_member_indexes(["lastUpdate"])
     assert upgraded.pending_migrations() == []
     assert _ids(upgraded, Query(kinds=("offer",), where=where, offset=2, limit=7)) == before
+    with sqlite3.connect(path) as conn:
+        # The new index has statistics too: with none beside the others', the planner took it for
+        # the best one for a sort on lastUpdate (every entry read and sorted).
+        assert conn.execute("SELECT count(*) FROM sqlite_stat1 WHERE idx = ?", (WALK,)).fetchone()[0] == 1
+        plan = conn.execute(
+            "EXPLAIN QUERY PLAN SELECT id FROM documents WHERE scope = 's' AND kind IN ('offer') "
+            "AND deleted = 0 ORDER BY json_extract(body, '$.\"lastUpdate\"') DESC NULLS LAST, id LIMIT 20"
+        ).fetchall()
+    assert WALK not in str(plan), plan
     assert upgraded._walks == {"lastUpdate"}
     upgraded.close()

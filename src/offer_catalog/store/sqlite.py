@@ -66,6 +66,21 @@ def _split_quietly(conn: sqlite3.Connection) -> None:
     conn.execute("RELEASE oc_split")
 
 
+def _measure_new_indexes(conn: sqlite3.Connection) -> None:
+    """Planner statistics for the indexes a migration created on a table that has some (ANALYZE was
+    run on the file): with none, the planner would take a new index for the most selective one (a
+    `sort=-lastUpdate` page read the walk index of 0013 whole and sorted a million rows)."""
+    if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone():
+        return
+    rows = conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+        "AND tbl_name IN (SELECT tbl FROM sqlite_stat1) "
+        "AND name NOT IN (SELECT idx FROM sqlite_stat1 WHERE idx IS NOT NULL)"
+    ).fetchall()
+    for (name,) in rows:
+        conn.execute(f'ANALYZE "{name.replace(chr(34), chr(34) * 2)}"')
+
+
 class _Reader:
     """A reusable, allocation-free context manager for autocommit reads (the hot path of a get)."""
 
@@ -207,6 +222,7 @@ class SqliteStore(FileHealth):
                     done.append(version)
                 if done:
                     split_fences(conn)
+                    _measure_new_indexes(conn)
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise

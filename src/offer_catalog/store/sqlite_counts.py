@@ -166,7 +166,8 @@ class RangePlan:
     the matches are spread evenly; reading the member index costs the matches, sorted by id. With
     few matches the index is read (walk None); otherwise the walk goes first, but stops after as
     many rows as the index would cost (walk), and the index is read when that was not enough: the
-    matches may sit at the far end of the id order.
+    matches may sit at the far end of the id order. The walk reads `walked`: documents_live (each
+    body parsed), or the member's walk index (its value beside the id: a row read only on a match).
     """
 
     index: str
