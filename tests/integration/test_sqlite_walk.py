@@ -119,6 +119,7 @@ def test_migrate_adds_the_walk_index_to_an_older_file(tmp_path: Path) -> None:
     store.close()
     with sqlite3.connect(path) as conn:  # the file as the release before migration 0013 left it
         conn.execute(f"DROP INDEX {WALK}")
+        conn.execute("DROP TABLE path_counts")
         conn.execute("DELETE FROM schema_migrations WHERE version = 13")
         conn.execute("ANALYZE")  # planner statistics, as an operator may have gathered them
     where = Cond(body("lastUpdate", scalar=True), Op.GT, STAMPS[10])

@@ -80,6 +80,14 @@ def counted_total(
         return None
     path, values = _path_equalities(query.where, paths)
     if path is not None:
+        if len(values) == 1:
+            # A value held by many has its count kept (path_counts); one held by few, its rows counted.
+            key = (scope, query.kinds[0], ".".join(path), *values)
+            kept = conn.execute(
+                "SELECT n FROM path_counts WHERE scope = ? AND kind = ? AND path = ? AND value = ?", key
+            ).fetchone()
+            if kept is not None:
+                return int(kept[0])
         # document_paths holds live documents only, one row per (path, value, id).
         marks = ",".join("?" * len(values))
         number = "count(*)" if len(values) == 1 else "count(DISTINCT id)"
