@@ -219,6 +219,7 @@ def operations(n: int) -> dict[str, Callable[[int], str]]:
         "version= (undeclared top level)": lambda k: f"version=1.{k % 10}&limit=20",
         "productOfferingPrice.id= (nested)": lambda k: f"productOfferingPrice.id=pop-{one(k)}-1&limit=20",
         "category.id= (array member)": lambda k: f"category.id=cat-{k % 50}&limit=20",
+        "category.id= (a value every offering holds)": lambda k: "category.id=cat-mobile&limit=20",
         "sort=-lastUpdate page": lambda k: "sort=-lastUpdate&limit=20",
         f"offset={n // 2} page": lambda k: f"offset={n // 2 + k}&limit=20",
         "limit=0 count": lambda k: "lifecycleStatus=Active&limit=0",

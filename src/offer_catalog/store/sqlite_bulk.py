@@ -99,7 +99,7 @@ class BulkInsert:
         conn = self.conn
         conn.executemany(INSERT_DOC, prepared.docs)
         conn.executemany(_INSERT_PATH, prepared.paths)
-        count_paths(conn, Counter(row[:4] for row in prepared.paths))
+        count_paths(conn, Counter(row[:4] for row in prepared.paths), probe=2)
         conn.executemany(INSERT_EVENT, prepared.events)
         # What the dropped insert triggers would have written for the batch's live documents.
         conn.executemany(_COUNT, [(*key, n) for key, n in prepared.counts.items()])

@@ -72,12 +72,19 @@ def write_paths(
     count_paths(conn, changes)
 
 
-def count_paths(conn: sqlite3.Connection, changes: Mapping[tuple[str, str, str, str], int]) -> None:
-    """Move path_counts by the rows each (scope, kind, path, value) gained (or lost) in document_paths."""
+def count_paths(
+    conn: sqlite3.Connection, changes: Mapping[tuple[str, str, str, str], int], *, probe: int = 1
+) -> None:
+    """Move path_counts by the rows each (scope, kind, path, value) gained (or lost) in document_paths;
+    a value without a count that gained `probe` rows or more is counted, and kept from PATH_COUNTED.
+
+    A count, when kept, is exact; a value without one has its rows counted at read time. A save
+    probes every value it adds (a value reaching PATH_COUNTED gets its count); a bulk batch only
+    those it adds twice or more (a near-unique value is not counted per row loaded)."""
     moved = [(*key, n) for key, n in changes.items() if n]
     if moved:
         conn.executemany(_COUNT_MORE, moved)
-        conn.executemany(_COUNT_NEW, [(*key, PATH_COUNTED) for key, n in changes.items() if n > 0])
+        conn.executemany(_COUNT_NEW, [(*key, PATH_COUNTED) for key, n in changes.items() if n >= probe])
 
 
 def _rows(
