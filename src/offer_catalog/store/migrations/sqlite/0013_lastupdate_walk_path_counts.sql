@@ -5,10 +5,10 @@
 CREATE INDEX IF NOT EXISTS documents_walk_6c617374557064617465
 ON documents (scope, kind, deleted, id, json_extract(body, '$."lastUpdate"'));
 
--- How many live documents hold each value of a declared path, for the values held by at least
--- 200 (store/sqlite_paths.py: PATH_COUNTED): the total of `category.id=<value>` reads one row
--- instead of counting the value's path rows (a million of them for a category every offering has).
--- A value without a row is held by fewer: its rows are counted. Kept by the store with the rows.
+-- How many live documents hold a value of a declared path, for values held by 200 or more
+-- (store/sqlite_paths.py: PATH_COUNTED, count_paths): the total of `category.id=<value>` reads one
+-- row instead of counting the value's path rows (a million of them for a category every offering
+-- has). A row is exact, kept by the store with the path rows; a value without one is counted.
 CREATE TABLE path_counts (
     scope TEXT NOT NULL,
     kind TEXT NOT NULL,
