@@ -64,11 +64,14 @@ def write_paths(
     old = (
         set() if replaced is None else set(_rows(doc.scope, doc.kind, doc.id, orjson.loads(replaced), paths))
     )
+    # The rows of the replaced body are in the table (written with it): the counts move by the difference.
     changes: Counter[tuple[str, str, str, str]] = Counter()
-    for row in sorted(old - new):
-        changes[row[0], row[1], row[2], row[3]] -= conn.execute(_DELETE, row).rowcount
-    for row in sorted(new - old):
-        changes[row[0], row[1], row[2], row[3]] += conn.execute(_INSERT, row).rowcount
+    if old - new:
+        conn.executemany(_DELETE, sorted(old - new))
+        changes.subtract(row[:4] for row in old - new)
+    if new - old:
+        conn.executemany(_INSERT, sorted(new - old))
+        changes.update(row[:4] for row in new - old)
     count_paths(conn, changes)
 
 
