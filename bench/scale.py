@@ -8,7 +8,7 @@ requests, each operation bounded by `--budget` seconds (fewer samples are printe
 
     python bench/scale.py [--n 1000000] [--store sqlite|postgres] [--postgres-url URL]
                           [--samples 200] [--budget 20] [--no-http] [--seconds 5] [--keep DIR]
-                          [--reuse] [--drop]
+                          [--reuse] [--drop] [--only WORDS]
 """
 
 from __future__ import annotations
@@ -219,14 +219,16 @@ def operations(n: int) -> dict[str, Callable[[int], str]]:
         "version= (undeclared top level)": lambda k: f"version=1.{k % 10}&limit=20",
         "productOfferingPrice.id= (nested)": lambda k: f"productOfferingPrice.id=pop-{one(k)}-1&limit=20",
         "category.id= (array member)": lambda k: f"category.id=cat-{k % 50}&limit=20",
+        "category.id= (a value every offering holds)": lambda k: "category.id=cat-mobile&limit=20",
         "sort=-lastUpdate page": lambda k: "sort=-lastUpdate&limit=20",
         f"offset={n // 2} page": lambda k: f"offset={n // 2 + k}&limit=20",
         "limit=0 count": lambda k: "lifecycleStatus=Active&limit=0",
     }
 
 
-def in_process(store: Store, n: int, samples: int, budget: float) -> None:
-    """Every operation through the TMF620 service layer, in this process."""
+def in_process(store: Store, n: int, samples: int, budget: float, only: list[str]) -> None:
+    """Every operation (or those whose name holds a word of `only`) through the TMF620 service
+    layer, in this process."""
     ids = [f"po-{i:07d}" for i in random.Random(5).sample(range(n), min(n, 1000))]
 
     def get(k: int) -> object:
@@ -235,6 +237,8 @@ def in_process(store: Store, n: int, samples: int, budget: float) -> None:
 
     report("get by id", *timed(get, samples, budget))
     for name, query in operations(n).items():
+        if only and not any(word in name for word in only):
+            continue
 
         def run(k: int, query: Callable[[int], str] = query) -> object:
             params = parse_list(query(k), OFFERING)
@@ -389,7 +393,7 @@ def run(url: str, args: argparse.Namespace) -> None:
     if url.startswith("postgresql") and args.history and not reuse:
         history_sample(store, min(args.history, args.n))
     print("in process (TMF620 service layer):")
-    in_process(store, args.n, args.samples, args.budget)
+    in_process(store, args.n, args.samples, args.budget, args.only.split(",") if args.only else [])
     size = disk_size(store, url)
     print(
         f"size on disk: {size / 1e6:,.0f} MB = {size / json_bytes:.2f}x"
@@ -433,6 +437,7 @@ def main() -> None:
         "--reuse", action="store_true", help="with --keep, or on postgres: measure the data set kept there"
     )
     parser.add_argument("--drop", action="store_true", help="on postgres: drop the bench database at the end")
+    parser.add_argument("--only", help="in process: only the operations whose name holds one of these words")
     parser.add_argument("--history", type=int, default=20_000, help="on postgres: offerings changed once")
     args = parser.parse_args()
     print(f"scale bench: {args.n:,} productOfferings on {args.store}")

@@ -96,7 +96,9 @@ def test_migration_0012_packs_history_written_before(tmp_path: Path, monkeypatch
     store = open_store(f"sqlite:///{path}")
     with store.unit_of_work() as uow:
         assert uow.fetch_history("h", "offer", "d") == docs  # readable before the migration too
-    assert store.migrate() == [12]
+    with monkeypatch.context() as upto:  # 0012 alone (the migrations after it are tested on their own)
+        upto.setattr(sqlite_module, "migration_scripts", lambda d: [m for m in every(d) if m[0] <= 12])
+        assert store.migrate() == [12]
     stored = _stored(path)
     assert [v for v, _ in stored] == [1, 2, 3]
     assert all(type(b) is bytes and b[1] & 0x20 == 0 for _, b in stored)  # packed alone

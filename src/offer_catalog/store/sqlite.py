@@ -21,7 +21,7 @@ from offer_catalog.store.patterns import regex_search
 from offer_catalog.store.sqlcompile import member_index_name, sqlite_member_expr
 from offer_catalog.store.sqlite_bulk import BulkInsert
 from offer_catalog.store.sqlite_commit import GroupCommit
-from offer_catalog.store.sqlite_counts import count_member
+from offer_catalog.store.sqlite_counts import count_member, walk_members
 from offer_catalog.store.sqlite_fences import fence_member, split_fences
 from offer_catalog.store.sqlite_health import FileHealth
 from offer_catalog.store.sqlite_history import pack
@@ -66,6 +66,21 @@ def _split_quietly(conn: sqlite3.Connection) -> None:
     conn.execute("RELEASE oc_split")
 
 
+def _measure_new_indexes(conn: sqlite3.Connection) -> None:
+    """Planner statistics for the indexes a migration created on a table that has some (ANALYZE was
+    run on the file): with none, the planner would take a new index for the most selective one (a
+    `sort=-lastUpdate` page read the walk index of 0013 whole and sorted a million rows)."""
+    if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone():
+        return
+    rows = conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+        "AND tbl_name IN (SELECT tbl FROM sqlite_stat1) "
+        "AND name NOT IN (SELECT idx FROM sqlite_stat1 WHERE idx IS NOT NULL)"
+    ).fetchall()
+    for (name,) in rows:
+        conn.execute(f'ANALYZE "{name.replace(chr(34), chr(34) * 2)}"')
+
+
 class _Reader:
     """A reusable, allocation-free context manager for autocommit reads (the hot path of a get)."""
 
@@ -94,6 +109,9 @@ class SqliteStore(FileHealth):
         # Nested / array paths whose string values document_paths holds (as the database records).
         self._paths: set[DocPath] = set()
         self._paths_loaded = False
+        # Members with a walk index (migrations create them): read from the file with the paths.
+        self._walks: set[str] = set()
+        self._walks_loaded = False
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
@@ -173,7 +191,10 @@ class SqliteStore(FileHealth):
         if not self._paths_loaded:
             self._paths_loaded = True
             self._paths.update(indexed_paths(conn))
-        return SqliteUnitOfWork(conn, self.limits, self._indexed, self._paths)
+        if not self._walks_loaded:
+            self._walks_loaded = True
+            self._walks.update(walk_members(conn))
+        return SqliteUnitOfWork(conn, self.limits, self._indexed, self._paths, self._walks)
 
     def _applied(self, conn: sqlite3.Connection) -> set[int]:
         conn.execute(_MIGRATIONS_TABLE)
@@ -201,10 +222,12 @@ class SqliteStore(FileHealth):
                     done.append(version)
                 if done:
                     split_fences(conn)
+                    _measure_new_indexes(conn)
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
+        self._walks.update(walk_members(conn))
         return done
 
     def ensure_member_indexes(self, members: Sequence[str]) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 from offer_catalog.documents.model import Document
 from offer_catalog.store.rows import at_id_of, document_params, dump_body
 from offer_catalog.store.sqlite_fences import FenceTally, add_fence_rows
-from offer_catalog.store.sqlite_paths import INSERT_DOC, INSERT_EVENT, Path
+from offer_catalog.store.sqlite_paths import INSERT_DOC, INSERT_EVENT, Path, count_paths
 
 _INSERT_PATH = "INSERT OR IGNORE INTO document_paths (scope, kind, path, value, id) VALUES (?, ?, ?, ?, ?)"
 # The insert triggers the loader stands in for: counts per value, and counts per bucket.
@@ -99,6 +99,7 @@ class BulkInsert:
         conn = self.conn
         conn.executemany(INSERT_DOC, prepared.docs)
         conn.executemany(_INSERT_PATH, prepared.paths)
+        count_paths(conn, Counter(row[:4] for row in prepared.paths), probe=2)
         conn.executemany(INSERT_EVENT, prepared.events)
         # What the dropped insert triggers would have written for the batch's live documents.
         conn.executemany(_COUNT, [(*key, n) for key, n in prepared.counts.items()])

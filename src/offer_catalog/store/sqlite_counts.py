@@ -80,6 +80,14 @@ def counted_total(
         return None
     path, values = _path_equalities(query.where, paths)
     if path is not None:
+        if len(values) == 1:
+            # A value held by many has its count kept (path_counts); one held by few, its rows counted.
+            key = (scope, query.kinds[0], ".".join(path), *values)
+            kept = conn.execute(
+                "SELECT n FROM path_counts WHERE scope = ? AND kind = ? AND path = ? AND value = ?", key
+            ).fetchone()
+            if kept is not None:
+                return int(kept[0])
         # document_paths holds live documents only, one row per (path, value, id).
         marks = ",".join("?" * len(values))
         number = "count(*)" if len(values) == 1 else "count(DISTINCT id)"
@@ -139,6 +147,23 @@ def _one_path_equalities(
 # How many times more a row read in id order costs (its body parsed) than a member index entry
 # read and sorted: a range page reads the index when its matches are few enough (range_plan).
 _ROW_COST = 25
+# The same for an entry of a walk index (the member's value beside the id, no body parsed).
+_WALK_COST = 1
+_WALK_PREFIX = "documents_walk_"
+
+
+def walk_index_name(member: str) -> str:
+    """The index of (scope, kind, deleted, id, member) a range page in id order walks, if it exists."""
+    return member_index_name(member).replace("documents_member_", _WALK_PREFIX)
+
+
+def walk_members(conn: sqlite3.Connection) -> set[str]:
+    """The members the database has a walk index for (migrations create them)."""
+    rows = conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'documents' AND name GLOB ?",
+        (f"{_WALK_PREFIX}*",),
+    ).fetchall()
+    return {bytes.fromhex(row[0].removeprefix(_WALK_PREFIX)).decode() for row in rows}
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,14 +174,18 @@ class RangePlan:
     the matches are spread evenly; reading the member index costs the matches, sorted by id. With
     few matches the index is read (walk None); otherwise the walk goes first, but stops after as
     many rows as the index would cost (walk), and the index is read when that was not enough: the
-    matches may sit at the far end of the id order.
+    matches may sit at the far end of the id order. The walk reads `walked`: documents_live (each
+    body parsed), or the member's walk index (its value beside the id: a row read only on a match).
     """
 
     index: str
     walk: int | None
+    walked: str = "documents_live"  # the index the walk reads: the member's walk index if it has one
 
 
-def range_plan(conn: sqlite3.Connection, scope: str, query: Query, counted: set[str]) -> RangePlan | None:
+def range_plan(
+    conn: sqlite3.Connection, scope: str, query: Query, counted: set[str], walks: Collection[str] = ()
+) -> RangePlan | None:
     """The plan of a range page in id order on an indexed member; None for any other query."""
     if query.sort or query.include_deleted or query.after is not None or len(query.kinds) != 1:
         return None
@@ -171,10 +200,12 @@ def range_plan(conn: sqlite3.Connection, scope: str, query: Query, counted: set[
     ).fetchone()
     live = 0 if row is None else int(row[0])
     window = query.offset + (live if query.limit is None else query.limit)
-    index = member_index_name(bounds[0].field.path[0])
-    if matches * matches <= _ROW_COST * window * live:
-        return RangePlan(index, None)
-    return RangePlan(index, max(matches // _ROW_COST, window))
+    member = bounds[0].field.path[0]
+    index = member_index_name(member)
+    walked, cost = (walk_index_name(member), _WALK_COST) if member in walks else ("documents_live", _ROW_COST)
+    if matches * matches <= cost * window * live:
+        return RangePlan(index, None, walked)
+    return RangePlan(index, max(matches // cost, window), walked)
 
 
 def _bounds(cond: Condition | None, counted: set[str]) -> list[Cond]:

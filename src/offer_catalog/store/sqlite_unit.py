@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from offer_catalog.documents.model import Document, Event
@@ -89,11 +89,19 @@ class SqliteUnitOfWork(DecisionLogSql):
 
     conn: sqlite3.Connection
 
-    def __init__(self, conn: sqlite3.Connection, limits: QueryLimits, indexed: set[str], paths: set[DocPath]):
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        limits: QueryLimits,
+        indexed: set[str],
+        paths: set[DocPath],
+        walks: Collection[str] = (),
+    ):
         self.conn = conn
         self.limits = limits
         self.indexed = indexed
         self.paths = paths
+        self.walks = walks  # members with a walk index (store/sqlite_counts.py: walk_index_name)
 
     def fetch(self, scope: str, kind: str | None, id: str, *, for_update: bool = False) -> Document | None:
         if kind is None:
@@ -171,9 +179,12 @@ class SqliteUnitOfWork(DecisionLogSql):
     def _query(self, scope: str, query: Query) -> Page:
         compiler = self._compiler()
         where = compiler.where(scope, query)
+        if query.limit == 0:
+            # A count (`limit=0`): no page to read; the total alone.
+            return Page(items=[], total=self._total(scope, query))
         if query.offset > _DEEP_OFFSET and _in_id_order(query):
             return Page(items=self._deep_page(scope, query), total=self._total(scope, query))
-        plan = range_plan(self.conn, scope, query, self.indexed)
+        plan = range_plan(self.conn, scope, query, self.indexed, self.walks)
         order = compiler.order_by(query)
         page = ""
         if query.limit is not None or query.offset:
@@ -184,7 +195,7 @@ class SqliteUnitOfWork(DecisionLogSql):
             stop = locate(self.conn, scope, query.kinds[0], plan.walk)
             bound = "" if stop is None else f" AND id < {compiler.param(stop[0])}"
             walked = (
-                f"SELECT {DOC_COLUMNS} FROM documents INDEXED BY documents_live "
+                f"SELECT {DOC_COLUMNS} FROM documents INDEXED BY {plan.walked} "
                 f"WHERE {where}{bound} ORDER BY {order}{page}"
             )
             rows = self.conn.execute(walked, compiler.params).fetchall()
