@@ -14,6 +14,8 @@ from pathlib import Path
 
 import httpx
 
+from support import postgres
+
 
 def free_port() -> int:
     """An unused TCP port on 127.0.0.1."""
@@ -26,6 +28,37 @@ def command() -> list[str]:
     """The console script installed beside this interpreter."""
     script = Path(sys.executable).parent / "offer-catalog"
     return [str(script)] if script.exists() else [sys.executable, "-m", "offer_catalog"]
+
+
+@contextmanager
+def migrated_database(store: str, folder: Path) -> Iterator[str]:
+    """URL of a new database on `store` ("sqlite": a file in `folder`; "postgres": a database of its
+    own, dropped afterwards), migrated by the CLI."""
+    admin = None
+    if store == "sqlite":
+        url = f"sqlite:///{folder / 'catalog.db'}"
+    else:
+        admin = postgres.admin_url()
+        if admin is None:
+            postgres.unavailable("no server answered")
+            raise AssertionError("unreachable")  # pragma: no cover
+        url = postgres.create_database(admin)
+    try:
+        subprocess.run([*command(), "migrate", "--database-url", url], check=True, capture_output=True)
+        yield url
+    finally:
+        if admin is not None:
+            postgres.drop_database(admin, url)
+
+
+def cli_container(database_url: str, org: str, sandbox: str, name: str) -> str:
+    """Create a container with `offer-catalog containers create`; its id."""
+    args = ["--org", org, "--sandbox", sandbox, "--name", name, "--database-url", database_url]
+    made = subprocess.run(
+        [*command(), "containers", "create", *args], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert made.returncode == 0, made.stderr
+    return made.stdout.strip().splitlines()[-1]
 
 
 @contextmanager
