@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -36,11 +37,25 @@ def postgres_db() -> Iterator[str]:
     postgres.drop_database(admin, url)
 
 
-@pytest.fixture
-def sqlite_store(tmp_path: Path) -> Iterator[Store]:
-    """A migrated SQLite store in a fresh file."""
-    store = open_store(f"sqlite:///{tmp_path / 'catalog.db'}")
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated once for the session (a migration run costs about 0.1 s a store)."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "catalog.db"
+    store = open_store(f"sqlite:///{path}")
     store.migrate()
+    store.close()
+    leftovers = [p.name for p in path.parent.iterdir() if p != path]
+    assert not leftovers, f"the closed template left {leftovers}: a copy of the file alone would miss them"
+    return path
+
+
+@pytest.fixture
+def sqlite_store(tmp_path: Path, sqlite_template: Path) -> Iterator[Store]:
+    """A migrated SQLite store in a fresh file: a copy of the session's migrated template."""
+    path = tmp_path / "catalog.db"
+    shutil.copyfile(sqlite_template, path)
+    store = open_store(f"sqlite:///{path}")
+    assert store.migrate() == []  # the copy is at the latest version
     yield store
     store.close()
 
