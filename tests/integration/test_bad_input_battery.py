@@ -22,9 +22,10 @@ import httpx
 import psycopg
 import pytest
 
-from support.offer_library import BASE, auth, instance_type
+from offer_catalog.store import open_store
+from support.offer_library import BASE, auth, instance_type, make_container
 from support.safety import deep_json as _deep
-from support.server import cli_container, migrated_database, running_server
+from support.server import migrated_database, running_server
 
 pytestmark = pytest.mark.slow
 
@@ -67,7 +68,11 @@ def rows(database: str) -> list[tuple[Any, ...]]:
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     with migrated_database(request.param, tmp_path_factory.mktemp("battery")) as url:
-        container = cli_container(url, ORG, SANDBOX, "battery")
+        made = open_store(url)
+        try:
+            container = make_container(made, ORG, SANDBOX, "battery")
+        finally:
+            made.close()
         with running_server(url) as (base, _proc):
             tmf = {}
             for resource in RESOURCES:

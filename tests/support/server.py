@@ -14,6 +14,7 @@ from pathlib import Path
 
 import httpx
 
+from offer_catalog.store import open_store
 from support import postgres
 
 
@@ -33,7 +34,7 @@ def command() -> list[str]:
 @contextmanager
 def migrated_database(store: str, folder: Path) -> Iterator[str]:
     """URL of a new database on `store` ("sqlite": a file in `folder`; "postgres": a database of its
-    own, dropped afterwards), migrated by the CLI."""
+    own, dropped afterwards), migrated in this process (a CLI run would add a process start)."""
     admin = None
     if store == "sqlite":
         url = f"sqlite:///{folder / 'catalog.db'}"
@@ -44,7 +45,11 @@ def migrated_database(store: str, folder: Path) -> Iterator[str]:
             raise AssertionError("unreachable")  # pragma: no cover
         url = postgres.create_database(admin)
     try:
-        subprocess.run([*command(), "migrate", "--database-url", url], check=True, capture_output=True)
+        store = open_store(url)
+        try:
+            store.migrate()
+        finally:
+            store.close()
         yield url
     finally:
         if admin is not None:
@@ -120,7 +125,7 @@ def wait_healthy(base: str, proc: subprocess.Popen[bytes], timeout: float = 30.0
                 return
         except httpx.HTTPError:
             pass
-        time.sleep(0.1)
+        time.sleep(0.02)
     raise RuntimeError("server did not become healthy in time")
 
 
