@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from offer_catalog.app import create_app
 from offer_catalog.settings import load_settings
 from offer_catalog.store import Store, open_store
 from support import postgres
+from support.server import sqlite_copy
 from support.shared import shared_dir as find_shared_dir
 
 
@@ -52,12 +52,8 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def sqlite_store(tmp_path: Path, sqlite_template: Path) -> Iterator[Store]:
     """A migrated SQLite store in a fresh file: a copy of the session's migrated template."""
-    path = tmp_path / "catalog.db"
-    shutil.copyfile(sqlite_template, path)
-    store = open_store(f"sqlite:///{path}")
-    assert store.migrate() == []  # the copy is at the latest version
-    yield store
-    store.close()
+    with sqlite_copy(sqlite_template, tmp_path) as store:
+        yield store
 
 
 @pytest.fixture(scope="session")

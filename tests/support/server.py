@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import httpx
 
-from offer_catalog.store import open_store
+from offer_catalog.store import Store, open_store
 from support import postgres
 
 
@@ -54,6 +55,19 @@ def migrated_database(store: str, folder: Path) -> Iterator[str]:
     finally:
         if admin is not None:
             postgres.drop_database(admin, url)
+
+
+@contextmanager
+def sqlite_copy(source: Path, folder: Path) -> Iterator[Store]:
+    """A store on a copy (in `folder`) of a migrated SQLite file, closed when the block ends."""
+    path = folder / "catalog.db"
+    shutil.copyfile(source, path)
+    store = open_store(f"sqlite:///{path}")
+    try:
+        assert store.migrate() == []  # the copy is at the latest version
+        yield store
+    finally:
+        store.close()
 
 
 def cli_container(database_url: str, org: str, sandbox: str, name: str) -> str:
