@@ -50,9 +50,16 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def sqlite_store(tmp_path: Path, sqlite_template: Path) -> Iterator[Store]:
-    """A migrated SQLite store in a fresh file: a copy of the session's migrated template."""
-    with sqlite_copy(sqlite_template, tmp_path) as store:
+def sqlite_seed(sqlite_template: Path) -> Path:
+    """The migrated SQLite file a test's store starts as a copy of (a folder's conftest may override
+    it with one holding data that folder's tests build alike)."""
+    return sqlite_template
+
+
+@pytest.fixture
+def sqlite_store(tmp_path: Path, sqlite_seed: Path) -> Iterator[Store]:
+    """A migrated SQLite store in a fresh file: a copy of the seed, the session's migrated template."""
+    with sqlite_copy(sqlite_seed, tmp_path) as store:
         yield store
 
 

@@ -288,6 +288,14 @@ ROLES = {
 }
 
 
+def make_world(xc: Xcore) -> World:
+    """One instance of every kind, wired together as the documented examples are; receipts by role."""
+    w: World = {}
+    for role, kind in ROLES.items():
+        w[role] = xc.make(kind, valid_body(kind, w))
+    return w
+
+
 def valid_body(kind: str, w: World, name: str | None = None) -> dict[str, Any]:
     """A valid body of a kind as the documented examples are (named `name` if given), its references
     pointing into the world (only to the roles made before the kind's own)."""

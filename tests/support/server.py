@@ -1,4 +1,5 @@
-"""Start the real service (the installed `offer-catalog` command) on a free loopback port."""
+"""Start the real service (the installed `offer-catalog` command) on a free loopback port; databases
+for tests (migrated, copied, seeded through the API)."""
 
 from __future__ import annotations
 
@@ -9,14 +10,20 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
+from starlette.testclient import TestClient
 
+from offer_catalog.app import create_app
+from offer_catalog.settings import load_settings
 from offer_catalog.store import Store, open_store
 from support import postgres
+
+T = TypeVar("T")
 
 
 def free_port() -> int:
@@ -66,6 +73,19 @@ def sqlite_copy(source: Path, folder: Path) -> Iterator[Store]:
     try:
         assert store.migrate() == []  # the copy is at the latest version
         yield store
+    finally:
+        store.close()
+
+
+def build_on_copy(source: Path, path: Path, build: Callable[[TestClient, Store], T]) -> T:
+    """Copy a migrated SQLite file to `path` and run `build` with an app client over a store on it
+    (data a folder's tests then start from as copies); what `build` returns."""
+    shutil.copyfile(source, path)
+    store = open_store(f"sqlite:///{path}")
+    try:
+        settings = load_settings({"database_url": "sqlite:///unused.db"}, environ={})
+        with TestClient(create_app(settings, store=store), raise_server_exceptions=False) as client:
+            return build(client, store)
     finally:
         store.close()
 

@@ -7,8 +7,6 @@ PostgreSQL each test builds it in the emptied session database.
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,11 +14,9 @@ import pytest
 from dec_support import Catalog, auth, build_catalog, make_container
 from starlette.testclient import TestClient
 
-from offer_catalog.app import create_app
-from offer_catalog.settings import load_settings
-from offer_catalog.store import Store, open_store
+from offer_catalog.store import Store
 from support.offer_library import Xcore
-from support.server import sqlite_copy
+from support.server import build_on_copy
 
 
 @dataclass(frozen=True)
@@ -38,25 +34,17 @@ class Built:
 def sqlite_catalog(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Built:
     """The test catalog built once through the API in a copy of the migrated template."""
     path = tmp_path_factory.mktemp("sqlite-catalog") / "catalog.db"
-    shutil.copyfile(sqlite_template, path)
-    store = open_store(f"sqlite:///{path}")
-    try:
-        settings = load_settings({"database_url": "sqlite:///unused.db"}, environ={})
-        with TestClient(create_app(settings, store=store), raise_server_exceptions=False) as client:
-            built = build_catalog(client, make_container(store))
-    finally:
-        store.close()
+    built = build_on_copy(
+        sqlite_template, path, lambda client, store: build_catalog(client, make_container(store))
+    )
     return Built(path, built.container, dict(built.ids), dict(built.xc.instance_ids))
 
 
 @pytest.fixture
-def sqlite_store(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> Iterator[Store]:
-    """A migrated SQLite store in a fresh file: a copy of the built catalog for a test that asks for
-    `catalog`, of the empty template otherwise."""
+def sqlite_seed(request: pytest.FixtureRequest, sqlite_template: Path) -> Path:
+    """The built catalog for a test that asks for `catalog`, the empty template otherwise."""
     wants_catalog = "catalog" in request.fixturenames
-    source = request.getfixturevalue("sqlite_catalog").path if wants_catalog else sqlite_template
-    with sqlite_copy(source, tmp_path) as store:
-        yield store
+    return request.getfixturevalue("sqlite_catalog").path if wants_catalog else sqlite_template
 
 
 @pytest.fixture
