@@ -12,6 +12,7 @@ from offer_catalog.app import create_app
 from offer_catalog.settings import load_settings
 from offer_catalog.store import Store, open_store
 from support import postgres
+from support.server import sqlite_copy
 from support.shared import shared_dir as find_shared_dir
 
 
@@ -36,13 +37,30 @@ def postgres_db() -> Iterator[str]:
     postgres.drop_database(admin, url)
 
 
-@pytest.fixture
-def sqlite_store(tmp_path: Path) -> Iterator[Store]:
-    """A migrated SQLite store in a fresh file."""
-    store = open_store(f"sqlite:///{tmp_path / 'catalog.db'}")
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated once for the session (a migration run costs about 0.1 s a store)."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "catalog.db"
+    store = open_store(f"sqlite:///{path}")
     store.migrate()
-    yield store
     store.close()
+    leftovers = [p.name for p in path.parent.iterdir() if p != path]
+    assert not leftovers, f"the closed template left {leftovers}: a copy of the file alone would miss them"
+    return path
+
+
+@pytest.fixture
+def sqlite_seed(sqlite_template: Path) -> Path:
+    """The migrated SQLite file a test's store starts as a copy of (a folder's conftest may override
+    it with one holding data that folder's tests build alike)."""
+    return sqlite_template
+
+
+@pytest.fixture
+def sqlite_store(tmp_path: Path, sqlite_seed: Path) -> Iterator[Store]:
+    """A migrated SQLite store in a fresh file: a copy of the seed, the session's migrated template."""
+    with sqlite_copy(sqlite_seed, tmp_path) as store:
+        yield store
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,6 @@ import hashlib
 import hmac
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ from starlette.testclient import TestClient
 from api.auth_support import AUDIENCE, ISSUER, bearer, jwt_settings, public_pem, rsa_key, token
 from offer_catalog.app import create_app
 from offer_catalog.settings import load_settings
-from offer_catalog.store import Store, open_store
+from offer_catalog.store import Store
 
 TMF = "/tmf-api/productCatalogManagement/v4/catalog"
 HOME = "/data/core/xcore/"
@@ -28,11 +27,8 @@ SECRET = "a-32-byte-or-longer-shared-secret-for-hs256"
 
 
 @pytest.fixture
-def sqlite(tmp_path: Path) -> Iterator[Store]:
-    store = open_store(f"sqlite:///{tmp_path / 'c.db'}")
-    store.migrate()
-    yield store
-    store.close()
+def sqlite(sqlite_store: Store) -> Store:
+    return sqlite_store
 
 
 def _client(store: Store, **values: Any) -> TestClient:

@@ -13,7 +13,6 @@ import contextlib
 import json
 import socket
 import sqlite3
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -23,9 +22,10 @@ import httpx
 import psycopg
 import pytest
 
-from support import postgres
-from support.offer_library import BASE, auth, instance_type
-from support.server import command, running_server
+from offer_catalog.store import open_store
+from support.offer_library import BASE, auth, instance_type, make_container
+from support.safety import deep_json as _deep
+from support.server import migrated_database, running_server
 
 pytestmark = pytest.mark.slow
 
@@ -67,36 +67,12 @@ def rows(database: str) -> list[tuple[Any, ...]]:
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    admin = None
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('battery') / 'catalog.db'}"
-    else:
-        admin = postgres.admin_url()
-        if admin is None:
-            postgres.unavailable("no server answered")
-            raise AssertionError("unreachable")  # pragma: no cover
-        url = postgres.create_database(admin)
-    try:
-        subprocess.run([*command(), "migrate", "--database-url", url], check=True, capture_output=True)
-        made = subprocess.run(
-            [
-                *command(),
-                "containers",
-                "create",
-                "--org",
-                ORG,
-                "--sandbox",
-                SANDBOX,
-                "--name",
-                "battery",
-                "--database-url",
-                url,
-            ],
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        container = made.stdout.strip().splitlines()[-1]
+    with migrated_database(request.param, tmp_path_factory.mktemp("battery")) as url:
+        made = open_store(url)
+        try:
+            container = make_container(made, ORG, SANDBOX, "battery")
+        finally:
+            made.close()
         with running_server(url) as (base, _proc):
             tmf = {}
             for resource in RESOURCES:
@@ -110,13 +86,6 @@ def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
             )
             assert tag.status_code == 201, tag.text
             yield Served(base, url, tmf, container, tag.json()["instanceId"])
-    finally:
-        if admin is not None:
-            postgres.drop_database(admin, url)
-
-
-def _deep(depth: int) -> str:
-    return '{"a":' * depth + "1" + "}" * depth
 
 
 def amplifying_patch(root: str) -> bytes:

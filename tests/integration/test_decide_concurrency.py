@@ -6,7 +6,6 @@ from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -33,19 +32,34 @@ REQUESTS = 40
 GLOBAL_CAP = 10
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, str, Catalog]]:
-    """(database URL, base URL, catalog): SQLite with one process, PostgreSQL with `--workers 2`."""
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def served(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, str]]:
+    """(database URL, base URL) of one server a module and store: SQLite with one process, PostgreSQL
+    with `--workers 2`."""
     if request.param == "sqlite":
-        url, args = f"sqlite:///{tmp_path / 'decide.db'}", ()
+        url, args = f"sqlite:///{tmp_path_factory.mktemp('decide') / 'decide.db'}", ()
         store = open_store(url)
         store.migrate()
+        store.close()
     else:
         url, args = request.getfixturevalue("postgres_db"), ("--workers", "2")
-        store = open_store(url, pool_size=2)
-    container = make_container(store)
-    store.close()
-    with running_server(url, args=args) as (base, _proc), httpx.Client(base_url=base, timeout=30) as http:
+    with running_server(url, args=args) as (base, _proc):
+        yield url, base
+
+
+@pytest.fixture
+def server(served: tuple[str, str]) -> Iterator[tuple[str, str, Catalog]]:
+    """(database URL, base URL, catalog): the module's server, with a catalog of this test's own in a new
+    container (its offers, so its capping counters, are the test's alone)."""
+    url, base = served
+    store = open_store(url, pool_size=1)
+    try:
+        container = make_container(store)
+    finally:
+        store.close()
+    with httpx.Client(base_url=base, timeout=30) as http:
         yield url, base, build_catalog(http, container, global_cap=GLOBAL_CAP)
 
 

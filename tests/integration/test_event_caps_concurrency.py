@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from api.decisioning.dec_support import Catalog, auth, chosen, decide, decision_request, profile
-from integration.test_decide_concurrency import REQUESTS, _counter, server
+from integration.test_decide_concurrency import REQUESTS, _counter, served, server
 from offer_catalog.decisioning.capping import lifetime_of, rule_key
 from offer_catalog.decisioning.model import CapRule
 
@@ -24,7 +24,7 @@ from offer_catalog.decisioning.model import CapRule
 # holding today (capping counters restart 2 years after the offer's start date).
 LIFETIME = lifetime_of("2020-01-01", datetime.now(UTC).date())
 
-__all__ = ["server"]
+__all__ = ["served", "server"]
 CAP = 6
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import orjson
 import pytest
 from starlette.testclient import TestClient
-from test_events_tmf620 import hub_settings, subscribe
+from test_events_tmf620 import subscribe
 from test_transfer import url_of
 
 from offer_catalog.app import create_app
@@ -20,7 +20,7 @@ from offer_catalog.events import subscriptions
 from offer_catalog.events.delivery import SIGNATURE_HEADER, TIMESTAMP_HEADER
 from offer_catalog.store import Store
 from offer_catalog.tmf620.resources import STANDARD_BASE
-from support.receiver import Receiver, receiver_on, serving
+from support.receiver import Receiver, hub_settings, receiver_on, serving
 from support.server import command, free_port
 
 PO = f"{STANDARD_BASE}productOffering"

@@ -9,14 +9,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-from test_events_tmf620 import hub_settings, subscribe
+from test_events_tmf620 import subscribe
 
 from offer_catalog.events.relay import relay_once, take_lease
 from offer_catalog.events.runner import run_events
 from offer_catalog.store import Store, open_store
 from offer_catalog.tmf620 import service
 from offer_catalog.tmf620.resources import RESOURCES, SCOPE
-from support.receiver import receiver_on
+from support.receiver import hub_settings, receiver_on
 from support.server import free_port
 
 OFFERING = RESOURCES["productOffering"]

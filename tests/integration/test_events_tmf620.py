@@ -16,19 +16,12 @@ from starlette.testclient import TestClient
 
 from offer_catalog.app import create_app
 from offer_catalog.events import subscriptions
-from offer_catalog.settings import Settings, load_settings
 from offer_catalog.store import Store
 from offer_catalog.tmf620.resources import ORACLE_BASE, STANDARD_BASE
-from support.receiver import Receiver, receiver_on
+from support.receiver import Receiver, hub_settings, receiver_on
 from support.server import free_port
+from support.tmf620 import RESOURCES
 
-RESOURCES = {
-    "catalog": "Catalog",
-    "category": "Category",
-    "productOffering": "ProductOffering",
-    "productOfferingPrice": "ProductOfferingPrice",
-    "productSpecification": "ProductSpecification",
-}
 JSON_TYPES: dict[str, Any] = {
     "string": str,
     "object": dict,
@@ -37,21 +30,6 @@ JSON_TYPES: dict[str, Any] = {
     "integer": int,
     "number": (int, float),
 }
-
-
-def hub_settings(**extra: Any) -> Settings:
-    """Settings for tests: loopback receivers allowed, short backoff and polling."""
-    values = {
-        "database_url": "sqlite:///unused.db",
-        "hub_allow_private_targets": True,
-        "hub_backoff_ms": 50,
-        "hub_backoff_max_ms": 200,
-        "hub_poll_ms": 20,
-        "hub_timeout_ms": 2000,
-        "access_log": False,
-        **extra,
-    }
-    return load_settings(values, environ={})
 
 
 @pytest.fixture

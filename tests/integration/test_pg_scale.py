@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import psycopg
@@ -37,6 +39,14 @@ def indexed(postgres_store: Store, monkeypatch: pytest.MonkeyPatch) -> Store:
     postgres_store.ensure_path_indexes([("tags", "id")])
     monkeypatch.setattr(pg_counts, "THRESHOLD", 3)  # promote a value as soon as 4 documents hold it
     return postgres_store
+
+
+def offer_docs(numbers: Iterable[int], width: int) -> list[Document]:
+    """Version 1 of offers `o<i>` (i zero-padded to `width`) for bulk loading into scope `s`."""
+    return [
+        Document("s", "offer", f"o{i:0{width}d}", 1, offer(i), "2025", "t", None, "2025", "t", None)
+        for i in numbers
+    ]
 
 
 def status(value: str) -> Cond:
@@ -82,6 +92,15 @@ def from_counts(store: Store, where: Any) -> int | None:
         return pg_counts.read(conn, "s", count)
 
 
+def assert_exact(store: Store, filters: list[Any], counted: Callable[[Store, Any], int | None]) -> None:
+    """For every filter, the total a page reports and the count read by `counted` are the number of
+    documents that match it."""
+    for where in filters:
+        expected = matches(store, where)
+        assert counted(store, where) == expected, where
+        assert total(store, where) == expected, where
+
+
 def change(uow: Any, ids: list[str], **members: Any) -> None:
     """Set members of these offers (a patch each)."""
     for id in ids:
@@ -107,10 +126,7 @@ def test_totals_are_read_from_counts_that_writes_keep_exact(indexed: Store) -> N
     with pytest.raises(psycopg.errors.DivisionByZero), indexed.unit_of_work(write=True) as uow:
         service.delete(uow, scope="s", kind="offer", id="o03", actor=ACTOR)
         uow.conn.execute("SELECT 1/0")  # type: ignore[attr-defined]  # rolled back: no count changes
-    for where in FILTERS:
-        expected = matches(indexed, where)
-        assert from_counts(indexed, where) == expected, where
-        assert total(indexed, where) == expected, where
+    assert_exact(indexed, FILTERS, from_counts)
 
 
 def test_a_page_of_few_matches_is_counted_without_promoting_its_value(indexed: Store) -> None:
@@ -149,10 +165,7 @@ def test_writers_of_one_kind_do_not_wait_for_each_other_on_its_count(indexed: St
 
 
 def test_a_sort_page_is_read_backwards_from_the_member_index(indexed: Store) -> None:
-    docs = [
-        Document("s", "offer", f"o{i:03d}", 1, offer(i), "2025", "t", None, "2025", "t", None)
-        for i in range(300)
-    ]
+    docs = offer_docs(range(300), width=3)
     indexed.bulk_load(docs)
     query = Query(kinds=("offer",), sort=(SortKey(body("stamp"), descending=True),), limit=20)
     with indexed.unit_of_work() as uow:
@@ -181,10 +194,7 @@ def test_a_sort_page_is_read_backwards_from_the_member_index(indexed: Store) -> 
     ],
 )
 def test_a_deep_page_is_the_same_slice_as_in_the_full_order(indexed: Store, where: Any, sort: Any) -> None:
-    docs = [
-        Document("s", "offer", f"o{i:04d}", 1, offer(i), "2025", "t", None, "2025", "t", None)
-        for i in range(3300)
-    ]
+    docs = offer_docs(range(3300), width=4)
     indexed.bulk_load(docs)
     with indexed.unit_of_work(write=True) as uow:  # tombstones are skipped by the deep page too
         for i in range(0, 3300, 97):
@@ -286,10 +296,7 @@ def test_deep_pages_in_id_order_jump_by_fences_that_writes_keep_exact(
 ) -> None:
     monkeypatch.setattr(pg_fences, "SPLIT_AT", 50)
     monkeypatch.setattr(pg_fences, "BUCKET", 100)
-    docs = [
-        Document("s", "offer", f"o{i:05d}", 1, offer(i), "2025", "t", None, "2025", "t", None)
-        for i in range(0, 6600, 2)
-    ]
+    docs = offer_docs(range(0, 6600, 2), width=5)
     indexed.bulk_load(docs)
 
     def check(offsets: range) -> None:
@@ -316,36 +323,42 @@ def test_deep_pages_in_id_order_jump_by_fences_that_writes_keep_exact(
         )
 
 
-def test_a_split_that_cannot_wait_for_a_writer_leaves_pages_exact(
-    indexed: Store, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(pg_fences, "SPLIT_AT", 50)
-    monkeypatch.setattr(pg_fences, "BUCKET", 100)
-    monkeypatch.setattr(pg_fences, "split_large", lambda conn: 0)  # left to the first deep page
-    indexed.bulk_load(
-        [
-            Document("s", "offer", f"o{i:05d}", 1, offer(i), "2025", "t", None, "2025", "t", None)
-            for i in range(2500)
-        ]
-    )
+@contextmanager
+def uncommitted_create(store: Store, id: str) -> Iterator[None]:
+    """Offer `id` created in a transaction that another thread holds open until the block ends."""
     wrote, finish = threading.Event(), threading.Event()
 
     def writer() -> None:
-        with indexed.unit_of_work(write=True) as uow:
-            service.create(uow, scope="s", kind="offer", id="o01500x", body=offer(0), actor=ACTOR)
+        with store.unit_of_work(write=True) as uow:
+            service.create(uow, scope="s", kind="offer", id=id, body=offer(0), actor=ACTOR)
             wrote.set()
             finish.wait(10)
 
     runner = threading.Thread(target=writer)
     runner.start()
     assert wrote.wait(10)
-    with indexed.unit_of_work() as uow:  # the split marks its fences, then cannot wait for the writer
+    try:
+        yield
+    finally:
+        finish.set()
+        runner.join(10)
+
+
+def test_a_split_that_cannot_wait_for_a_writer_leaves_pages_exact(
+    indexed: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pg_fences, "SPLIT_AT", 50)
+    monkeypatch.setattr(pg_fences, "BUCKET", 100)
+    monkeypatch.setattr(pg_fences, "split_large", lambda conn: 0)  # left to the first deep page
+    indexed.bulk_load(offer_docs(range(2500), width=5))
+    with (
+        uncommitted_create(indexed, "o01500x"),
+        indexed.unit_of_work() as uow,  # the split marks its fences, then cannot wait for the writer
+    ):
         page = [
             d.id
             for d in uow.query("s", Query(kinds=("offer",), offset=1400, limit=3, with_total=False)).items
         ]
-    finish.set()
-    runner.join(10)
     assert page == ["o01400", "o01401", "o01402"]
     assert fences(indexed)[1:] and not any(complete for value, complete in fences(indexed) if value)
     with indexed.unit_of_work() as uow:
@@ -365,21 +378,9 @@ def test_a_promotion_that_cannot_wait_for_a_writer_counts_the_total_in_full(inde
     with indexed.unit_of_work(write=True) as uow:
         for i in range(12):
             service.create(uow, scope="s", kind="offer", id=f"o{i:02d}", body=offer(i), actor=ACTOR)
-    wrote, finish = threading.Event(), threading.Event()
-
-    def writer() -> None:
-        with indexed.unit_of_work(write=True) as uow:
-            service.create(uow, scope="s", kind="offer", id="late", body=offer(0), actor=ACTOR)
-            wrote.set()
-            finish.wait(10)
-
-    runner = threading.Thread(target=writer)
-    runner.start()
-    assert wrote.wait(10)
-    assert total(indexed, tag("all")) == 12  # the uncommitted write is not seen
-    assert from_counts(indexed, tag("all")) is None  # marked, not complete: the lock was not had
-    finish.set()
-    runner.join(10)
+    with uncommitted_create(indexed, "late"):
+        assert total(indexed, tag("all")) == 12  # the uncommitted write is not seen
+        assert from_counts(indexed, tag("all")) is None  # marked, not complete: the lock was not had
     assert total(indexed, tag("all")) == 13
     assert from_counts(indexed, tag("all")) == 13
 
@@ -415,10 +416,7 @@ def test_range_totals_come_from_value_buckets_that_writes_keep_exact(
 ) -> None:
     monkeypatch.setattr(pg_fences, "SPLIT_AT", 50)
     monkeypatch.setattr(pg_fences, "BUCKET", 40)
-    docs = [
-        Document("s", "offer", f"o{i:05d}", 1, offer(i), "2025", "t", None, "2025", "t", None)
-        for i in range(1500)
-    ]
+    docs = offer_docs(range(1500), width=5)
     docs.append(
         Document(
             "s", "offer", "odd", 1, {"stamp": 7, "status": ["Active"]}, "2025", "t", None, "2025", "t", None
@@ -433,10 +431,7 @@ def test_range_totals_come_from_value_buckets_that_writes_keep_exact(
         ).fetchall()
     assert len(buckets) > 20 and all(complete for _, _, complete in buckets)
     assert max(n for _, n, _ in buckets) <= 2 * 40 + 60  # a value (of about 54 documents) is never split
-    for where in RANGES:
-        expected = matches(indexed, where)
-        assert fenced_total(indexed, where) == expected, where
-        assert total(indexed, where) == expected, where
+    assert_exact(indexed, RANGES, fenced_total)
     with indexed.unit_of_work(write=True) as uow:  # values move between buckets, tombstones, new ones
         change(uow, [f"o{i:05d}" for i in range(0, 1500, 7)], stamp="2025-01-12T00:00:00Z")
         change(uow, ["o00001"], stamp=None)
@@ -444,10 +439,7 @@ def test_range_totals_come_from_value_buckets_that_writes_keep_exact(
             service.delete(uow, scope="s", kind="offer", id=f"o{i:05d}", actor=ACTOR)
         for i in range(1500, 1600):
             service.create(uow, scope="s", kind="offer", id=f"o{i:05d}", body=offer(i), actor=ACTOR)
-    for where in RANGES:
-        expected = matches(indexed, where)
-        assert fenced_total(indexed, where) == expected, where
-        assert total(indexed, where) == expected, where
+    assert_exact(indexed, RANGES, fenced_total)
 
 
 def test_a_member_fenced_over_existing_documents_counts_them(postgres_store: Store) -> None:

@@ -271,6 +271,49 @@ class Xcore:
         return page
 
 
+World = dict[str, dict[str, Any]]
+"""Receipts of one instance of every kind by role: placement, tag, rule, ranking, offer, fallback,
+filter, activity (the `world` fixture of the Offer Library tests)."""
+
+# The world's roles in the order they can be made (each refers only to those before it).
+ROLES = {
+    "placement": "offer-placement",
+    "tag": "tag",
+    "rule": "eligibility-rule",
+    "ranking": "ranking-function",
+    "offer": "personalized-offer",
+    "fallback": "fallback-offer",
+    "filter": "offer-filter",
+    "activity": "offer-activity",
+}
+
+
+def make_world(xc: Xcore) -> World:
+    """One instance of every kind, wired together as the documented examples are; receipts by role."""
+    w: World = {}
+    for role, kind in ROLES.items():
+        w[role] = xc.make(kind, valid_body(kind, w))
+    return w
+
+
+def valid_body(kind: str, w: World, name: str | None = None) -> dict[str, Any]:
+    """A valid body of a kind as the documented examples are (named `name` if given), its references
+    pointing into the world (only to the roles made before the kind's own)."""
+    ref = {role: w[role]["@id"] for role in w}
+    p, t, r = ref.get("placement", ""), ref.get("tag", ""), ref.get("rule", "")
+    body = {
+        "personalized-offer": lambda: offer_body(p, t, r),
+        "fallback-offer": lambda: fallback_body(p),
+        "offer-placement": lambda: placement_body(),
+        "tag": lambda: tag_body(),
+        "offer-filter": lambda: filter_body([t]),
+        "eligibility-rule": lambda: rule_body(),
+        "ranking-function": lambda: ranking_body(),
+        "offer-activity": lambda: activity_body(p, ref["filter"], r, ref["ranking"], ref["fallback"]),
+    }[kind]()
+    return body if name is None else body | {"xdm:name": name}
+
+
 def put_at(body: Any, pointer: str, value: Any) -> Any:
     """A deep copy of body with the value at a JSON pointer (object member or array index) replaced."""
     body = copy.deepcopy(body)

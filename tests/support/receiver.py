@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from offer_catalog.settings import Settings, load_settings
+
 
 @dataclass
 class Received:
@@ -107,3 +109,18 @@ def receiver_on(port: int) -> Iterator[Receiver]:
     """A new receiver serving on a port."""
     with serving(Receiver(port)) as running:
         yield running
+
+
+def hub_settings(**extra: Any) -> Settings:
+    """Settings for tests of the hub: loopback receivers allowed, short backoff and polling."""
+    values = {
+        "database_url": "sqlite:///unused.db",
+        "hub_allow_private_targets": True,
+        "hub_backoff_ms": 50,
+        "hub_backoff_max_ms": 200,
+        "hub_poll_ms": 20,
+        "hub_timeout_ms": 2000,
+        "access_log": False,
+        **extra,
+    }
+    return load_settings(values, environ={})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import cmp_to_key
 from typing import Any
 
@@ -28,7 +29,7 @@ def meta_of(doc: Document) -> dict[str, Any]:
     }
 
 
-def values_at(value: Any, path: tuple[str, ...]) -> list[Any]:
+def values_at(value: Any, path: Sequence[str]) -> list[Any]:
     """Every value a path reaches, looking into arrays at each step and at the end."""
     if not path:
         return list(value) if isinstance(value, list) else [value]

@@ -30,3 +30,19 @@ def error_code(response: Any) -> str:
     code = body.get("code")
     assert isinstance(code, str) and code, body
     return code
+
+
+def deep_json(depth: int) -> str:
+    """A JSON object nested `depth` levels deep."""
+    return '{"a":' * depth + "1" + "}" * depth
+
+
+# Filter values that no store can hold: the code each is refused with, on every API.
+BAD_VALUES = [
+    ("18446744073709551616", "number_out_of_range"),
+    ("-9223372036854775809", "number_out_of_range"),
+    ("1e400", "number_out_of_range"),
+    ('"a\\u0000b"', "invalid_character"),
+    ('{"a\\u0000": 1}', "invalid_character"),
+    (deep_json(300), "json_too_deep"),
+]

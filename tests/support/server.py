@@ -1,18 +1,29 @@
-"""Start the real service (the installed `offer-catalog` command) on a free loopback port."""
+"""Start the real service (the installed `offer-catalog` command) on a free loopback port; databases
+for tests (migrated, copied, seeded through the API)."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
+from starlette.testclient import TestClient
+
+from offer_catalog.app import create_app
+from offer_catalog.settings import load_settings
+from offer_catalog.store import Store, open_store
+from support import postgres
+
+T = TypeVar("T")
 
 
 def free_port() -> int:
@@ -26,6 +37,67 @@ def command() -> list[str]:
     """The console script installed beside this interpreter."""
     script = Path(sys.executable).parent / "offer-catalog"
     return [str(script)] if script.exists() else [sys.executable, "-m", "offer_catalog"]
+
+
+@contextmanager
+def migrated_database(store: str, folder: Path) -> Iterator[str]:
+    """URL of a new database on `store` ("sqlite": a file in `folder`; "postgres": a database of its
+    own, dropped afterwards), migrated in this process (a CLI run would add a process start)."""
+    admin = None
+    if store == "sqlite":
+        url = f"sqlite:///{folder / 'catalog.db'}"
+    else:
+        admin = postgres.admin_url()
+        if admin is None:
+            postgres.unavailable("no server answered")
+            raise AssertionError("unreachable")  # pragma: no cover
+        url = postgres.create_database(admin)
+    try:
+        store = open_store(url)
+        try:
+            store.migrate()
+        finally:
+            store.close()
+        yield url
+    finally:
+        if admin is not None:
+            postgres.drop_database(admin, url)
+
+
+@contextmanager
+def sqlite_copy(source: Path, folder: Path) -> Iterator[Store]:
+    """A store on a copy (in `folder`) of a migrated SQLite file, closed when the block ends."""
+    path = folder / "catalog.db"
+    shutil.copyfile(source, path)
+    store = open_store(f"sqlite:///{path}")
+    try:
+        assert store.migrate() == []  # the copy is at the latest version
+        yield store
+    finally:
+        store.close()
+
+
+def build_on_copy(source: Path, path: Path, build: Callable[[TestClient, Store], T]) -> T:
+    """Copy a migrated SQLite file to `path` and run `build` with an app client over a store on it
+    (data a folder's tests then start from as copies); what `build` returns."""
+    shutil.copyfile(source, path)
+    store = open_store(f"sqlite:///{path}")
+    try:
+        settings = load_settings({"database_url": "sqlite:///unused.db"}, environ={})
+        with TestClient(create_app(settings, store=store), raise_server_exceptions=False) as client:
+            return build(client, store)
+    finally:
+        store.close()
+
+
+def cli_container(database_url: str, org: str, sandbox: str, name: str) -> str:
+    """Create a container with `offer-catalog containers create`; its id."""
+    args = ["--org", org, "--sandbox", sandbox, "--name", name, "--database-url", database_url]
+    made = subprocess.run(
+        [*command(), "containers", "create", *args], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert made.returncode == 0, made.stderr
+    return made.stdout.strip().splitlines()[-1]
 
 
 @contextmanager
@@ -87,7 +159,7 @@ def wait_healthy(base: str, proc: subprocess.Popen[bytes], timeout: float = 30.0
                 return
         except httpx.HTTPError:
             pass
-        time.sleep(0.1)
+        time.sleep(0.02)
     raise RuntimeError("server did not become healthy in time")
 
 

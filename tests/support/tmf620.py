@@ -9,6 +9,27 @@ from starlette.testclient import TestClient
 
 STD = "/tmf-api/productCatalogManagement/v4/"
 ORA = "/productCatalogManagement/v4/"
+# The five v4 resources (path segment: @type); v5 renames `catalog` to `productCatalog`.
+RESOURCES = {
+    "catalog": "Catalog",
+    "category": "Category",
+    "productOffering": "ProductOffering",
+    "productOfferingPrice": "ProductOfferingPrice",
+    "productSpecification": "ProductSpecification",
+}
+V5_RESOURCES = {"productCatalog": "ProductCatalog", **{k: v for k, v in RESOURCES.items() if k != "catalog"}}
+# The v5 relatedParty example of TMF620 v5 (a reference to an organisation).
+V5_PARTY_EXAMPLE = {
+    "role": "vendor",
+    "@type": "RelatedPartyRefOrPartyRoleRef",
+    "partyOrPartyRole": {
+        "id": "3426",
+        "href": "https://mycsp.com:8080/tmf-api/partyManagement/v5/organization/3426",
+        "name": "Broadly Broad Ltd",
+        "@type": "PartyRef",
+        "@referredType": "Organization",
+    },
+}
 ERROR_KEYS = {"code", "reason", "message", "status", "@type"}
 
 Make = Callable[..., dict[str, Any]]

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from offer_catalog.patch import apply_json_patch, apply_merge_patch
 from offer_catalog.tmf620.v5_mapping import KINDS, kind_of, stored_path, to_stored, to_view
+from support.tmf620 import V5_PARTY_EXAMPLE
 
 SETTINGS = settings(max_examples=150, deadline=None)
 
@@ -214,61 +215,37 @@ def test_v5_body_stored_and_read_by_v5_loses_nothing(case: tuple[str, dict[str, 
     assert to_view(version="v5", resource=kind, stored=_through("v5", kind, body)) == body
 
 
+BODIES = {"v4": V4_BODIES, "v5": V5_BODIES}
+
+
+@pytest.mark.parametrize("written", ["v4", "v5"])
 @SETTINGS
-@given(V4_BODIES)
-def test_v4_resource_read_and_echoed_by_v5_is_stored_unchanged(case: tuple[str, dict[str, Any]]) -> None:
-    kind, body = case
-    stored = _through("v4", kind, body)
-    seen = to_view(version="v5", resource=kind, stored=stored)
-    assert _through("v5", kind, seen, stored) == stored
-
-
-@SETTINGS
-@given(V5_BODIES)
-def test_v5_resource_read_and_echoed_by_v4_is_stored_unchanged(case: tuple[str, dict[str, Any]]) -> None:
-    kind, body = case
-    stored = _through("v5", kind, body)
-    seen = to_view(version="v4", resource=kind, stored=stored)
-    assert _through("v4", kind, seen, stored) == stored
-
-
-@SETTINGS
-@given(V5_BODIES, TEXT)
-def test_v4_merge_patch_of_v5_resource_keeps_what_v4_cannot_see(
-    case: tuple[str, dict[str, Any]], name: str
+@given(data=st.data())
+def test_a_resource_read_and_echoed_by_the_other_release_is_stored_unchanged(
+    written: str, data: st.DataObject
 ) -> None:
-    kind, body = case
-    stored = _through("v5", kind, body)
-    patched = apply_merge_patch(to_view(version="v4", resource=kind, stored=stored), {"name": name})
-    after = _through("v4", kind, patched, stored)
-    assert to_view(version="v5", resource=kind, stored=after) == {**body, "name": name}
+    kind, body = data.draw(BODIES[written])
+    other = "v5" if written == "v4" else "v4"
+    stored = _through(written, kind, body)
+    seen = to_view(version=other, resource=kind, stored=stored)
+    assert _through(other, kind, seen, stored) == stored
 
 
+@pytest.mark.parametrize("written", ["v4", "v5"])
 @SETTINGS
-@given(V4_BODIES, TEXT)
-def test_v5_merge_patch_of_v4_resource_keeps_what_v5_cannot_see(
-    case: tuple[str, dict[str, Any]], name: str
+@given(data=st.data(), name=TEXT)
+def test_a_merge_patch_by_the_other_release_keeps_what_it_cannot_see(
+    written: str, data: st.DataObject, name: str
 ) -> None:
-    kind, body = case
-    stored = _through("v4", kind, body)
-    patched = apply_merge_patch(to_view(version="v5", resource=kind, stored=stored), {"name": name})
-    after = _through("v5", kind, patched, stored)
-    assert to_view(version="v4", resource=kind, stored=after) == {**body, "name": name}
+    kind, body = data.draw(BODIES[written])
+    other = "v5" if written == "v4" else "v4"
+    stored = _through(written, kind, body)
+    patched = apply_merge_patch(to_view(version=other, resource=kind, stored=stored), {"name": name})
+    after = _through(other, kind, patched, stored)
+    assert to_view(version=written, resource=kind, stored=after) == {**body, "name": name}
 
 
 # --- member by member ------------------------------------------------------------------------------------
-
-V5_PARTY_EXAMPLE = {
-    "role": "vendor",
-    "@type": "RelatedPartyRefOrPartyRoleRef",
-    "partyOrPartyRole": {
-        "id": "3426",
-        "href": "https://mycsp.com:8080/tmf-api/partyManagement/v5/organization/3426",
-        "name": "Broadly Broad Ltd",
-        "@type": "PartyRef",
-        "@referredType": "Organization",
-    },
-}
 
 
 def test_related_party_is_flat_in_v4_and_a_party_reference_in_v5() -> None:

@@ -10,20 +10,19 @@ from starlette.testclient import TestClient
 from offer_catalog.store import Store
 from support.offer_library import (
     SCHEMAS,
+    World,
     Xcore,
-    activity_body,
     fallback_body,
     filter_body,
     make_container,
-    offer_body,
     placement_body,
     put_at,
     ranking_body,
     rule_body,
     tag_body,
+    valid_body,
 )
 
-World = dict[str, dict[str, Any]]
 GHOSTS = {
     "offer-placement": "xcore:offer-placement:00000000000000aa",
     "tag": "xcore:tag:00000000000000bb",
@@ -36,12 +35,9 @@ GHOSTS = {
 
 
 def bodies(w: World) -> dict[str, Any]:
-    p, t, r = w["placement"]["@id"], w["tag"]["@id"], w["rule"]["@id"]
+    kinds = ("personalized-offer", "fallback-offer", "offer-filter", "offer-activity")
     return {
-        "personalized-offer": offer_body(p, t, r, name="Another"),
-        "fallback-offer": fallback_body(p),
-        "offer-filter": filter_body([t]),
-        "offer-activity": activity_body(p, w["filter"]["@id"], r, w["ranking"]["@id"], w["fallback"]["@id"]),
+        kind: valid_body(kind, w, name="Another" if kind == "personalized-offer" else None) for kind in kinds
     }
 
 

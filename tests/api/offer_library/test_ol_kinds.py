@@ -12,36 +12,29 @@ from support.offer_library import (
     RECEIPT_MEMBERS,
     RESULTS,
     SCHEMAS,
+    World,
     Xcore,
-    activity_body,
     at_ids,
-    fallback_body,
     filter_body,
-    offer_body,
     placement_body,
     ranking_body,
     rule_body,
     tag_body,
+    valid_body,
 )
-
-World = dict[str, dict[str, Any]]
 
 
 def example(kind: str, w: World) -> dict[str, Any]:
     """The documented example body of a kind, its references pointing into the world."""
-    p, t, r = w["placement"]["@id"], w["tag"]["@id"], w["rule"]["@id"]
-    return {
-        "personalized-offer": lambda: offer_body(p, t, r, name="Second sale offer"),
-        "fallback-offer": lambda: fallback_body(p),
+    examples = {
+        "personalized-offer": lambda: valid_body(kind, w, name="Second sale offer"),
         "offer-placement": lambda: placement_body("Second placement"),
         "tag": lambda: tag_body("Spring sales"),
         "offer-filter": lambda: filter_body([w["offer"]["@id"]], "offers"),
         "eligibility-rule": lambda: rule_body('profile.person.name.firstName.equals("Ann", false)'),
         "ranking-function": lambda: ranking_body("offer.rank.priority + 1"),
-        "offer-activity": lambda: activity_body(
-            p, w["filter"]["@id"], r, w["ranking"]["@id"], w["fallback"]["@id"]
-        ),
-    }[kind]()
+    }
+    return examples[kind]() if kind in examples else valid_body(kind, w)
 
 
 KINDS = list(SCHEMAS)

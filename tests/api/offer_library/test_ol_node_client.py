@@ -9,20 +9,24 @@ Their only default header is `x-sandbox-name: prod`; `@adobe/fetch` adds the cre
 
 - `test_node_client_requests` replays those exact requests through HTTP on both stores.
 - `test_node_client_drives_the_server` runs the real client under Node against `offer-catalog serve`
-  on each store,
-  (the two clients' sources are in tests/fixtures/adobe-node-clients, or `ADOBE_NODE_CLIENTS`: a folder
-  holding `adobe-api-client-decisioning/` and `adobe-api-client-base/`, as `git clone` makes them); the
-  client's two dependencies outside Adobe's code (`@adobe/fetch`, which it uses only to lower-case
-  header names here, and `debug`) are replaced by two-line stand-ins.
+  on each store (the two clients as `npm pack` makes them, `.tgz` archives in
+  tests/fixtures/adobe-node-clients unpacked into a temporary `node_modules`; or `ADOBE_NODE_CLIENTS`:
+  a folder holding `adobe-api-client-decisioning/` and `adobe-api-client-base/`, as `git clone` makes
+  them); the client's two dependencies outside Adobe's code (`@adobe/fetch`, which it uses only to
+  lower-case header names here, and `debug`) are replaced by two-line stand-ins.
+- `test_unpack_refuses_entries_outside_the_package`: the unpacking writes only regular files below
+  the archive's `package/` folder.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
 import subprocess
-from pathlib import Path
+import tarfile
+from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlencode
 
@@ -35,9 +39,12 @@ from support.server import running_server
 
 HERE = Path(__file__).parent
 DRIVER = HERE / "node_client_replay.js"
-CLIENTS = os.environ.get(
-    "ADOBE_NODE_CLIENTS", str(Path(__file__).resolve().parents[2] / "fixtures" / "adobe-node-clients")
-)
+PACKED = Path(__file__).resolve().parents[2] / "fixtures" / "adobe-node-clients"
+CHECKOUTS = os.environ.get("ADOBE_NODE_CLIENTS")  # git checkouts instead of the packed archives
+PACKAGES = {
+    "@adobe/api-client-decisioning": "adobe-api-client-decisioning",
+    "@adobe/api-client-base": "adobe-api-client-base",
+}
 SHIMS = {
     "@adobe/fetch": "module.exports = { normalizeHeaders: h => Object.fromEntries("
     "Object.entries(h || {}).map(([k, v]) => [k.toLowerCase(), v])), "
@@ -151,15 +158,54 @@ def test_node_client_requests(client: TestClient, store: Store) -> None:
     assert [o["xdm:id"] for o in decision["xdm:propositions"][0]["xdm:options"]] == [offer["@id"]]
 
 
+def _archive(source: str) -> Path | None:
+    """The one `npm pack` archive of a client (`<name>-<version>.tgz`), if it is there."""
+    found = sorted(PACKED.glob(f"{source}-[0-9]*.tgz"))
+    return found[0] if len(found) == 1 else None
+
+
+def _unpack(archive: Path, target: Path) -> None:
+    """Extract the `package/` folder of an npm archive into `target`: regular files only, none
+    outside it (no links, devices, absolute paths or `..`)."""
+    with tarfile.open(archive, "r:gz") as tar:
+        for member in tar.getmembers():
+            path = PurePosixPath(member.name)
+            if member.isdir():
+                continue
+            if (
+                not member.isfile()
+                or path.is_absolute()
+                or path.parts[:1] != ("package",)
+                or len(path.parts) < 2
+                or ".." in path.parts
+            ):
+                raise ValueError(f"{archive.name}: refused entry {member.name!r}")
+            data = tar.extractfile(member)
+            assert data is not None
+            out = target.joinpath(*path.parts[1:])
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_bytes(data.read())
+
+
+def _clients_present() -> bool:
+    if CHECKOUTS:
+        return (Path(CHECKOUTS) / "adobe-api-client-decisioning" / "src" / "ode.js").exists()
+    return all(_archive(source) for source in PACKAGES.values())
+
+
 def _node_modules(root: Path) -> Path:
     modules = root / "node_modules"
-    for name, source in (
-        ("@adobe/api-client-decisioning", "adobe-api-client-decisioning"),
-        ("@adobe/api-client-base", "adobe-api-client-base"),
-    ):
-        shutil.copytree(
-            Path(CLIENTS) / source, modules / name, ignore=shutil.ignore_patterns("node_modules", ".git")
-        )
+    for name, source in PACKAGES.items():
+        if CHECKOUTS:
+            shutil.copytree(
+                Path(CHECKOUTS) / source,
+                modules / name,
+                ignore=shutil.ignore_patterns("node_modules", ".git"),
+            )
+        else:
+            archive = _archive(source)
+            assert archive is not None
+            _unpack(archive, modules / name)
     for name, text in SHIMS.items():
         (modules / name).mkdir(parents=True, exist_ok=True)
         (modules / name / "index.js").write_text(text)
@@ -181,8 +227,8 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is not installed")
 @pytest.mark.skipif(
-    not (CLIENTS and (Path(CLIENTS) / "adobe-api-client-decisioning" / "src" / "ode.js").exists()),
-    reason="ADOBE_NODE_CLIENTS does not hold checkouts of Adobe's Node clients",
+    not _clients_present(),
+    reason="neither ADOBE_NODE_CLIENTS checkouts nor the packed archives of Adobe's Node clients",
 )
 def test_node_client_drives_the_server(tmp_path: Path, database: str) -> None:
     modules = _node_modules(tmp_path)
@@ -227,3 +273,27 @@ def test_node_client_drives_the_server(tmp_path: Path, database: str) -> None:
     assert out["diagnostics"]["xdm:operations"]["xdm:activitiesUpdate"]["xdm:errors"] == []
     options = out["decision"]["xdm:propositions"][0]["xdm:options"]
     assert [o["xdm:id"] for o in options] == [out["created"]["offer"]["@id"]]
+
+
+@pytest.mark.parametrize(
+    "name, kind",
+    [
+        ("package/../escaped.js", tarfile.REGTYPE),
+        ("/etc/escaped.js", tarfile.REGTYPE),
+        ("other/index.js", tarfile.REGTYPE),
+        ("package/link.js", tarfile.SYMTYPE),
+    ],
+)
+def test_unpack_refuses_entries_outside_the_package(tmp_path: Path, name: str, kind: bytes) -> None:
+    archive = tmp_path / "bad-1.0.0.tgz"
+    with tarfile.open(archive, "w:gz") as tar:
+        fine = tarfile.TarInfo("package/index.js")
+        fine.size = 2
+        tar.addfile(fine, io.BytesIO(b"//"))
+        bad = tarfile.TarInfo(name)
+        bad.type = kind
+        bad.linkname = "/etc/passwd" if kind == tarfile.SYMTYPE else ""
+        tar.addfile(bad, io.BytesIO(b""))
+    with pytest.raises(ValueError, match="refused entry"):
+        _unpack(archive, tmp_path / "out")
+    assert not (tmp_path / "escaped.js").exists() and not (tmp_path / "out" / "link.js").exists()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,7 @@ from support.offer_library import (
     fallback_body,
     placement_body,
 )
+from support.server import cli_container, command
 
 STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$")
 API_KEY = "seed-api-key"
@@ -89,32 +89,17 @@ def test_seed_patch_of_a_fallback_offer(client: TestClient, container: str, shar
 
 
 def test_seed_against_a_container_made_by_the_cli(tmp_path: Path, shared_dir: Path) -> None:
-    database = tmp_path / "cli.db"
-    command = [
-        str(Path(sys.executable).with_name("offer-catalog")),
-        "containers",
-        "create",
-        "--org",
-        ORG,
-        "--sandbox",
-        SANDBOX,
-        "--name",
-        "Seed container",
-        "--database-url",
-        f"sqlite:///{database}",
-    ]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
-    assert done.returncode == 0, done.stderr
-    container = done.stdout.strip().splitlines()[-1]
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    container = cli_container(url, ORG, SANDBOX, "Seed container")
     listed = subprocess.run(
-        [*command[:2], "list", "--org", ORG, "--sandbox", SANDBOX, "--database-url", f"sqlite:///{database}"],
+        [*command(), "containers", "list", "--org", ORG, "--sandbox", SANDBOX, "--database-url", url],
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
     )
     assert listed.returncode == 0 and listed.stdout.split("\t")[0] == container
-    settings = load_settings({"database_url": f"sqlite:///{database}"}, environ={})
+    settings = load_settings({"database_url": url}, environ={})
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
         seed = read_seed(shared_dir)
         xc = Xcore(client, container, auth(key=API_KEY))

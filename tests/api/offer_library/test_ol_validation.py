@@ -7,34 +7,18 @@ from typing import Any
 import pytest
 
 from support.offer_library import (
+    World,
     Xcore,
-    activity_body,
-    fallback_body,
     filter_body,
-    offer_body,
-    placement_body,
     put_at,
     ranking_body,
     representation,
-    rule_body,
-    tag_body,
+    valid_body,
 )
-
-World = dict[str, dict[str, Any]]
 
 
 def valid(kind: str, w: World) -> dict[str, Any]:
-    p, t, r = w["placement"]["@id"], w["tag"]["@id"], w["rule"]["@id"]
-    return {
-        "personalized-offer": offer_body(p, t, r, name="x"),
-        "fallback-offer": fallback_body(p),
-        "offer-placement": placement_body("x"),
-        "tag": tag_body("x"),
-        "offer-filter": filter_body([t]),
-        "eligibility-rule": rule_body(),
-        "ranking-function": ranking_body(),
-        "offer-activity": activity_body(p, w["filter"]["@id"], r, w["ranking"]["@id"], w["fallback"]["@id"]),
-    }[kind]
+    return valid_body(kind, w, name="x" if kind in ("personalized-offer", "offer-placement", "tag") else None)
 
 
 REQUIRED = [

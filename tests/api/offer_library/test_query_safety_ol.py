@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 
 from offer_catalog.store import Store
 from support.offer_library import Xcore, auth, make_container, tag_body
-from support.safety import error_code, snapshot
+from support.safety import BAD_VALUES, error_code, snapshot
 
 OTHER_ORG = "RIVAL999@AdobeOrg"
 # Quotes, comments, NUL, unicode, backslashes and the JSON-path and SQL metacharacters.
@@ -73,10 +73,6 @@ def test_hostile_paths_never_leave_the_callers_container(
             assert _names(response) <= {"ours-1", "ours-2", "ours-3"}, params
 
 
-def _deep(depth: int) -> str:
-    return '{"a":' * depth + "1" + "}" * depth
-
-
 BAD_QUERIES = [
     ({"property": "repo:createdDate>9999999999999999"}, 400, "number_out_of_range"),
     ({"property": "repo:lastModifiedDate<-99999999999999999999"}, 400, "number_out_of_range"),
@@ -133,14 +129,6 @@ def test_catastrophic_patterns_answer(two_orgs: tuple[Xcore, Xcore]) -> None:
     assert _names(ours.list({"property": "_instance.xdm:name~OURS-(1|3)"})) == {"ours-1", "ours-3"}
 
 
-BAD_VALUES = [
-    ("18446744073709551616", "number_out_of_range"),
-    ("-9223372036854775809", "number_out_of_range"),
-    ("1e400", "number_out_of_range"),
-    ('"a\\u0000b"', "invalid_character"),
-    ('{"a\\u0000": 1}', "invalid_character"),
-    (_deep(300), "json_too_deep"),
-]
 TAG_TYPE = 'application/schema-instance+json; version=1; schema="{}"'.format(
     "https://ns.adobe.com/experience/offer-management/tag;version=0.1"
 )

@@ -7,15 +7,7 @@ import re
 import pytest
 from starlette.testclient import TestClient
 
-from support.tmf620 import ORA, STD, Make, assert_error
-
-RESOURCES = {
-    "catalog": "Catalog",
-    "category": "Category",
-    "productOffering": "ProductOffering",
-    "productOfferingPrice": "ProductOfferingPrice",
-    "productSpecification": "ProductSpecification",
-}
+from support.tmf620 import ORA, RESOURCES, STD, Make, assert_error
 
 
 @pytest.mark.parametrize("resource", RESOURCES)

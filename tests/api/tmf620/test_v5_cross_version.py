@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from support.tmf620 import ORA, STD, assert_error
+from support.tmf620 import ORA, STD, V5_PARTY_EXAMPLE, assert_error
 
 V5 = "/tmf-api/productCatalogManagement/v5/"
 V5_ORA = "/productCatalogManagement/v5/"
@@ -22,18 +22,11 @@ PAIRS = [
 MERGE = {"Content-Type": "application/merge-patch+json"}
 JSON_PATCH = {"Content-Type": "application/json-patch+json"}
 SERVED = {"id", "href", "lastUpdate"}
+V4_FROM = {"startDateTime": "2024-01-15T10:00:00-04:00"}  # a v4 date with its offset
 
-V5_PARTY = {
-    "role": "vendor",
-    "@type": "RelatedPartyRefOrPartyRoleRef",
-    "partyOrPartyRole": {
-        "id": "3426",
-        "href": "https://mycsp.com:8080/tmf-api/partyManagement/v5/organization/3426",
-        "name": "Broadly Broad Ltd",
-        "@type": "PartyRoleRef",
-        "@referredType": "Organization",
-        "partyId": "p-17",
-    },
+V5_PARTY = {  # the example, as a party role
+    **V5_PARTY_EXAMPLE,
+    "partyOrPartyRole": {**V5_PARTY_EXAMPLE["partyOrPartyRole"], "@type": "PartyRoleRef", "partyId": "p-17"},
 }
 V4_PARTY = {
     "id": "42",
@@ -73,15 +66,7 @@ def _same(a: dict[str, Any], b: dict[str, Any]) -> None:
 def test_made_by_v4_read_listed_patched_and_deleted_by_v5(
     client: TestClient, v4: str, v5: str, cls: str
 ) -> None:
-    made = _post(
-        client,
-        f"{STD}{v4}",
-        {
-            "name": "made by v4",
-            "description": "d",
-            "validFor": {"startDateTime": "2024-01-15T10:00:00-04:00"},
-        },
-    )
+    made = _post(client, f"{STD}{v4}", {"name": "made by v4", "description": "d", "validFor": V4_FROM})
     seen = _get(client, f"{V5}{v5}/{made['id']}")
     assert seen["href"] == f"{V5}{v5}/{made['id']}"
     assert seen["@type"] == made["@type"] == V4_CLASS[v4]
@@ -281,13 +266,7 @@ def test_entity_versions_across_releases(client: TestClient) -> None:
 
 def test_filters_and_sort_across_releases(client: TestClient) -> None:
     a = _post(
-        client,
-        f"{STD}productOffering",
-        {
-            "name": "a",
-            "lifecycleStatus": "In Design",
-            "validFor": {"startDateTime": "2024-01-15T10:00:00-04:00"},
-        },
+        client, f"{STD}productOffering", {"name": "a", "lifecycleStatus": "In Design", "validFor": V4_FROM}
     )
     b = _post(
         client,

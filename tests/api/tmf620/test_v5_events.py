@@ -9,10 +9,9 @@ import pytest
 from starlette.testclient import TestClient
 
 from offer_catalog.app import create_app
-from offer_catalog.settings import load_settings
 from offer_catalog.store import Store
 from offer_catalog.tmf620.resources import STANDARD_BASE, V5_STANDARD_BASE
-from support.receiver import Receiver, receiver_on
+from support.receiver import Receiver, hub_settings, receiver_on
 from support.server import free_port
 from support.tmf620 import assert_error
 
@@ -22,17 +21,7 @@ V5 = V5_STANDARD_BASE
 @pytest.fixture
 def hub(store: Store, tmp_path: Any) -> Iterator[TestClient]:
     """An app whose lifespan runs the relay and the deliverer (loopback receivers allowed)."""
-    values = {
-        "database_url": "sqlite:///unused.db",
-        "hub_allow_private_targets": True,
-        "hub_backoff_ms": 50,
-        "hub_backoff_max_ms": 200,
-        "hub_poll_ms": 20,
-        "hub_timeout_ms": 2000,
-        "access_log": False,
-        "export_dir": str(tmp_path),
-    }
-    settings = load_settings(values, environ={})
+    settings = hub_settings(export_dir=str(tmp_path))
     with TestClient(create_app(settings, store=store), raise_server_exceptions=False) as client:
         yield client
 

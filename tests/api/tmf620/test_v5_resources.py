@@ -8,16 +8,10 @@ import pytest
 from starlette.testclient import TestClient
 
 from support.tmf620 import STD, assert_error
+from support.tmf620 import V5_RESOURCES as RESOURCES
 
 V5 = "/tmf-api/productCatalogManagement/v5/"
 V5_ORA = "/productCatalogManagement/v5/"
-RESOURCES = {
-    "productCatalog": "ProductCatalog",
-    "category": "Category",
-    "productOffering": "ProductOffering",
-    "productOfferingPrice": "ProductOfferingPrice",
-    "productSpecification": "ProductSpecification",
-}
 
 
 @pytest.mark.parametrize("resource", RESOURCES)

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+from support.reference_query import values_at
+
 PARTIAL_DATETIME = re.compile(r"\d{4}-\d{2}(-\d{2}(T\d{2}(:\d{2}(:\d{2}(\.\d+)?)?)?)?)?")
 SUFFIX = {"eq": ".eq", "ne": ".ne", "gt": ".gt", "gte": ".gte", "lt": ".lt", "lte": ".lte"}
 SYMBOL = {"eq": "=", "ne": "!=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<=", "regex": "*="}
@@ -28,17 +30,6 @@ class Atom:
 
 
 Group = tuple[Atom, ...]  # alternatives (OR)
-
-
-def values_at(value: Any, path: list[str]) -> list[Any]:
-    """Every value a path reaches, looking into arrays at each step and at the end."""
-    if not path:
-        return list(value) if isinstance(value, list) else [value]
-    if isinstance(value, list):
-        return [v for item in value if isinstance(item, dict) for v in values_at(item, path)]
-    if isinstance(value, dict) and path[0] in value:
-        return values_at(value[path[0]], path[1:])
-    return []
 
 
 def readings(text: str) -> list[Any]:

@@ -4,24 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import decisioning_fixtures as fx
 import pytest
-from decisioning_fixtures import (
-    ACT,
-    FALLBACK,
-    MAIL,
-    NOW,
-    WEB,
-    activity,
-    catalog,
-    criterion,
-    offer,
-    oid,
-    picked,
-    ranking,
-    request,
-    rule,
-    run,
-)
 
 from offer_catalog.decisioning.capping import counter_key, period_of
 from offer_catalog.decisioning.explain import attribute_values, referenced_paths
@@ -39,29 +23,29 @@ def by_offer(scope: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def every_reason_catalog() -> Any:
-    ids = [oid(x) for x in ("a", "b", "c", "d", "e", "f", "g", "h", "ghost")]
-    return catalog(
-        rule(GENDER_RULE, 'person.gender = "female" and person.name.firstName.startsWith("A")'),
-        offer("a", priority=10),
-        offer("b", priority=9, status="draft"),
-        offer("c", priority=9, placements=(MAIL,)),
-        offer("d", priority=9, end="2026-06-01T00:00:00Z"),
-        offer("e", priority=9, rule=GENDER_RULE),
-        offer("f", priority=9, caps={"xdm:globalCap": 1}),
-        offer("g", priority=1),
-        offer("h", priority=9, caps={"xdm:globalCap": "many"}),
-        activity([criterion(options=ids)]),
+    ids = [fx.oid(x) for x in ("a", "b", "c", "d", "e", "f", "g", "h", "ghost")]
+    return fx.catalog(
+        fx.rule(GENDER_RULE, 'person.gender = "female" and person.name.firstName.startsWith("A")'),
+        fx.offer("a", priority=10),
+        fx.offer("b", priority=9, status="draft"),
+        fx.offer("c", priority=9, placements=(fx.MAIL,)),
+        fx.offer("d", priority=9, end="2026-06-01T00:00:00Z"),
+        fx.offer("e", priority=9, rule=GENDER_RULE),
+        fx.offer("f", priority=9, caps={"xdm:globalCap": 1}),
+        fx.offer("g", priority=1),
+        fx.offer("h", priority=9, caps={"xdm:globalCap": "many"}),
+        fx.activity([fx.criterion(options=ids)]),
     )
 
 
 def test_every_reason_in_pipeline_order() -> None:
     snap = every_reason_catalog()
-    key = counter_key(oid("f"), "global", None, period_of(None, 1, NOW.date()))
+    key = counter_key(fx.oid("f"), "global", None, period_of(None, 1, fx.NOW.date()))
     profile = {"person": {"gender": "male", "name": {"firstName": "Bob"}}}
-    result = run(snap, request((ACT, WEB, 3), profile=profile, explain=True), counters={key: 1})
-    assert picked(result) == ["a", "g"]
+    result = fx.run(snap, fx.request((fx.ACT, fx.WEB, 3), profile=profile, explain=True), counters={key: 1})
+    assert fx.picked(result) == ["a", "g"]
     scope = explained(result)
-    assert (scope["activity"], scope["placement"]) == (ACT, WEB)
+    assert (scope["activity"], scope["placement"]) == (fx.ACT, fx.WEB)
     assert "fallback" not in scope
     found = by_offer(scope)
     assert found["a"]["outcome"] == "proposed"
@@ -88,10 +72,10 @@ def test_every_reason_in_pipeline_order() -> None:
 
 def test_explained_decision_is_the_same_decision() -> None:
     snap = every_reason_catalog()
-    body = request((ACT, WEB, 3), (ACT, MAIL, 2), profile={"person": {"gender": "female"}})
+    body = fx.request((fx.ACT, fx.WEB, 3), (fx.ACT, fx.MAIL, 2), profile={"person": {"gender": "female"}})
     for seed in range(20):
-        plain = run(snap, body, seed=seed)
-        with_reasons = run(snap, {**body, "xdm:explain": True}, seed=seed)
+        plain = fx.run(snap, body, seed=seed)
+        with_reasons = fx.run(snap, {**body, "xdm:explain": True}, seed=seed)
         assert "explanation" not in plain.response
         assert with_reasons.response["xdm:propositions"] == plain.response["xdm:propositions"]
         assert with_reasons.response["xdm:propositionId"] == plain.response["xdm:propositionId"]
@@ -99,13 +83,15 @@ def test_explained_decision_is_the_same_decision() -> None:
 
 
 def test_fallback_reasons() -> None:
-    snap = catalog(offer("a", status="draft"), activity([criterion(options=[oid("a")])]))
-    scope = explained(run(snap, request(explain=True)))
-    assert scope["fallback"] == {"offer": FALLBACK, "reason": "no_eligible_offer"}
+    snap = fx.catalog(fx.offer("a", status="draft"), fx.activity([fx.criterion(options=[fx.oid("a")])]))
+    scope = explained(fx.run(snap, fx.request(explain=True)))
+    assert scope["fallback"] == {"offer": fx.FALLBACK, "reason": "no_eligible_offer"}
     assert by_offer(scope)["a"]["reason"]["code"] == "not_approved"
 
-    closed = catalog(offer("a"), activity([criterion(options=[oid("a")])], end="2026-02-01T00:00:00Z"))
-    scope = explained(run(closed, request(explain=True)))
+    closed = fx.catalog(
+        fx.offer("a"), fx.activity([fx.criterion(options=[fx.oid("a")])], end="2026-02-01T00:00:00Z")
+    )
+    scope = explained(fx.run(closed, fx.request(explain=True)))
     assert scope["candidates"] == []
     assert scope["fallback"]["reason"] == "activity_outside_date_window"
     assert scope["fallback"]["endDate"] == "2026-02-01T00:00:00Z"
@@ -117,20 +103,21 @@ def test_profile_constraints_and_duplicates() -> None:
         "xdm:segmentIdentities": [{"_id": "s1"}, {"_id": "s2"}],
     }
     other = "xcore:offer-activity:a2"
-    snap = catalog(
-        offer("a", priority=5),
-        offer("b", priority=3),
-        activity([criterion(options=[oid("a"), oid("b")])]),
-        activity(
-            [criterion(options=[oid("a")]), criterion(options=[oid("b")], constraint=segments)], ident=other
+    snap = fx.catalog(
+        fx.offer("a", priority=5),
+        fx.offer("b", priority=3),
+        fx.activity([fx.criterion(options=[fx.oid("a"), fx.oid("b")])]),
+        fx.activity(
+            [fx.criterion(options=[fx.oid("a")]), fx.criterion(options=[fx.oid("b")], constraint=segments)],
+            ident=other,
         ),
     )
     profile = {"segmentMembership": {"ups": {"s1": {"status": "realized"}}}}
-    body = request((ACT, WEB), (other, WEB), profile=profile, explain=True)
+    body = fx.request((fx.ACT, fx.WEB), (other, fx.WEB), profile=profile, explain=True)
     body["xdm:allowDuplicatePropositions"] = {"xdm:acrossActivities": False}
-    result = run(snap, body)
-    assert picked(result, 0) == ["a"]
-    assert picked(result, 1) == f"fallback:{FALLBACK}"
+    result = fx.run(snap, body)
+    assert fx.picked(result, 0) == ["a"]
+    assert fx.picked(result, 1) == f"fallback:{fx.FALLBACK}"
     second = by_offer(explained(result, 1))
     assert second["a"]["reason"]["code"] == "duplicate"
     constraint = second["b"]["reason"]
@@ -148,19 +135,19 @@ def test_profile_constraints_and_duplicates() -> None:
 
 def test_scores_and_groups() -> None:
     formula = "xcore:ranking-function:r"
-    snap = catalog(
-        ranking(formula, "offer.rank.priority * 2"),
-        offer("a", priority=5),
-        offer("b", priority=3),
-        offer("c", priority=1),
-        activity(
+    snap = fx.catalog(
+        fx.ranking(formula, "offer.rank.priority * 2"),
+        fx.offer("a", priority=5),
+        fx.offer("b", priority=3),
+        fx.offer("c", priority=1),
+        fx.activity(
             [
-                criterion(options=[oid("a"), oid("b")], priority=2, function=formula),
-                criterion(options=[oid("c")], priority=1),
+                fx.criterion(options=[fx.oid("a"), fx.oid("b")], priority=2, function=formula),
+                fx.criterion(options=[fx.oid("c")], priority=1),
             ]
         ),
     )
-    found = by_offer(explained(run(snap, request(explain=True))))
+    found = by_offer(explained(fx.run(snap, fx.request(explain=True))))
     assert (found["a"]["outcome"], found["a"]["score"], found["a"]["group"]) == ("proposed", 10.0, 0)
     assert found["b"]["reason"] == {
         "code": "not_reached",
@@ -174,9 +161,9 @@ def test_scores_and_groups() -> None:
 def test_explain_must_be_a_boolean() -> None:
     from offer_catalog.decisioning.request import DecisionRequestError
 
-    snap = catalog(offer("a"), activity([criterion(options=[oid("a")])]))
+    snap = fx.catalog(fx.offer("a"), fx.activity([fx.criterion(options=[fx.oid("a")])]))
     with pytest.raises(DecisionRequestError):
-        run(snap, request(explain="yes"))
+        fx.run(snap, fx.request(explain="yes"))
 
 
 @pytest.mark.parametrize(

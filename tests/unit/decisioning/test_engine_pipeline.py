@@ -5,34 +5,19 @@ from __future__ import annotations
 
 from typing import Any
 
+import decisioning_fixtures as fx
 import pytest
-from decisioning_fixtures import (
-    ACT,
-    FALLBACK,
-    MAIL,
-    NOW,
-    WEB,
-    activity,
-    catalog,
-    criterion,
-    offer,
-    oid,
-    picked,
-    request,
-    rule,
-    run,
-)
 
 from offer_catalog.decisioning.catalog import build_snapshot
 from offer_catalog.decisioning.engine import decide
 from offer_catalog.decisioning.request import DecisionRequestError, parse_request
 
-ALL = [oid("a"), oid("b")]
+ALL = [fx.oid("a"), fx.oid("b")]
 
 
 def one_criterion(*offers: dict[str, Any], **crit: Any) -> Any:
     ids = [o["@id"] for o in offers]
-    return catalog(*offers, activity([criterion(options=ids, **crit)]))
+    return fx.catalog(*offers, fx.activity([fx.criterion(options=ids, **crit)]))
 
 
 @pytest.mark.parametrize(
@@ -40,14 +25,14 @@ def one_criterion(*offers: dict[str, Any], **crit: Any) -> Any:
     [("approved", True), ("draft", False), ("pending", False), ("rejected", False), ("archived", False)],
 )
 def test_only_approved_offers_are_candidates(status: str, kept: bool) -> None:
-    snap = one_criterion(offer("a", status=status, priority=9), offer("b", priority=1))
-    assert picked(run(snap, request())) == (["a"] if kept else ["b"])
+    snap = one_criterion(fx.offer("a", status=status, priority=9), fx.offer("b", priority=1))
+    assert fx.picked(fx.run(snap, fx.request())) == (["a"] if kept else ["b"])
 
 
 def test_offer_without_representation_for_the_placement_is_excluded() -> None:
-    snap = one_criterion(offer("a", priority=9, placements=(MAIL,)), offer("b", priority=1))
-    assert picked(run(snap, request((ACT, WEB)))) == ["b"]
-    assert picked(run(snap, request((ACT, MAIL)))) == ["a"]
+    snap = one_criterion(fx.offer("a", priority=9, placements=(fx.MAIL,)), fx.offer("b", priority=1))
+    assert fx.picked(fx.run(snap, fx.request((fx.ACT, fx.WEB)))) == ["b"]
+    assert fx.picked(fx.run(snap, fx.request((fx.ACT, fx.MAIL)))) == ["a"]
 
 
 @pytest.mark.parametrize(
@@ -60,14 +45,14 @@ def test_offer_without_representation_for_the_placement_is_excluded() -> None:
     ],
 )
 def test_offer_date_window(start: str, end: str, kept: bool) -> None:
-    snap = one_criterion(offer("a", priority=9, start=start, end=end), offer("b", priority=1))
-    assert picked(run(snap, request())) == (["a"] if kept else ["b"])
+    snap = one_criterion(fx.offer("a", priority=9, start=start, end=end), fx.offer("b", priority=1))
+    assert fx.picked(fx.run(snap, fx.request())) == (["a"] if kept else ["b"])
 
 
 def test_offer_without_dates_is_always_in_window() -> None:
-    doc = offer("a")
+    doc = fx.offer("a")
     del doc["instance"]["xdm:selectionConstraint"]
-    assert picked(run(one_criterion(doc), request())) == ["a"]
+    assert fx.picked(fx.run(one_criterion(doc), fx.request())) == ["a"]
 
 
 @pytest.mark.parametrize(
@@ -80,34 +65,34 @@ def test_offer_without_dates_is_always_in_window() -> None:
     ],
 )
 def test_offer_eligibility_rule(profile: dict[str, Any], kept: bool) -> None:
-    snap = catalog(
-        rule("r:gold", 'loyalty.tier = "gold"'),
-        offer("a", priority=9, rule="r:gold"),
-        offer("b", priority=1),
-        activity([criterion(options=ALL)]),
+    snap = fx.catalog(
+        fx.rule("r:gold", 'loyalty.tier = "gold"'),
+        fx.offer("a", priority=9, rule="r:gold"),
+        fx.offer("b", priority=1),
+        fx.activity([fx.criterion(options=ALL)]),
     )
-    assert picked(run(snap, request(profile=profile))) == (["a"] if kept else ["b"])
+    assert fx.picked(fx.run(snap, fx.request(profile=profile))) == (["a"] if kept else ["b"])
 
 
 def test_offer_rule_can_read_the_offer_and_context() -> None:
-    snap = catalog(
-        rule("r:city", 'offer.characteristics.get("code") = context.code'),
-        offer("a", priority=9, rule="r:city"),
-        offer("b", priority=5, rule="r:city"),
-        activity([criterion(options=ALL)]),
+    snap = fx.catalog(
+        fx.rule("r:city", 'offer.characteristics.get("code") = context.code'),
+        fx.offer("a", priority=9, rule="r:city"),
+        fx.offer("b", priority=5, rule="r:city"),
+        fx.activity([fx.criterion(options=ALL)]),
     )
     ctx = [{"@type": "t", "xdm:data": {"xdm:code": "b"}}]
-    assert picked(run(snap, request(context=ctx))) == ["b"]
+    assert fx.picked(fx.run(snap, fx.request(context=ctx))) == ["b"]
 
 
 def test_offer_rule_missing_or_broken_makes_the_offer_ineligible() -> None:
-    snap = catalog(
-        rule("r:broken", "loyalty.tier = "),
-        offer("a", priority=9, rule="r:broken"),
-        offer("b", priority=8, rule="r:absent"),
-        activity([criterion(options=[oid("a"), oid("b")])]),
+    snap = fx.catalog(
+        fx.rule("r:broken", "loyalty.tier = "),
+        fx.offer("a", priority=9, rule="r:broken"),
+        fx.offer("b", priority=8, rule="r:absent"),
+        fx.activity([fx.criterion(options=[fx.oid("a"), fx.oid("b")])]),
     )
-    assert picked(run(snap, request())) == "fallback:" + FALLBACK
+    assert fx.picked(fx.run(snap, fx.request())) == "fallback:" + fx.FALLBACK
     assert {d.code for d in snap.diagnostics} >= {"pql_syntax_error", "unknown_rule"}
 
 
@@ -153,29 +138,31 @@ MEMBER = {"segmentMembership": {"ups": {"s1": {"status": "realized"}, "s2": {"st
     ],
 )
 def test_profile_constraint(constraint: dict[str, Any], eligible: bool) -> None:
-    snap = catalog(
-        rule("r:s1", 'inSegment("s1")'),
-        rule("r:s2", 'inSegment("s2")'),
-        offer("a"),
-        activity([criterion(options=[oid("a")], constraint=constraint)]),
+    snap = fx.catalog(
+        fx.rule("r:s1", 'inSegment("s1")'),
+        fx.rule("r:s2", 'inSegment("s2")'),
+        fx.offer("a"),
+        fx.activity([fx.criterion(options=[fx.oid("a")], constraint=constraint)]),
     )
-    assert picked(run(snap, request(profile=MEMBER))) == (["a"] if eligible else "fallback:" + FALLBACK)
+    assert fx.picked(fx.run(snap, fx.request(profile=MEMBER))) == (
+        ["a"] if eligible else "fallback:" + fx.FALLBACK
+    )
 
 
 def test_profile_constraint_reading_the_offer_is_evaluated_per_offer() -> None:
-    snap = catalog(
-        rule("r:cheap", "offer.rank.priority < 5"),
-        offer("a", priority=9),
-        offer("b", priority=3),
-        activity([criterion(options=ALL, constraint={"xdm:eligibilityRule": "r:cheap"})]),
+    snap = fx.catalog(
+        fx.rule("r:cheap", "offer.rank.priority < 5"),
+        fx.offer("a", priority=9),
+        fx.offer("b", priority=3),
+        fx.activity([fx.criterion(options=ALL, constraint={"xdm:eligibilityRule": "r:cheap"})]),
     )
-    assert picked(run(snap, request((ACT, WEB, 2)))) == ["b"]
+    assert fx.picked(fx.run(snap, fx.request((fx.ACT, fx.WEB, 2)))) == ["b"]
 
 
 def test_draft_activity_is_an_error() -> None:
-    snap = catalog(offer("a"), activity([criterion(options=[oid("a")])], status="draft"))
+    snap = fx.catalog(fx.offer("a"), fx.activity([fx.criterion(options=[fx.oid("a")])], status="draft"))
     with pytest.raises(DecisionRequestError) as info:
-        run(snap, request())
+        fx.run(snap, fx.request())
     assert info.value.code == "activity_not_live"
     assert info.value.pointer == "/xdm:propositionRequests/0"
 
@@ -189,54 +176,55 @@ def test_draft_activity_is_an_error() -> None:
     ],
 )
 def test_live_activity_outside_its_window_proposes_the_fallback(start: str, end: str | None) -> None:
-    doc = activity([criterion(options=[oid("a")])], start=start, end=end or "2027-01-01T00:00:00Z")
-    snap = catalog(offer("a"), doc)
-    assert picked(run(snap, request())) == "fallback:" + FALLBACK
+    doc = fx.activity([fx.criterion(options=[fx.oid("a")])], start=start, end=end or "2027-01-01T00:00:00Z")
+    snap = fx.catalog(fx.offer("a"), doc)
+    assert fx.picked(fx.run(snap, fx.request())) == "fallback:" + fx.FALLBACK
 
 
 def test_fallback_when_nothing_qualifies_and_options_otherwise() -> None:
-    snap = one_criterion(offer("a", status="draft"))
-    proposition = run(snap, request()).response["xdm:propositions"][0]
+    snap = one_criterion(fx.offer("a", status="draft"))
+    proposition = fx.run(snap, fx.request()).response["xdm:propositions"][0]
     assert "xdm:options" not in proposition
-    assert proposition["xdm:fallback"] == {"xdm:id": FALLBACK, "repo:etag": 3}
+    assert proposition["xdm:fallback"] == {"xdm:id": fx.FALLBACK, "repo:etag": 3}
 
 
 @pytest.mark.parametrize(
     ("body", "code"),
     [
-        (request(("xcore:offer-activity:nope", WEB)), "unknown_activity"),
-        (request((ACT, "xcore:offer-placement:nope")), "unknown_placement"),
-        (request((ACT, "xcore:offer-placement:other")), "placement_not_in_activity"),
+        (fx.request(("xcore:offer-activity:nope", fx.WEB)), "unknown_activity"),
+        (fx.request((fx.ACT, "xcore:offer-placement:nope")), "unknown_placement"),
+        (fx.request((fx.ACT, "xcore:offer-placement:other")), "placement_not_in_activity"),
     ],
 )
 def test_request_ids_are_checked_against_the_catalog(body: dict[str, Any], code: str) -> None:
-    snap = catalog(
+    snap = fx.catalog(
         {
             "schema": "offer-placement",
             "@id": "xcore:offer-placement:other",
             "instance": {"xdm:name": "other"},
         },
-        offer("a"),
-        activity([criterion(options=[oid("a")])]),
+        fx.offer("a"),
+        fx.activity([fx.criterion(options=[fx.oid("a")])]),
     )
     with pytest.raises(DecisionRequestError) as info:
-        run(snap, body)
+        fx.run(snap, body)
     assert info.value.code == code
 
 
 def test_missing_fallback_offer_is_an_error() -> None:
-    snap = catalog(
-        offer("a"), activity([criterion(options=[oid("a")])], fallback_id="xcore:fallback-offer:nope")
+    snap = fx.catalog(
+        fx.offer("a"),
+        fx.activity([fx.criterion(options=[fx.oid("a")])], fallback_id="xcore:fallback-offer:nope"),
     )
     with pytest.raises(DecisionRequestError) as info:
-        run(snap, request())
+        fx.run(snap, fx.request())
     assert info.value.code == "fallback_not_found"
     assert any(d.code == "unknown_fallback" for d in snap.diagnostics)
 
 
 def test_response_shape_with_content_and_metadata() -> None:
-    snap = one_criterion(offer("a", priority=4))
-    body = request(
+    snap = one_criterion(fx.offer("a", priority=4))
+    body = fx.request(
         **{
             "xdm:responseFormat": {
                 "xdm:includeContent": True,
@@ -248,20 +236,20 @@ def test_response_shape_with_content_and_metadata() -> None:
             }
         }
     )
-    response = run(snap, body).response
-    assert response["ode:createDate"] == int(NOW.timestamp() * 1000)
+    response = fx.run(snap, body).response
+    assert response["ode:createDate"] == int(fx.NOW.timestamp() * 1000)
     assert len(response["xdm:propositionId"]) == 36
     proposition = response["xdm:propositions"][0]
-    assert proposition["xdm:activity"] == {"xdm:id": ACT, "repo:etag": 4, "xdm:name": f"Activity {ACT}"}
+    assert proposition["xdm:activity"] == {"xdm:id": fx.ACT, "repo:etag": 4, "xdm:name": f"Activity {fx.ACT}"}
     assert proposition["xdm:placement"] == {
-        "xdm:id": WEB,
+        "xdm:id": fx.WEB,
         "repo:etag": 2,
         "xdm:name": "web",
         "xdm:channel": "https://ns.adobe.com/xdm/channel-types/web",
     }
     assert proposition["xdm:options"] == [
         {
-            "xdm:id": oid("a"),
+            "xdm:id": fx.oid("a"),
             "repo:etag": 1,
             "xdm:name": "Offer a",
             "xdm:characteristics": {"code": "a"},
@@ -269,63 +257,67 @@ def test_response_shape_with_content_and_metadata() -> None:
             "@type": "https://ns.adobe.com/experience/offer-management/content-component-html",
             "dc:format": "text/html",
             "dc:language": ["en"],
-            "xdm:content": f"a@{WEB}",
+            "xdm:content": f"a@{fx.WEB}",
         }
     ]
 
 
 def test_fallback_content_and_several_components() -> None:
-    snap = one_criterion(offer("a", status="draft"))
-    body = request((ACT, MAIL), **{"xdm:responseFormat": {"xdm:includeContent": True}})
-    fallback = run(snap, body).response["xdm:propositions"][0]["xdm:fallback"]
+    snap = one_criterion(fx.offer("a", status="draft"))
+    body = fx.request((fx.ACT, fx.MAIL), **{"xdm:responseFormat": {"xdm:includeContent": True}})
+    fallback = fx.run(snap, body).response["xdm:propositions"][0]["xdm:fallback"]
     assert fallback["xdm:content"] == "fallback"
-    two = offer("b")
+    two = fx.offer("b")
     two["instance"]["xdm:representations"][0]["xdm:components"].append(
         {"@type": "x", "dc:format": "image/png"}
     )
-    option = run(one_criterion(two), request(**{"xdm:responseFormat": {"xdm:includeContent": True}})).response
+    option = fx.run(
+        one_criterion(two), fx.request(**{"xdm:responseFormat": {"xdm:includeContent": True}})
+    ).response
     got = option["xdm:propositions"][0]["xdm:options"][0]
-    assert got["xdm:content"] == f"b@{WEB}"
+    assert got["xdm:content"] == f"b@{fx.WEB}"
     assert len(got["xdm:components"]) == 2
-    odd = offer("c")
+    odd = fx.offer("c")
     odd["instance"]["xdm:representations"][0]["xdm:components"] = ["not an object"]
-    got = run(one_criterion(odd), request(**{"xdm:responseFormat": {"xdm:includeContent": True}})).response
-    assert got["xdm:propositions"][0]["xdm:options"][0] == {"xdm:id": oid("c"), "repo:etag": 1}
+    got = fx.run(
+        one_criterion(odd), fx.request(**{"xdm:responseFormat": {"xdm:includeContent": True}})
+    ).response
+    assert got["xdm:propositions"][0]["xdm:options"][0] == {"xdm:id": fx.oid("c"), "repo:etag": 1}
 
 
 def test_content_missing_for_the_placement_gives_ids_only() -> None:
     snap = build_snapshot(
         [
-            {"schema": "offer-placement", "@id": WEB, "instance": {}},
-            {"schema": "fallback-offer", "@id": FALLBACK, "instance": {"xdm:representations": []}},
-            offer("a", status="draft", placements=(WEB,)),
-            activity([criterion(options=[oid("a")], placements=(WEB,))]),
+            {"schema": "offer-placement", "@id": fx.WEB, "instance": {}},
+            {"schema": "fallback-offer", "@id": fx.FALLBACK, "instance": {"xdm:representations": []}},
+            fx.offer("a", status="draft", placements=(fx.WEB,)),
+            fx.activity([fx.criterion(options=[fx.oid("a")], placements=(fx.WEB,))]),
         ]
     )
-    body = request(**{"xdm:responseFormat": {"xdm:includeContent": True}})
-    assert run(snap, body).response["xdm:propositions"][0]["xdm:fallback"] == {
-        "xdm:id": FALLBACK,
+    body = fx.request(**{"xdm:responseFormat": {"xdm:includeContent": True}})
+    assert fx.run(snap, body).response["xdm:propositions"][0]["xdm:fallback"] == {
+        "xdm:id": fx.FALLBACK,
         "repo:etag": 1,
     }
 
 
 def test_each_profile_gets_its_own_response() -> None:
-    snap = catalog(
-        rule("r:gold", 'loyalty.tier = "gold"'),
-        offer("a", rule="r:gold"),
-        activity([criterion(options=[oid("a")])]),
+    snap = fx.catalog(
+        fx.rule("r:gold", 'loyalty.tier = "gold"'),
+        fx.offer("a", rule="r:gold"),
+        fx.activity([fx.criterion(options=[fx.oid("a")])]),
     )
-    body = request(profile={"loyalty": {"tier": "gold"}})
+    body = fx.request(profile={"loyalty": {"tier": "gold"}})
     body["xdm:profiles"].append({"xdm:identityMap": {"ECID": [{"xdm:id": "2"}]}, "xdm:profileData": {}})
-    result = run(snap, body)
+    result = fx.run(snap, body)
     assert len(result.responses) == 2
-    assert result.responses[0]["xdm:propositions"][0]["xdm:options"][0]["xdm:id"] == oid("a")
+    assert result.responses[0]["xdm:propositions"][0]["xdm:options"][0]["xdm:id"] == fx.oid("a")
     assert "xdm:fallback" in result.responses[1]["xdm:propositions"][0]
     assert result.responses[0]["xdm:propositionId"] != result.responses[1]["xdm:propositionId"]
 
 
 def test_decide_accepts_a_parsed_request_naive_clock_and_default_rng() -> None:
-    snap = one_criterion(offer("a"))
-    result = decide(snap, parse_request(request()), now=NOW.replace(tzinfo=None))
-    assert picked(result) == ["a"]
+    snap = one_criterion(fx.offer("a"))
+    result = decide(snap, parse_request(fx.request()), now=fx.NOW.replace(tzinfo=None))
+    assert fx.picked(result) == ["a"]
     assert result.increments == ()
