@@ -184,7 +184,12 @@ def parse_instant(text: str) -> datetime | None:
         parsed = datetime.fromisoformat(text)
     except ValueError:
         return None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # `0001-01-01T00:00:00+01:00` is before any UTC datetime: the first (or last) one
+        return (datetime.min if parsed.year == datetime.min.year else datetime.max).replace(tzinfo=UTC)
 
 
 def instant(value: Any) -> datetime | None:
