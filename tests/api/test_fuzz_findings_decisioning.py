@@ -2,8 +2,9 @@
 
 - An offer whose `xdm:selectionConstraint` dates are valid RFC 3339 but outside the years 1-9999 in
   UTC (`0001-01-01T00:00:00+01:00`, `9999-12-31T23:59:59-01:00`) was stored (201) and then broke every
-  decision and the diagnostics of its container (500: OverflowError compiling the snapshot). Such a
-  date now reads as the first or last instant.
+  decision and the diagnostics of its container (500: OverflowError compiling the snapshot), and so did
+  one in the last millisecond of 9999-12-31 (its epoch seconds name the year 10000). Such a date now
+  reads as the first or last instant (9999-12-31T23:59:59.999Z).
 - PQL: `occurs on` a date-only `9999-12-31` (its day's end overflowed) and `date(y, m, d)` with a
   profile integer beyond a C long answered 500; the day now ends with the calendar and the date is
   missing (the rule is false), as for any other impossible date.
@@ -56,11 +57,20 @@ def test_an_offer_dated_beyond_the_utc_years_is_decided_on(client: TestClient, s
     }
     catalog.ids["edge"] = _create(client, catalog.container, "personalized-offer", edge)
 
-    answer = decide(
-        client, catalog.container, decision_request(catalog["main"], catalog["web"], profile("e@x.y"))
-    )
-    assert answer.status_code == 200, answer.text
-    assert chosen(answer.json(), catalog) == ["edge"]
+    # Its last millisecond of the year 9999: epoch seconds that round up to the year 10000.
+    late = offer("late", [catalog["web"]], priority=98, tags=[catalog["t_all"]])
+    late["xdm:selectionConstraint"] = {
+        "xdm:startDate": "9999-12-31T23:59:59.9999Z",
+        "xdm:endDate": "9999-12-31T23:59:59.99999Z",
+    }
+    catalog.ids["late"] = _create(client, catalog.container, "personalized-offer", late)
+
+    for explain in (False, True):
+        person = profile(f"e{explain}@x.y")
+        request = decision_request(catalog["main"], catalog["web"], person, **{"xdm:explain": explain})
+        answer = decide(client, catalog.container, request)
+        assert answer.status_code == 200, answer.text
+        assert chosen(answer.json(), catalog) == ["edge"]
     diagnostics = client.get(f"/data/core/ode/{catalog.container}/diagnostics", headers=auth())
     assert diagnostics.status_code == 200, diagnostics.text
 
