@@ -37,7 +37,8 @@ TMF_BASE = "/tmf-api/productCatalogManagement/v4/"
 ORACLE_BASE = "/productCatalogManagement/v4/"
 OFFICIAL = "tmf620/TMF620-ProductCatalog-v4.0.0.swagger.json"
 ORG, SANDBOX = "fuzz-org@AdobeOrg", "prod"
-SEED = 20260415
+# The generation seed: fixed, so CI reproduces a run; OFFER_CATALOG_FUZZ_SEED explores others.
+SEED = int(os.environ.get("OFFER_CATALOG_FUZZ_SEED", "20260415"))
 KEPT_MEMBERS = ("name", "lifecycleStatus", "@type")
 # Per run: test cases per operation and the wall time the run may take (CI budget: ~25 s a run with start-up).
 MAX_EXAMPLES = int(os.environ.get("OFFER_CATALOG_FUZZ_EXAMPLES", "12"))

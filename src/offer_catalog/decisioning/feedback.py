@@ -17,7 +17,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -27,7 +27,7 @@ from offer_catalog.decisioning.interactions import Interaction
 from offer_catalog.decisioning.model import Offer
 from offer_catalog.decisioning.pql import CompiledExpr, Env, PqlCompileError, PqlSyntaxError, compile_rule
 from offer_catalog.errors import NotFound, ValidationFailed
-from offer_catalog.resources.dates import parse_date_time
+from offer_catalog.resources.dates import FIRST, in_utc, parse_date_time
 from offer_catalog.store.base import Store, UnitOfWork
 from offer_catalog.store.decision_log import GROUP_COLUMNS, DecisionItem, InteractionEvent, ReportCounts
 
@@ -167,7 +167,9 @@ def window(start: str | None, end: str | None, now: datetime) -> tuple[str, str]
     moments: list[datetime] = []
     for name, value, default in (("to", end, now), ("from", start, None)):
         if value is None:
-            moment = default if default is not None else moments[0] - timedelta(days=7)
+            # (A window ending in the first week of the year 1 starts at its first instant.)
+            week = timedelta(days=7)
+            moment = default if default is not None else max(moments[0], FIRST + week) - week
         else:
             # A "+" of the offset that the query string decoded into a space is read back as "+".
             parsed = parse_date_time(value.replace(" ", "+"))
@@ -176,7 +178,7 @@ def window(start: str | None, end: str | None, now: datetime) -> tuple[str, str]
                     f"{name} must be an RFC 3339 date-time (with an offset)", details={"parameter": name}
                 )
             moment = parsed
-        moments.append(moment.astimezone(UTC))
+        moments.append(in_utc(moment))
     return timestamp(moments[1]), timestamp(moments[0])
 
 

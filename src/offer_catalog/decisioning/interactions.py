@@ -17,12 +17,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Final
 
 from offer_catalog.decisioning.decision_log import timestamp
 from offer_catalog.errors import DomainError
-from offer_catalog.resources.dates import parse_date_time
+from offer_catalog.resources.dates import in_utc, parse_date_time
 
 MAX_EVENTS: Final = 1000
 MAX_ID: Final = 256
@@ -75,7 +75,7 @@ def _when(value: Any, pointer: str, now: datetime) -> str:
         return timestamp(now)
     moment = parse_date_time(value) if isinstance(value, str) else None
     if moment is not None:
-        return timestamp(moment.astimezone(UTC))
+        return timestamp(in_utc(moment))
     raise InvalidEvent("timestamp must be an RFC 3339 date-time with an offset", details={"pointer": pointer})
 
 

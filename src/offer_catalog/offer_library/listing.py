@@ -35,7 +35,7 @@ from offer_catalog.documents.query import (
     sort_value,
 )
 from offer_catalog.errors import InvalidQuery
-from offer_catalog.resources.dates import parse_date_time
+from offer_catalog.resources.dates import in_utc, parse_date_time
 from offer_catalog.resources.offer_library import by_schema_param
 
 DEFAULT_LIMIT = 50
@@ -129,7 +129,7 @@ def stored_date(text: str) -> str:
         parsed = parse_date_time(text)
         if parsed is None:
             raise InvalidQuery(f"{text!r} is not an RFC 3339 date-time", code="invalid_property")
-        moment = parsed.astimezone(UTC)
+        moment = in_utc(parsed)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from datetime import UTC
 from typing import Any
 from urllib.parse import unquote_plus
 
@@ -29,7 +28,7 @@ from offer_catalog.documents.query import (
     meta,
 )
 from offer_catalog.errors import InvalidQuery
-from offer_catalog.resources.dates import parse_date_time
+from offer_catalog.resources.dates import in_utc, parse_date_time
 from offer_catalog.resources.shapes import Str
 from offer_catalog.tmf620.names import standard_name
 from offer_catalog.tmf620.resources import Resource, id_from_href
@@ -141,7 +140,7 @@ def _instant(resource: Resource, op: Op, text: str, path: tuple[str, ...]) -> Co
     stamp = parse_date_time(_BLANK_OFFSET.sub(r"+\1", text))
     if stamp is None:
         return None
-    utc = stamp.astimezone(UTC)
+    utc = in_utc(stamp)
     if path not in _SERVER_STAMPS:
         return Cond(body(*path, instant=True), op, utc.isoformat())
     whole = Cond(body(*path, scalar=True), op, utc.strftime(_STAMP))

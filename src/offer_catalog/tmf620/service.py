@@ -125,7 +125,8 @@ def get(uow: UnitOfWork, *, scope: str, resource: Resource, id: str, version: st
 def _unchanged(member: str, before: dict[str, Any], after: dict[str, Any], resource: Resource) -> bool:
     old, new = before.get(member, _MISSING), after.get(member, _MISSING)
     if member == "href":
-        return new == old or new in {href(b, resource, str(before["id"])) for b in ALL_BASE_PATHS}
+        own = {href(b, resource, str(before["id"])) for b in ALL_BASE_PATHS}
+        return new == old or (isinstance(new, str) and new in own)
     return bool(new == old)
 
 

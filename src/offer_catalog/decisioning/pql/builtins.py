@@ -85,7 +85,7 @@ def _date_of(year: Any, month: Any, day: Any) -> Any:
         return MISSING
     try:
         return date(year, month, day)
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: a profile's integer beyond a C long
         return MISSING
 
 

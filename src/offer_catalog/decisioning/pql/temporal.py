@@ -103,7 +103,12 @@ def moment_of(value: Any) -> Moment | None:
         return value
     if type(value) is date or (type(value) is str and len(value) == 10):
         start = instant(value)
-        return None if start is None else Moment(start, start + timedelta(days=1))
+        if start is None:
+            return None
+        try:
+            return Moment(start, start + timedelta(days=1))
+        except OverflowError:  # 9999-12-31: its day ends with the calendar
+            return Moment(start, datetime.max.replace(tzinfo=UTC))
     start = instant(value)
     return None if start is None else Moment(start)
 

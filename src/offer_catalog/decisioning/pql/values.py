@@ -177,6 +177,11 @@ def is_temporal(value: Any) -> bool:
     return isinstance(value, date)
 
 
+LAST_INSTANT: Final = datetime(9999, 12, 31, 23, 59, 59, 999000, tzinfo=UTC)
+"""The last instant read: its epoch seconds still name a datetime (9999-12-31T23:59:59.999999's round
+up to the year 10000)."""
+
+
 @functools.lru_cache(maxsize=4096)
 def parse_instant(text: str) -> datetime | None:
     """An ISO 8601 date or date-time as an aware UTC datetime (naive means UTC), or None."""
@@ -184,7 +189,12 @@ def parse_instant(text: str) -> datetime | None:
         parsed = datetime.fromisoformat(text)
     except ValueError:
         return None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    try:
+        return min(parsed.astimezone(UTC), LAST_INSTANT)
+    except OverflowError:  # `0001-01-01T00:00:00+01:00` is before any UTC datetime: the first (or last) one
+        return datetime.min.replace(tzinfo=UTC) if parsed.year == datetime.min.year else LAST_INSTANT
 
 
 def instant(value: Any) -> datetime | None:
