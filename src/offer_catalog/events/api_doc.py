@@ -17,7 +17,7 @@ from offer_catalog.events.tmf620 import CHANGE, CREATE, DELETE, STATE
 from offer_catalog.openapi import Body, Doc, Param, Reply, ref
 from offer_catalog.openapi.declare import array_of
 from offer_catalog.openapi.writes import writable
-from offer_catalog.resources.tmf620.rules import URI_PATTERN
+from offer_catalog.resources.uris import URI_PATTERN
 from offer_catalog.tmf620.api_doc import (
     CREATE_ERRORS,
     DELETE_ERRORS,

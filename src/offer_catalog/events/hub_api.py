@@ -21,7 +21,7 @@ from offer_catalog.events import subscriptions
 from offer_catalog.events.job_api import job_routes
 from offer_catalog.events.listener import listener_routes
 from offer_catalog.http import ApiRoute, Operation, json_response, read_json, run_unit
-from offer_catalog.resources.tmf620.rules import is_uri
+from offer_catalog.resources.uris import is_uri
 from offer_catalog.settings import Settings
 from offer_catalog.tmf620.errors import TmfError
 from offer_catalog.tmf620.names import to_oracle, to_standard

@@ -32,7 +32,7 @@ from offer_catalog.http import (
     run_unit,
 )
 from offer_catalog.resources.dates import parse_date_time
-from offer_catalog.resources.tmf620.rules import is_uri
+from offer_catalog.resources.uris import is_uri
 from offer_catalog.settings import Settings
 from offer_catalog.tmf620.errors import TmfError
 from offer_catalog.tmf620.fields import project, selection_tree

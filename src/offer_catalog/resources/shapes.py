@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from offer_catalog.patch.pointer import escape_token
 from offer_catalog.resources.dates import parse_date_time
+from offer_catalog.resources.uris import URI_PATTERN, is_uri
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +49,6 @@ class Shape(Protocol):
         ...
 
 
-_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:\S+$")
 _MIME = re.compile(r"^\w+/[-.\w]+(?:\+[-.\w]+)?$")
 _LANGUAGE = re.compile(r"^[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*$")
 
@@ -57,7 +57,7 @@ def _format_ok(fmt: str, value: str) -> bool:
     if fmt == "date-time":
         return parse_date_time(value) is not None
     if fmt == "uri":
-        return bool(_URI.match(value))
+        return is_uri(value)
     if fmt == "mime":
         return bool(_MIME.match(value))
     if fmt == "language":
@@ -95,6 +95,9 @@ class Str:
             schema["enum"] = list(self.enum)
         if self.fmt in _JSON_FORMAT:
             schema["format"] = _JSON_FORMAT[self.fmt]
+        if self.fmt == "uri":
+            # The service takes only an absolute URI where a schema says `format: uri`.
+            schema["pattern"] = URI_PATTERN
         elif self.fmt == "mime":
             schema["pattern"] = _MIME.pattern
         if self.max_length is not None:

@@ -17,8 +17,9 @@ from offer_catalog.openapi import ApiDoc, Body, Doc, ErrorDoc, Param, Reply, ref
 from offer_catalog.openapi.declare import array_of
 from offer_catalog.openapi.shapes import json_schema
 from offer_catalog.openapi.writes import QUERY_POINTER, extension, json_patch_operation, writable
-from offer_catalog.resources.tmf620.rules import RELEASE_CLASSES, TYPES, URI_PATTERN
+from offer_catalog.resources.tmf620.rules import RELEASE_CLASSES, TYPES
 from offer_catalog.resources.tmf620.values import VALUE_TYPES
+from offer_catalog.resources.uris import URI_PATTERN
 from offer_catalog.tmf620.names import TO_ORACLE, to_oracle
 from offer_catalog.tmf620.resources import V4, Release, Resource
 

@@ -63,6 +63,9 @@ BAD_VALUES = [
     ("personalized-offer", "/xdm:representations/0/xdm:components/0/dc:format", "html", "format"),
     ("personalized-offer", "/xdm:representations/0/xdm:components/0/dc:language", ["en us"], "format"),
     ("personalized-offer", "/xdm:representations/0/xdm:channel", "web", "format"),
+    # An absolute URI as RFC 3986 writes it (a scheme and non-space text is not enough).
+    ("personalized-offer", "/xdm:representations/0/xdm:channel", "https://x/{y}", "format"),
+    ("personalized-offer", "/xdm:representations/0/xdm:components/0/xdm:deliveryURL", "http://[::g]/", "format"),
     (
         "personalized-offer",
         "/xdm:frequencyCappingConstraints",

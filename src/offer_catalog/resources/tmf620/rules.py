@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import ipaddress
-import re
 from typing import Any
 
 import orjson
@@ -16,6 +14,7 @@ from offer_catalog.resources.tmf620.kinds import CLASSES
 from offer_catalog.resources.tmf620.spec import TmfResource
 from offer_catalog.resources.tmf620.v5 import CLASSES as V5_CLASSES
 from offer_catalog.resources.tmf620.v5 import nested as v5_nested
+from offer_catalog.resources.uris import is_uri
 
 Types = tuple[dict[str, dict[str, str]], dict[str, tuple[str, ...]]]
 # Per release: the member types of its definitions and the members nested values require.
@@ -27,40 +26,6 @@ RELEASE_CLASSES = {"v4": CLASSES, "v5": V5_CLASSES}
 
 # Members the server sets; a patch may not change them and a create cannot choose them (except id).
 SERVER_MANAGED = ("id", "href", "lastUpdate")
-# An absolute URI (RFC 3986: a scheme, then an authority and path, a query and a fragment, each of the
-# characters its part takes), as JSON Schema's `uri` format reads it.
-_PCHAR = r"(?:[A-Za-z0-9\-._~!$&'()*+,;=:@]|%[0-9A-Fa-f]{2})"
-_AUTHORITY = (
-    r"(?:(?:[A-Za-z0-9\-._~!$&'()*+,;=:]|%[0-9A-Fa-f]{2})*@)?"
-    r"(?:\[(?:(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{0,4}|[0-9]{1,3}(?:\.[0-9]{1,3}){3})"
-    r"|v[0-9A-Fa-f]+\.[A-Za-z0-9\-._~!$&'()*+,;=:]+)\]|(?:[A-Za-z0-9\-._~!$&'()*+,;=]|%[0-9A-Fa-f]{2})*)"
-    r"(?::[0-9]*)?"
-)
-_TAIL = r"(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9A-Fa-f]{2})*"
-URI_PATTERN = (
-    rf"^[A-Za-z][A-Za-z0-9+.\-]*:(?://{_AUTHORITY}(?:/{_PCHAR}*)*|/?(?:{_PCHAR}+(?:/{_PCHAR}*)*)?)"
-    rf"(?:\?{_TAIL})?(?:#{_TAIL})?$"
-)
-"""The absolute URI a `uri` member must be (ECMA 262 and Python alike; documented as its pattern). An
-IPv6 address between brackets is checked further (`is_uri`), which no short pattern can do."""
-_URI = re.compile(URI_PATTERN[1:-1])
-_IP_LITERAL = re.compile(r"[^:]*://(?:[^@/?#]*@)?\[([^\]]*)\]")
-
-
-def is_uri(value: str) -> bool:
-    """Whether `value` is an absolute URI, as the specification's `format: uri` means it."""
-    if _URI.fullmatch(value) is None:
-        return False
-    literal = _IP_LITERAL.match(value)
-    if literal is None or literal.group(1).startswith("v"):
-        return True
-    try:
-        ipaddress.IPv6Address(literal.group(1))
-    except ValueError:
-        return False
-    return True
-
-
 _SCALARS: dict[str, tuple[type, ...]] = {"str": (str,), "bool": (bool,), "num": (int, float), "int": (int,)}
 _TYPE_WORDS = {"str": "a string", "bool": "a boolean", "num": "a number", "int": "an integer"}
 
@@ -120,7 +85,7 @@ def _check_nested(code: str, value: Any, member: str, types: Types = TYPES["v4"]
             if item is not None:
                 _check_nested(code[1:-1], item, f"{member}[{index}]", types)
     elif code == "uri":
-        if not isinstance(value, str) or not _URI.fullmatch(value):
+        if not isinstance(value, str) or not is_uri(value):
             raise _fail("invalid_value", member, f"{member} must be an absolute URI")
     elif code == "datetime":
         if not isinstance(value, str):
