@@ -1,7 +1,8 @@
 """Benchmark harness: serve an ASGI app with uvicorn on loopback and drive it with a bounded load.
 
 Every HTTP figure is printed with its ratio to the ceiling app (bench/ceiling.py) measured in the
-same run with the same server settings, because these machines are shared and noisy.
+same run with the same server settings, because these machines are shared and noisy, and with the
+server process's CPU time per request (all its threads, from /proc), which moves less with the load.
 
     with serve("ceiling:app") as base: ceiling = load(base, [Req("GET", "/")])
     with serve("offer_catalog.app:app_from_env", factory=True, env={...}) as base: ...
@@ -56,14 +57,32 @@ class Result:
     count: int
     errors: int
     statuses: dict[int, int] = field(default_factory=dict)
+    # CPU time of the server process (every thread) per request, when the server was started by `serve`.
+    server_us: float | None = None
 
     def line(self, name: str, ceiling: Result | None = None) -> str:
-        """A printable summary, with the ratio to the ceiling when given."""
+        """A printable summary, with the server's CPU per request and the ratio to the ceiling when given."""
+        cpu = f"  server {self.server_us:5.0f} µs CPU/req" if self.server_us is not None else ""
         ratio = f"  {self.rps / ceiling.rps:6.1%} of ceiling" if ceiling and ceiling.rps else ""
         return (
             f"{name:<44} {self.rps:9.0f} req/s  p50 {self.p50_ms:6.2f} ms  p99 {self.p99_ms:6.2f} ms"
-            f"  n={self.count} err={self.errors}{ratio}"
+            f"  n={self.count} err={self.errors}{cpu}{ratio}"
         )
+
+
+# The process behind each base URL `serve` yields, for its CPU time (Linux /proc).
+_SERVERS: dict[str, int] = {}
+
+
+def server_cpu_seconds(base: str) -> float | None:
+    """CPU time (user + system, all threads) the server behind `base` has used so far, if known."""
+    pid = _SERVERS.get(base)
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except (OSError, TypeError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:
@@ -104,8 +123,11 @@ def serve(
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"{app} did not start") from None
                 time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}"
+        base = f"http://127.0.0.1:{port}"
+        _SERVERS[base] = proc.pid
+        yield base
     finally:
+        _SERVERS.pop(f"http://127.0.0.1:{port}", None)
         proc.terminate()
         try:
             proc.wait(timeout=15)
@@ -196,7 +218,12 @@ def load(
         runner = asyncio.run
     if warmup:
         runner(run(warmup))
-    return runner(run(seconds))
+    cpu_before = server_cpu_seconds(base)
+    result: Result = runner(run(seconds))
+    cpu_after = server_cpu_seconds(base)
+    if cpu_before is not None and cpu_after is not None and result.count:
+        result.server_us = (cpu_after - cpu_before) * 1e6 / result.count
+    return result
 
 
 def run_service_mixes(

@@ -8,7 +8,10 @@ plain text and has no header size limit. This subclass adds, per connection:
 - a head size limit: 431 once the head passes it;
 - load shedding: when open connections near the process's file limit, the connection that has waited
   longest for its request head is closed, so idle sockets cannot starve the clients that do send requests;
-- problem+json bodies (with a stable `code`) for every error it answers itself.
+- problem+json bodies (with a stable `code`) for every error it answers itself;
+- one write per response: a response head waits for the first bytes of its body (`HeadWithBody`), so
+  the two go to the socket together. On this machine each write to an idle client is a wake-up that
+  costs more than the rest of the server's work for a cached GET (docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
+from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol, RequestResponseCycle
 
 from offer_catalog.settings import Settings
 
@@ -81,6 +84,53 @@ def problem_bytes(status: int, code: str, detail: str) -> bytes:
         b"content-length: " + str(len(body)).encode("ascii") + b"\r\nconnection: close\r\n\r\n"
     )
     return STATUS_LINE[status] + head + body
+
+
+class HeadWithBody:
+    """The transport as one request's response cycle sees it: the response head is held back and
+    written with the first body bytes, in one write.
+
+    Held only when a body is sure to follow: a Content-Length above zero, not chunked, not HEAD. The
+    bytes sent are the same; a cycle that closes the transport (the app failed mid-response) sends
+    the held head first, as before.
+    """
+
+    __slots__ = ("_cycle", "_head", "_started", "_transport")
+
+    def __init__(self, transport: asyncio.Transport, cycle: RequestResponseCycle) -> None:
+        self._transport = transport
+        self._cycle = cycle
+        self._head = b""
+        self._started = False  # the head has been written (or held)
+
+    def write(self, data: bytes) -> None:
+        cycle = self._cycle
+        if not self._started and cycle.response_started:
+            # The head: uvicorn has just read Content-Length / Transfer-Encoding from the headers.
+            self._started = True
+            if (
+                cycle.chunked_encoding is False
+                and cycle.expected_content_length > 0
+                and cycle.scope["method"] != "HEAD"
+            ):
+                self._head = data
+                return
+        elif self._head:
+            data = self._head + data
+            self._head = b""
+        self._transport.write(data)
+
+    def close(self) -> None:
+        if self._head and not self._transport.is_closing():
+            self._transport.write(self._head)
+        self._head = b""
+        self._transport.close()
+
+    def is_closing(self) -> bool:
+        return self._transport.is_closing()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
 
 
 # Seconds a rejected connection keeps reading (and dropping) before it closes.
@@ -144,6 +194,9 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         GuardedHttpProtocol.waiting.pop(self, None)
         self._cancel_deadline()
         super().on_headers_complete()
+        cycle = self.cycle
+        if cycle is not None:  # not yet running: its task starts on the next turn of the loop
+            cycle.transport = HeadWithBody(self.transport, cycle)  # type: ignore[assignment]
 
     def on_body(self, body: bytes) -> None:
         if not self._rejected:

@@ -134,3 +134,53 @@ def test_half_sent_requests_cannot_starve_other_clients(tmp_path: Path) -> None:
             for sock in attackers:
                 sock.close()
         assert httpx.get(base + "/health", timeout=5).status_code == 200
+
+
+def read_response(sock: socket.socket, pending: bytes, *, body: bool = True) -> tuple[bytes, bytes, bytes]:
+    """One response from a keep-alive socket: (head, body, bytes read past it)."""
+    while b"\r\n\r\n" not in pending:
+        chunk = sock.recv(65536)
+        assert chunk, "the server closed the connection before the response head"
+        pending += chunk
+    head, _, rest = pending.partition(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    size = length if body else 0
+    while len(rest) < size:
+        chunk = sock.recv(65536)
+        assert chunk, "the server closed the connection before the response body"
+        rest += chunk
+    return head, rest[:size], rest[size:]
+
+
+def test_response_heads_go_out_with_their_bodies_and_alone_when_none_follows(tmp_path: Path) -> None:
+    """The protocol holds a head back for its body's first bytes: every kind of answer still arrives whole."""
+    with server(tmp_path / "c.db") as (_, port):
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+            sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nX-Request-ID: r-1\r\n\r\n")
+            head, body, rest = read_response(sock, b"")
+            assert head.startswith(b"HTTP/1.1 200 OK\r\n") and b"x-request-id: r-1" in head.lower()
+            assert orjson.loads(body) == {"status": "ok"} and rest == b""
+            # HEAD: a Content-Length and no body; the head must not wait for body bytes that never come.
+            sock.sendall(b"HEAD /health HTTP/1.1\r\nHost: x\r\n\r\n")
+            head, body, rest = read_response(sock, b"", body=False)
+            assert head.startswith(b"HTTP/1.1 200") and b"content-length: 15" in head.lower()
+            # Two requests in one packet (pipelined): both answered whole, in order, the second a 404.
+            path = b"/tmf-api/productCatalogManagement/v4/productOffering/missing"
+            sock.sendall(
+                b"GET /health HTTP/1.1\r\nHost: x\r\n\r\nGET " + path + b" HTTP/1.1\r\nHost: x\r\n\r\n"
+            )
+            head, body, rest = read_response(sock, rest)
+            assert head.startswith(b"HTTP/1.1 200") and orjson.loads(body) == {"status": "ok"}
+            head, body, rest = read_response(sock, rest)
+            assert head.startswith(b"HTTP/1.1 404") and orjson.loads(body)["code"] == "not_found"
+            assert rest == b""
+        # A 204 (no body at all): the head goes out on its own.
+        base = f"http://127.0.0.1:{port}/tmf-api/productCatalogManagement/v4/catalog"
+        created = httpx.post(base, json={"name": "c"}, timeout=5)
+        assert created.status_code == 201
+        deleted = httpx.delete(f"{base}/{created.json()['id']}", timeout=5)
+        assert deleted.status_code == 204 and deleted.content == b""
