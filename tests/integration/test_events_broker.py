@@ -87,8 +87,15 @@ def test_every_event_reaches_the_broker_also_after_an_outage(store: Store, subje
                 client.post(f"{STANDARD_BASE}productOffering", json={"id": f"b-{n}", "name": "x"}).status_code
                 == 201
             )
-        with store.unit_of_work() as uow:
-            pending = subscriptions.deliveries(uow, id=BROKER_ID, status="pending")
+        # The relay queues the broker's deliveries in the background (after the lease a previous app
+        # held on this database runs out), so the outage is waited for, not assumed.
+        deadline = time.monotonic() + 30
+        while True:
+            with store.unit_of_work() as uow:
+                pending = subscriptions.deliveries(uow, id=BROKER_ID, status="pending")
+            if pending or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
     assert pending, "nothing was queued for the broker"
     with app_client(
         store, hub_broker_url=NATS_URL, hub_broker_subject=subject, hub_max_attempts=10_000
