@@ -8,8 +8,8 @@ change number by the batch's count.
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Iterable, Iterator
+from collections import Counter, deque
+from collections.abc import Collection, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from itertools import islice
 from typing import Any
@@ -19,7 +19,7 @@ from psycopg_pool import ConnectionPool
 
 from offer_catalog.documents.model import CREATED, Document
 from offer_catalog.errors import AlreadyExists
-from offer_catalog.store import pg_fences, pg_ranges
+from offer_catalog.store import pg_counts, pg_fences, pg_ranges
 from offer_catalog.store.pg_write import BUMP_UPSERT, bump_stripe
 from offer_catalog.store.rows import DOC_COLUMNS, at_id_of, document_params, dump_body
 
@@ -53,6 +53,35 @@ def _batches(docs: Iterable[Document], size: int) -> Iterator[list[Document]]:
         yield batch
 
 
+Held = Counter[tuple[str, str, tuple[str, ...], str]]
+"""How many loaded documents hold each (scope, kind, path, string value)."""
+
+
+def _tallied(docs: Iterable[Document], paths: Collection[tuple[str, ...]], held: Held) -> Iterator[Document]:
+    """The documents as given, tallying the string values each holds at each path (once a document)."""
+    for doc in docs:
+        if not doc.deleted:
+            for path in paths:
+                for value in _strings(doc.body, path):
+                    held[doc.scope, doc.kind, path, value] += 1
+        yield doc
+
+
+def _strings(body: Any, path: tuple[str, ...]) -> set[str]:
+    """The strings at a path, arrays on the way unwrapped (SQL/JSON lax mode, as the counts read it)."""
+    found = [body]
+    for step in path:
+        found = [
+            item[step]
+            for node in found
+            for item in (node if isinstance(node, list) else (node,))
+            if isinstance(item, dict) and step in item
+        ]
+    return {
+        item for node in found for item in (node if isinstance(node, list) else (node,)) if type(item) is str
+    }
+
+
 def _load_batch(conn: psycopg.Connection[tuple[Any, ...]], docs: list[Document], change: str) -> None:
     try:
         with conn.transaction():
@@ -77,13 +106,17 @@ def bulk_load(
     change: str = CREATED,
     batch: int,
     parallel: int = PARALLEL,
+    paths: Collection[tuple[str, ...]] = (),
 ) -> int:
     """Insert new documents as given, `batch` per transaction, up to `parallel` batches at once.
 
     AlreadyExists if an id of a batch is taken: that batch writes nothing (batches loaded before
     it, or beside it, stay). Batches run on their own pooled connections, so the server's work
     (JSON parsing, index maintenance) spreads over its cores while this process formats the next.
+    The string values at `paths` (declared paths) are tallied on the way: those the load wrote
+    many times are counted at its end (pg_counts), so their first list has no promotion to pay.
     """
+    held: Held = Counter()
 
     def load(docs_batch: list[Document]) -> int:
         with pool.connection() as conn:
@@ -95,7 +128,7 @@ def bulk_load(
     with ThreadPoolExecutor(parallel, thread_name_prefix="bulk-load") as runner:
         running: deque[Future[int]] = deque()
         try:
-            for docs_batch in _batches(docs, batch):
+            for docs_batch in _batches(_tallied(docs, paths, held), batch):
                 if len(running) >= parallel:
                     written += running.popleft().result()
                 running.append(runner.submit(load, docs_batch))
@@ -105,13 +138,16 @@ def bulk_load(
             for future in running:
                 future.cancel()
     if written:
-        _refresh_statistics(pool, written)
+        _refresh_statistics(pool, written, held)
     return written
 
 
-def _refresh_statistics(pool: ConnectionPool[psycopg.Connection[tuple[Any, ...]]], written: int) -> None:
+def _refresh_statistics(
+    pool: ConnectionPool[psycopg.Connection[tuple[Any, ...]]], written: int, held: Held
+) -> None:
     # The first list after a load is then as quick as the next ones: statistics for the planner,
-    # and the buckets the load filled split now (ids for deep pages, member values for totals).
+    # the buckets the load filled split now (ids for deep pages, member values for totals), and the
+    # path values it wrote more often than a bounded count reaches counted (one pass per path).
     with pool.connection() as conn:
         row = conn.execute(_STALE).fetchone()
         if row is None or float(row[0]) < 0 or written * 4 >= float(row[0]):
@@ -120,3 +156,20 @@ def _refresh_statistics(pool: ConnectionPool[psycopg.Connection[tuple[Any, ...]]
                 conn.execute("ANALYZE documents")
         pg_ranges.complete_all(conn)
         pg_fences.split_large(conn)
+        _count_path_values(conn, held)
+
+
+def _count_path_values(conn: psycopg.Connection[tuple[Any, ...]], held: Held) -> None:
+    many: dict[tuple[str, str, tuple[str, ...]], list[str]] = {}
+    for (scope, kind, path, value), n in held.items():
+        if n > pg_counts.THRESHOLD:
+            many.setdefault((scope, kind, path), []).append(value)
+    if not many:
+        return
+    conn.execute("SET statement_timeout = 0")  # a load's maintenance is not a query under its budget
+    try:
+        for (scope, kind, path), values in sorted(many.items()):
+            key, jsonpath = pg_counts.path_key(path)
+            pg_counts.promote_loaded(conn, scope, pg_counts.Counted(kind, key, jsonpath, tuple(values), None))
+    finally:
+        conn.execute("RESET statement_timeout")

@@ -65,7 +65,12 @@ BAD_VALUES = [
     ("personalized-offer", "/xdm:representations/0/xdm:channel", "web", "format"),
     # An absolute URI as RFC 3986 writes it (a scheme and non-space text is not enough).
     ("personalized-offer", "/xdm:representations/0/xdm:channel", "https://x/{y}", "format"),
-    ("personalized-offer", "/xdm:representations/0/xdm:components/0/xdm:deliveryURL", "http://[::g]/", "format"),
+    (
+        "personalized-offer",
+        "/xdm:representations/0/xdm:components/0/xdm:deliveryURL",
+        "http://[::g]/",
+        "format",
+    ),
     (
         "personalized-offer",
         "/xdm:frequencyCappingConstraints",
