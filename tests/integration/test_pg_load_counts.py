@@ -9,7 +9,7 @@ import pytest
 from offer_catalog.documents import service
 from offer_catalog.documents.model import Actor, Document
 from offer_catalog.documents.query import Cond, Op, Query, body
-from offer_catalog.store import Store, pg_counts
+from offer_catalog.store import Store, pg_bulk, pg_counts
 
 pytestmark = pytest.mark.postgres
 
@@ -61,7 +61,11 @@ def matching(store: Store, where: Cond) -> tuple[int, int | None]:
     return len(page.items), page.total
 
 
-def test_values_a_load_writes_many_times_are_counted_exactly_before_any_list(store: Store) -> None:
+@pytest.mark.parametrize("window", [pg_bulk.WINDOW, 8])  # 8: the load's tally drops rare values 5 times
+def test_values_a_load_writes_many_times_are_counted_exactly_before_any_list(
+    store: Store, monkeypatch: pytest.MonkeyPatch, window: int
+) -> None:
+    monkeypatch.setattr(pg_bulk, "WINDOW", window)
     with store.unit_of_work(write=True) as uow:  # written before the load: counted in too
         service.create(uow, scope="s", kind="offer", id="before", body=offer(1), actor=ACTOR)
     store.bulk_load(docs(range(40), deleted=5), batch=7)  # type: ignore[attr-defined]

@@ -8,7 +8,7 @@ change number by the batch's count.
 
 from __future__ import annotations
 
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Collection, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from itertools import islice
@@ -53,18 +53,49 @@ def _batches(docs: Iterable[Document], size: int) -> Iterator[list[Document]]:
         yield batch
 
 
-Held = Counter[tuple[str, str, tuple[str, ...], str]]
-"""How many loaded documents hold each (scope, kind, path, string value)."""
+WINDOW = 10_000
+"""Documents per window of the load's tally of path values (lossy counting: see _Tally)."""
+Where = tuple[str, str, tuple[str, ...]]
+"""(scope, kind, path)."""
 
 
-def _tallied(docs: Iterable[Document], paths: Collection[tuple[str, ...]], held: Held) -> Iterator[Document]:
-    """The documents as given, tallying the string values each holds at each path (once a document)."""
-    for doc in docs:
-        if not doc.deleted:
-            for path in paths:
-                for value in _strings(doc.body, path):
-                    held[doc.scope, doc.kind, path, value] += 1
-        yield doc
+class _Tally:
+    """How many loaded documents hold each string value at each declared path, in bounded memory.
+
+    Lossy counting (Manku and Motwani): at the end of each WINDOW documents, the values whose count
+    (with the windows missed before their first) does not exceed the windows seen are dropped, so
+    unique ids do not pile up. A value is kept with an over-estimate of at most one per window: those
+    held by more than `threshold` documents are all among `many(threshold)` (their counts are then
+    made by the database, exact).
+    """
+
+    def __init__(self, paths: Collection[tuple[str, ...]]) -> None:
+        self.paths = tuple(paths)
+        self.seen = 0
+        self.held: dict[tuple[Where, str], list[int]] = {}
+
+    def tallied(self, docs: Iterable[Document]) -> Iterator[Document]:
+        """The documents as given, tallied on the way."""
+        for doc in docs:
+            window = self.seen // WINDOW
+            self.seen += 1
+            if not doc.deleted:
+                for path in self.paths:
+                    for value in _strings(doc.body, path):
+                        entry = self.held.setdefault(((doc.scope, doc.kind, path), value), [0, window])
+                        entry[0] += 1
+            if self.seen % WINDOW == 0:
+                done = self.seen // WINDOW
+                self.held = {key: entry for key, entry in self.held.items() if sum(entry) > done}
+            yield doc
+
+    def many(self, threshold: int) -> dict[Where, list[str]]:
+        """The values possibly held by more than `threshold` documents, per (scope, kind, path)."""
+        found: dict[Where, list[str]] = {}
+        for (where, value), entry in self.held.items():
+            if sum(entry) > threshold:
+                found.setdefault(where, []).append(value)
+        return found
 
 
 def _strings(body: Any, path: tuple[str, ...]) -> set[str]:
@@ -116,7 +147,7 @@ def bulk_load(
     The string values at `paths` (declared paths) are tallied on the way: those the load wrote
     many times are counted at its end (pg_counts), so their first list has no promotion to pay.
     """
-    held: Held = Counter()
+    tally = _Tally(paths)
 
     def load(docs_batch: list[Document]) -> int:
         with pool.connection() as conn:
@@ -128,7 +159,7 @@ def bulk_load(
     with ThreadPoolExecutor(parallel, thread_name_prefix="bulk-load") as runner:
         running: deque[Future[int]] = deque()
         try:
-            for docs_batch in _batches(_tallied(docs, paths, held), batch):
+            for docs_batch in _batches(tally.tallied(docs), batch):
                 if len(running) >= parallel:
                     written += running.popleft().result()
                 running.append(runner.submit(load, docs_batch))
@@ -138,12 +169,12 @@ def bulk_load(
             for future in running:
                 future.cancel()
     if written:
-        _refresh_statistics(pool, written, held)
+        _refresh_statistics(pool, written, tally)
     return written
 
 
 def _refresh_statistics(
-    pool: ConnectionPool[psycopg.Connection[tuple[Any, ...]]], written: int, held: Held
+    pool: ConnectionPool[psycopg.Connection[tuple[Any, ...]]], written: int, tally: _Tally
 ) -> None:
     # The first list after a load is then as quick as the next ones: statistics for the planner,
     # the buckets the load filled split now (ids for deep pages, member values for totals), and the
@@ -156,14 +187,10 @@ def _refresh_statistics(
                 conn.execute("ANALYZE documents")
         pg_ranges.complete_all(conn)
         pg_fences.split_large(conn)
-        _count_path_values(conn, held)
+        _count_path_values(conn, tally.many(pg_counts.THRESHOLD))
 
 
-def _count_path_values(conn: psycopg.Connection[tuple[Any, ...]], held: Held) -> None:
-    many: dict[tuple[str, str, tuple[str, ...]], list[str]] = {}
-    for (scope, kind, path, value), n in held.items():
-        if n > pg_counts.THRESHOLD:
-            many.setdefault((scope, kind, path), []).append(value)
+def _count_path_values(conn: psycopg.Connection[tuple[Any, ...]], many: dict[Where, list[str]]) -> None:
     if not many:
         return
     conn.execute("SET statement_timeout = 0")  # a load's maintenance is not a query under its budget
