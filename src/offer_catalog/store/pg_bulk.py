@@ -72,45 +72,60 @@ class _Tally:
     def __init__(self, paths: Collection[tuple[str, ...]]) -> None:
         self.paths = tuple(paths)
         self.seen = 0
-        self.held: dict[tuple[Where, str], list[int]] = {}
+        self.held: dict[Where, dict[str, list[int]]] = {}
 
     def tallied(self, docs: Iterable[Document]) -> Iterator[Document]:
         """The documents as given, tallied on the way."""
         for doc in docs:
             window = self.seen // WINDOW
             self.seen += 1
-            if not doc.deleted:
+            if not doc.deleted and isinstance(doc.body, dict):
                 for path in self.paths:
-                    for value in _strings(doc.body, path):
-                        entry = self.held.setdefault(((doc.scope, doc.kind, path), value), [0, window])
-                        entry[0] += 1
+                    if path[0] not in doc.body:
+                        continue
+                    values = _strings(doc.body, path)
+                    if not values:
+                        continue
+                    held = self.held.setdefault((doc.scope, doc.kind, path), {})
+                    for value in values:
+                        entry = held.get(value)
+                        if entry is None:
+                            held[value] = [1, window]
+                        else:
+                            entry[0] += 1
             if self.seen % WINDOW == 0:
                 done = self.seen // WINDOW
-                self.held = {key: entry for key, entry in self.held.items() if sum(entry) > done}
+                for where, held in self.held.items():
+                    self.held[where] = {value: entry for value, entry in held.items() if sum(entry) > done}
             yield doc
 
     def many(self, threshold: int) -> dict[Where, list[str]]:
         """The values possibly held by more than `threshold` documents, per (scope, kind, path)."""
-        found: dict[Where, list[str]] = {}
-        for (where, value), entry in self.held.items():
-            if sum(entry) > threshold:
-                found.setdefault(where, []).append(value)
-        return found
+        found = {
+            where: [value for value, entry in held.items() if sum(entry) > threshold]
+            for where, held in self.held.items()
+        }
+        return {where: values for where, values in found.items() if values}
 
 
 def _strings(body: Any, path: tuple[str, ...]) -> set[str]:
     """The strings at a path, arrays on the way unwrapped (SQL/JSON lax mode, as the counts read it)."""
-    found = [body]
+    nodes = [body]
     for step in path:
-        found = [
-            item[step]
-            for node in found
-            for item in (node if isinstance(node, list) else (node,))
-            if isinstance(item, dict) and step in item
-        ]
-    return {
-        item for node in found for item in (node if isinstance(node, list) else (node,)) if type(item) is str
-    }
+        found: list[Any] = []
+        for node in nodes:
+            if type(node) is list:
+                found.extend(item[step] for item in node if type(item) is dict and step in item)
+            elif type(node) is dict and step in node:
+                found.append(node[step])
+        nodes = found
+    strings: set[str] = set()
+    for node in nodes:
+        if type(node) is str:
+            strings.add(node)
+        elif type(node) is list:
+            strings.update(item for item in node if type(item) is str)
+    return strings
 
 
 def _load_batch(conn: psycopg.Connection[tuple[Any, ...]], docs: list[Document], change: str) -> None:
