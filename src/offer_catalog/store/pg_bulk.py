@@ -9,7 +9,7 @@ change number by the batch's count.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from itertools import islice
 from typing import Any
@@ -19,7 +19,7 @@ from psycopg_pool import ConnectionPool
 
 from offer_catalog.documents.model import CREATED, Document
 from offer_catalog.errors import AlreadyExists
-from offer_catalog.store import pg_fences, pg_ranges
+from offer_catalog.store import pg_counts, pg_fences, pg_ranges
 from offer_catalog.store.pg_write import BUMP_UPSERT, bump_stripe
 from offer_catalog.store.rows import DOC_COLUMNS, at_id_of, document_params, dump_body
 
@@ -53,6 +53,81 @@ def _batches(docs: Iterable[Document], size: int) -> Iterator[list[Document]]:
         yield batch
 
 
+WINDOW = 10_000
+"""Documents per window of the load's tally of path values (lossy counting: see _Tally)."""
+Where = tuple[str, str, tuple[str, ...]]
+"""(scope, kind, path)."""
+
+
+class _Tally:
+    """How many loaded documents hold each string value at each declared path, in bounded memory.
+
+    Lossy counting (Manku and Motwani): at the end of each WINDOW documents, the values whose count
+    (with the windows missed before their first) does not exceed the windows seen are dropped, so
+    unique ids do not pile up. A value is kept with an over-estimate of at most one per window: those
+    held by more than `threshold` documents are all among `many(threshold)` (their counts are then
+    made by the database, exact).
+    """
+
+    def __init__(self, paths: Collection[tuple[str, ...]]) -> None:
+        self.paths = tuple(paths)
+        self.seen = 0
+        self.held: dict[Where, dict[str, list[int]]] = {}
+
+    def tallied(self, docs: Iterable[Document]) -> Iterator[Document]:
+        """The documents as given, tallied on the way."""
+        for doc in docs:
+            window = self.seen // WINDOW
+            self.seen += 1
+            if not doc.deleted and isinstance(doc.body, dict):
+                for path in self.paths:
+                    if path[0] not in doc.body:
+                        continue
+                    values = _strings(doc.body, path)
+                    if not values:
+                        continue
+                    held = self.held.setdefault((doc.scope, doc.kind, path), {})
+                    for value in values:
+                        entry = held.get(value)
+                        if entry is None:
+                            held[value] = [1, window]
+                        else:
+                            entry[0] += 1
+            if self.seen % WINDOW == 0:
+                done = self.seen // WINDOW
+                for where, held in self.held.items():
+                    self.held[where] = {value: entry for value, entry in held.items() if sum(entry) > done}
+            yield doc
+
+    def many(self, threshold: int) -> dict[Where, list[str]]:
+        """The values possibly held by more than `threshold` documents, per (scope, kind, path)."""
+        found = {
+            where: [value for value, entry in held.items() if sum(entry) > threshold]
+            for where, held in self.held.items()
+        }
+        return {where: values for where, values in found.items() if values}
+
+
+def _strings(body: Any, path: tuple[str, ...]) -> set[str]:
+    """The strings at a path, arrays on the way unwrapped (SQL/JSON lax mode, as the counts read it)."""
+    nodes = [body]
+    for step in path:
+        found: list[Any] = []
+        for node in nodes:
+            if type(node) is list:
+                found.extend(item[step] for item in node if type(item) is dict and step in item)
+            elif type(node) is dict and step in node:
+                found.append(node[step])
+        nodes = found
+    strings: set[str] = set()
+    for node in nodes:
+        if type(node) is str:
+            strings.add(node)
+        elif type(node) is list:
+            strings.update(item for item in node if type(item) is str)
+    return strings
+
+
 def _load_batch(conn: psycopg.Connection[tuple[Any, ...]], docs: list[Document], change: str) -> None:
     try:
         with conn.transaction():
@@ -77,13 +152,17 @@ def bulk_load(
     change: str = CREATED,
     batch: int,
     parallel: int = PARALLEL,
+    paths: Collection[tuple[str, ...]] = (),
 ) -> int:
     """Insert new documents as given, `batch` per transaction, up to `parallel` batches at once.
 
     AlreadyExists if an id of a batch is taken: that batch writes nothing (batches loaded before
     it, or beside it, stay). Batches run on their own pooled connections, so the server's work
     (JSON parsing, index maintenance) spreads over its cores while this process formats the next.
+    The string values at `paths` (declared paths) are tallied on the way: those the load wrote
+    many times are counted at its end (pg_counts), so their first list has no promotion to pay.
     """
+    tally = _Tally(paths)
 
     def load(docs_batch: list[Document]) -> int:
         with pool.connection() as conn:
@@ -95,7 +174,7 @@ def bulk_load(
     with ThreadPoolExecutor(parallel, thread_name_prefix="bulk-load") as runner:
         running: deque[Future[int]] = deque()
         try:
-            for docs_batch in _batches(docs, batch):
+            for docs_batch in _batches(tally.tallied(docs), batch):
                 if len(running) >= parallel:
                     written += running.popleft().result()
                 running.append(runner.submit(load, docs_batch))
@@ -105,13 +184,16 @@ def bulk_load(
             for future in running:
                 future.cancel()
     if written:
-        _refresh_statistics(pool, written)
+        _refresh_statistics(pool, written, tally)
     return written
 
 
-def _refresh_statistics(pool: ConnectionPool[psycopg.Connection[tuple[Any, ...]]], written: int) -> None:
+def _refresh_statistics(
+    pool: ConnectionPool[psycopg.Connection[tuple[Any, ...]]], written: int, tally: _Tally
+) -> None:
     # The first list after a load is then as quick as the next ones: statistics for the planner,
-    # and the buckets the load filled split now (ids for deep pages, member values for totals).
+    # the buckets the load filled split now (ids for deep pages, member values for totals), and the
+    # path values it wrote more often than a bounded count reaches counted (one pass per path).
     with pool.connection() as conn:
         row = conn.execute(_STALE).fetchone()
         if row is None or float(row[0]) < 0 or written * 4 >= float(row[0]):
@@ -120,3 +202,16 @@ def _refresh_statistics(pool: ConnectionPool[psycopg.Connection[tuple[Any, ...]]
                 conn.execute("ANALYZE documents")
         pg_ranges.complete_all(conn)
         pg_fences.split_large(conn)
+        _count_path_values(conn, tally.many(pg_counts.THRESHOLD))
+
+
+def _count_path_values(conn: psycopg.Connection[tuple[Any, ...]], many: dict[Where, list[str]]) -> None:
+    if not many:
+        return
+    conn.execute("SET statement_timeout = 0")  # a load's maintenance is not a query under its budget
+    try:
+        for (scope, kind, path), values in sorted(many.items()):
+            key, jsonpath = pg_counts.path_key(path)
+            pg_counts.promote_loaded(conn, scope, pg_counts.Counted(kind, key, jsonpath, tuple(values), None))
+    finally:
+        conn.execute("RESET statement_timeout")

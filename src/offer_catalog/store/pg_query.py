@@ -97,7 +97,7 @@ class PostgresQueries:
         if count is None or count.key == "":
             return False
         matches = pg_counts.read(self.conn, scope, count)
-        live = pg_counts.read(self.conn, scope, pg_counts.Counted(count.kind, "", ("",), "", None))
+        live = pg_counts.read(self.conn, scope, pg_counts.Counted(count.kind, "", "", ("",), None))
         if not matches or not live:
             return False
         window = query.offset + (live if query.limit is None else query.limit)

@@ -282,7 +282,7 @@ class PostgresStore:
         """Insert new documents as given through COPY, `batch` per transaction (see pg_bulk)."""
         self._ensure_open()
         try:
-            return bulk_load(self.pool, docs, change=change, batch=batch)
+            return bulk_load(self.pool, docs, change=change, batch=batch, paths=sorted(self._paths))
         except psycopg.OperationalError as exc:
             raise StoreUnavailable(f"PostgreSQL does not answer: {exc}") from exc
 
