@@ -98,3 +98,20 @@ def test_pql_dates_at_the_calendar_edges_are_values_not_errors(client: TestClien
         # This case's offer leaves the catalog before the next case adds its own.
         gone = client.delete(f"{XCORE}/{catalog.container}/instances/{made['instanceId']}", headers=auth())
         assert gone.status_code == 202, gone.text
+
+
+def test_activity_ids_are_blank_or_spaced_as_the_document_reads_them(
+    client: TestClient, store: Store
+) -> None:
+    # The document's pattern for `activityId` is ECMA 262's `\S`: U+0085 and U+001E are text there
+    # (Python's str.strip took them for spaces and answered 400 "blank" to a schema-valid request).
+    catalog = build_catalog(client, make_container(store))
+    url = f"/data/core/ode/{catalog.container}/offers"
+    for text in ("\u0085", "\x1e"):
+        unknown = client.get(url, params={"activityId": text}, headers=auth())
+        assert unknown.status_code == 404 and unknown.json()["code"] == "unknown_activity", unknown.text
+    for blank in (" ", "\u00a0\t", "\u3000"):
+        refused = client.get(url, params={"activityId": blank}, headers=auth())
+        assert refused.status_code == 400 and refused.json()["code"] == "invalid_request", refused.text
+    spaced = client.get(url, params={"activityId": f"\u00a0{catalog['main']} "}, headers=auth())
+    assert spaced.status_code == 200, spaced.text

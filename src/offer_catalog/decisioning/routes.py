@@ -69,6 +69,7 @@ from offer_catalog.offer_library.containers import require_container
 from offer_catalog.offer_library.errors import UnsupportedMediaType, render_problem
 from offer_catalog.offer_library.tenancy import Caller, caller_of
 from offer_catalog.openapi import Doc
+from offer_catalog.resources.text import strip_space
 from offer_catalog.settings import Settings
 from offer_catalog.store.base import Store, UnitOfWork
 
@@ -220,7 +221,8 @@ class DecisionApi:
         caller = caller_of(request)
         container_id = request.path_params["container_id"]
         accept = media.negotiate(request.headers.get("accept"), BODY_TYPES)
-        values = [v for k, v in query_items(request) if k == "activityId"]
+        # Spaces around an @id are ignored, as the document's pattern (`\S`) reads them.
+        values = [strip_space(v) for k, v in query_items(request) if k == "activityId"]
         store = store_of(request)
 
         def work() -> dict[str, Any]:

@@ -17,6 +17,7 @@ from offer_catalog.documents.query import AllOf, AnyOf, Cond, Condition, Op, bod
 from offer_catalog.errors import InvalidQuery
 from offer_catalog.offer_library.listing import field_of
 from offer_catalog.resources.offer_library import ALL, BY_NAME
+from offer_catalog.resources.text import strip_space
 
 MAX_TERMS = 20
 
@@ -65,7 +66,7 @@ def search_paths(kinds: tuple[str, ...], fields: Sequence[str]) -> list[tuple[st
 
 def search_condition(q: str, qop: str | None, paths: list[tuple[str, ...]]) -> Condition | None:
     """The condition a search needs, or None when q holds no term."""
-    op = (qop or "").strip().upper() or "OR"
+    op = strip_space(qop or "").upper() or "OR"
     if op not in ("AND", "OR"):
         raise InvalidQuery(f"qop must be AND or OR, not {qop!r}", code="invalid_search")
     terms = terms_of(q)

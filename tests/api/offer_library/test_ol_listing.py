@@ -248,6 +248,7 @@ class TestSearch:
         assert set(self.search(xc, q="alpha zeta")) == {"Alpha", "zeta"}
         assert set(self.search(xc, q="alpha zeta", qop="AND")) == set()
         assert set(self.search(xc, q="sales rule", qop="and")) == {"Sales rule"}
+        assert set(self.search(xc, q="sales rule", qop="\u00a0and\t")) == {"Sales rule"}
         assert set(self.search(xc, q='"sales rule"')) == {"Sales rule"}
         assert set(self.search(xc, q="ta", field="_instance.xdm:name", schema=OFFER)) == {
             "beta",
@@ -276,6 +277,8 @@ class TestSearch:
     def test_bad_search(self, xc: Xcore) -> None:
         for params, code in (
             ({"q": "x", "qop": "XOR"}, "invalid_search"),
+            # The document's pattern (`^\s*(and|or)?\s*$`, ECMA 262) does not count U+0085 as a space.
+            ({"q": "x", "qop": "\u0085and"}, "invalid_search"),
             ({"q": "x", "field": "repo:etag"}, "invalid_search"),
             ({"q": " ".join(f"t{i}" for i in range(21))}, "invalid_search"),
         ):
