@@ -68,7 +68,12 @@ def tmf_rules(body: dict[str, Any], path: str = "") -> dict[str, Any]:
     """The body with its @type its collection's, a string lifecycleStatus made a TMF620 state and a
     validFor put in order."""
     own, kind = own_class(path), body.get("@type")
-    if kind in CLASSES and kind != own and (own, kind) != ("ProductCatalog", "Catalog"):
+    if (
+        isinstance(kind, str)
+        and kind in CLASSES
+        and kind != own
+        and (own, kind) != ("ProductCatalog", "Catalog")
+    ):
         # A resource's @type may not name another resource's class (400 invalid_value:@type); v5 requires
         # one on a create: the collection's class takes its place.
         body = {k: v for k, v in body.items() if k != "@type"} | ({"@type": own} if own else {})
