@@ -24,7 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from offer_catalog.documents.model import Document
 from offer_catalog.logs import TRACE_CONTEXT
-from offer_catalog.store.base import Store, UnitOfWork
+from offer_catalog.store.base import BulkLoader, Store, UnitOfWork
 from offer_catalog.tracing import trace_context
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -225,6 +225,10 @@ class InstrumentedStore:
     def bulk_load(self, docs: Iterable[Document], *, change: str = "created", batch: int = 5000) -> int:
         """Insert new documents by the fastest path."""
         return self.inner.bulk_load(docs, change=change, batch=batch)
+
+    def bulk_loader(self, *, change: str = "created") -> AbstractContextManager[BulkLoader]:
+        """A load in several calls, by the fastest path."""
+        return self.inner.bulk_loader(change=change)
 
     def ensure_path_indexes(self, paths: Sequence[tuple[str, ...]]) -> None:
         """Index the nested and array paths."""

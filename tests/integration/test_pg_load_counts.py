@@ -4,17 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 import pytest
 
 from offer_catalog.documents import service
 from offer_catalog.documents.model import Actor, Document
 from offer_catalog.documents.query import Cond, Op, Query, body
+from offer_catalog.events import transfer
 from offer_catalog.store import Store, pg_bulk, pg_counts
+from offer_catalog.tmf620.resources import SCOPE
 
 pytestmark = pytest.mark.postgres
 
 ACTOR = Actor("t")
 TAGS = ("tags", "id")
+CATEGORY = ("category", "id")
 
 
 @pytest.fixture
@@ -103,3 +107,42 @@ def test_a_second_load_adds_to_values_already_counted(store: Store) -> None:
     assert counted(store, tag("t3")) == 7  # past the threshold in the second load: counted then
     assert matching(store, tag("all")) == (30, 30)
     assert matching(store, tag("t3")) == (7, 7)
+
+
+def test_an_import_in_many_batches_counts_the_values_of_the_whole_file(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Batches of 3 and a threshold of 3: no value is held by more than 3 documents of any one batch,
+    # so only a tally over the whole import finds the ones held many times.
+    monkeypatch.setattr(transfer, "BATCH", 3)
+    store.ensure_path_indexes([CATEGORY])
+    offerings = [
+        {"id": f"po{i:02d}", "name": f"n{i}", "category": [{"id": f"c{i % 2}"}, {"id": f"u{i}"}]}
+        for i in range(14)
+    ]
+    lines = [
+        orjson.dumps(
+            {"api": "tmf620", "scope": SCOPE, "kind": "productOffering", "id": body["id"], "version": 1}
+            | {"body": body, "created_at": "2025-01-01T00:00:00Z", "created_by": "t"}
+            | {"modified_at": "2025-01-01T00:00:00Z", "modified_by": "t"}
+        )
+        for body in offerings
+    ]
+    report = transfer.import_lines(store, lines)
+    assert (report.created, report.problems) == (14, [])
+    for value, held in (("c0", 7), ("c1", 7)):
+        assert counted_in(store, SCOPE, "productOffering", value) == held, value
+    assert counted_in(store, SCOPE, "productOffering", "u3") is None  # one document: a bounded count
+    with store.unit_of_work() as uow:
+        where = Cond(body("category", "id"), Op.EQ, "c1")
+        page = uow.query(SCOPE, Query(kinds=("productOffering",), where=where, with_total=True))
+    assert (len(page.items), page.total) == (7, 7)
+
+
+def counted_in(store: Store, scope: str, kind: str, value: str) -> int | None:
+    """The kept count of a `category.id` value (None: not counted)."""
+    where = Cond(body(*CATEGORY), Op.EQ, value)
+    count = pg_counts.counted(Query(kinds=(kind,), where=where), set(), {CATEGORY})
+    assert count is not None
+    with store.unit_of_work() as uow:
+        return pg_counts.read(getattr(uow, "conn"), scope, count)  # noqa: B009 (the unit's connection)

@@ -8,6 +8,7 @@ applied whole or not at all, and every line that cannot be applied is reported w
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +22,7 @@ from offer_catalog.events.tmf620 import is_tmf620_scope
 from offer_catalog.offer_library.containers import CONTAINER, list_containers
 from offer_catalog.offer_library.tenancy import tenant_scope
 from offer_catalog.resources.offer_library import BY_NAME
-from offer_catalog.store.base import Store, UnitOfWork
+from offer_catalog.store.base import BulkLoader, Store, UnitOfWork
 from offer_catalog.tmf620.resources import RESOURCES, SCOPE
 
 TMF620, OFFER_LIBRARY = "tmf620", "offer-library"
@@ -192,23 +193,24 @@ def _apply(uow: UnitOfWork, doc: Document, dry_run: bool) -> str:
     return outcome
 
 
-def _bulk_created(store: Store, batch: list[tuple[int, Document]]) -> bool:
-    """Create a batch of new documents through the store's bulk path (COPY on PostgreSQL), if it has one.
+def _bulk_created(loader: BulkLoader | None, batch: list[tuple[int, Document]]) -> bool:
+    """Create a batch of new documents through the store's bulk path (COPY on PostgreSQL).
 
-    False (nothing written) when the store has none or an id of the batch is taken.
+    False (nothing of the batch written) when there is no loader (a dry run) or an id of the batch is taken.
     """
-    bulk_load = getattr(store, "bulk_load", None)
-    if bulk_load is None:
+    if loader is None:
         return False
     try:
-        bulk_load([doc for _, doc in batch], change=CREATED, batch=len(batch))
+        loader.load([doc for _, doc in batch], batch=len(batch))
     except DomainError:
         return False
     return True
 
 
-def _apply_batch(store: Store, batch: list[tuple[int, Document]], dry_run: bool, report: Report) -> None:
-    if not dry_run and _bulk_created(store, batch):
+def _apply_batch(
+    store: Store, loader: BulkLoader | None, batch: list[tuple[int, Document]], dry_run: bool, report: Report
+) -> None:
+    if _bulk_created(loader, batch):
         for _ in batch:
             report.count(CREATE)
         return
@@ -251,18 +253,21 @@ def import_lines(
     """
     report = Report()
     batch: list[tuple[int, Document]] = []
-    for number, raw in enumerate(lines, start=1):
-        if advance is not None:
-            advance(len(raw))
-        if not raw.strip():
-            continue
-        try:
-            batch.append((number, _into(parse_line(raw), scope)))
-        except DomainError as exc:
-            report.problems.append((number, exc.code, exc.message))
-        if len(batch) >= BATCH:
-            _apply_batch(store, batch, dry_run, report)
-            batch = []
-    if batch:
-        _apply_batch(store, batch, dry_run, report)
+    # One load for the whole file: what the store does at a load's end (PostgreSQL: statistics, the
+    # counts of path values written many times) runs once, over every batch created in bulk.
+    with nullcontext(None) if dry_run else store.bulk_loader(change=CREATED) as loader:
+        for number, raw in enumerate(lines, start=1):
+            if advance is not None:
+                advance(len(raw))
+            if not raw.strip():
+                continue
+            try:
+                batch.append((number, _into(parse_line(raw), scope)))
+            except DomainError as exc:
+                report.problems.append((number, exc.code, exc.message))
+            if len(batch) >= BATCH:
+                _apply_batch(store, loader, batch, dry_run, report)
+                batch = []
+        if batch:
+            _apply_batch(store, loader, batch, dry_run, report)
     return report

@@ -141,6 +141,14 @@ class UnitOfWork(Protocol):
         ...
 
 
+class BulkLoader(Protocol):
+    """A load of new documents made of several calls (see Store.bulk_loader)."""
+
+    def load(self, docs: Iterable[Document], *, batch: int) -> int:
+        """As Store.bulk_load, for one part of the load."""
+        ...
+
+
 class Store(Protocol):
     """A database: opens units of work and manages its schema."""
 
@@ -162,6 +170,11 @@ class Store(Protocol):
         """Insert new documents (as given: version, stamps), their history rows and outbox events,
         by the store's fastest path, `batch` per transaction; AlreadyExists (that batch written
         not at all) when an id is taken. The number of documents written."""
+        ...
+
+    def bulk_loader(self, *, change: str = "created") -> AbstractContextManager[BulkLoader]:
+        """A load in several calls (an import's batches, each loaded or refused whole), whose end's
+        maintenance, where the store has any, runs once when the block is left without an error."""
         ...
 
     def ensure_member_indexes(self, members: Sequence[str]) -> None:
@@ -221,3 +234,16 @@ def migration_scripts(dialect: str) -> Iterator[tuple[int, str]]:
     names = sorted(p.name for p in folder.iterdir() if p.name.endswith(".sql"))
     for name in names:
         yield int(name.split("_", 1)[0]), (folder / name).read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True, slots=True)
+class LoadEachCall:
+    """A bulk loader whose every call is a whole `bulk_load` (a store with nothing to do once at
+    the end of a load in several calls)."""
+
+    store: Store
+    change: str
+
+    def load(self, docs: Iterable[Document], *, batch: int) -> int:
+        """One call's documents, loaded as `bulk_load` loads them."""
+        return self.store.bulk_load(docs, change=self.change, batch=batch)

@@ -145,6 +145,54 @@ def _load_batch(conn: psycopg.Connection[tuple[Any, ...]], docs: list[Document],
         ) from None
 
 
+class BulkLoad:
+    """One load made of several calls (an import's batches): each call writes as `bulk_load` does,
+    and the maintenance of a load's end (statistics, bucket splits, counts of the path values
+    written many times, tallied over every call) runs once, at `finish`."""
+
+    def __init__(
+        self,
+        pool: ConnectionPool[psycopg.Connection[tuple[Any, ...]]],
+        *,
+        change: str = CREATED,
+        parallel: int = PARALLEL,
+        paths: Collection[tuple[str, ...]] = (),
+    ) -> None:
+        self.pool = pool
+        self.change = change
+        self.parallel = max(1, min(parallel, pool.max_size))
+        self.tally = _Tally(paths)
+        self.written = 0
+
+    def _load_one(self, docs_batch: list[Document]) -> int:
+        with self.pool.connection() as conn:
+            _load_batch(conn, docs_batch, self.change)
+        return len(docs_batch)
+
+    def load(self, docs: Iterable[Document], *, batch: int) -> int:
+        """Insert new documents as given, `batch` per transaction, up to `parallel` batches at once;
+        AlreadyExists if an id of a batch is taken (that batch writes nothing; the others stay)."""
+        before = self.written
+        with ThreadPoolExecutor(self.parallel, thread_name_prefix="bulk-load") as runner:
+            running: deque[Future[int]] = deque()
+            try:
+                for docs_batch in _batches(self.tally.tallied(docs), batch):
+                    if len(running) >= self.parallel:
+                        self.written += running.popleft().result()
+                    running.append(runner.submit(self._load_one, docs_batch))
+                while running:
+                    self.written += running.popleft().result()
+            finally:
+                for future in running:
+                    future.cancel()
+        return self.written - before
+
+    def finish(self) -> None:
+        """The load's end: what it wrote made as quick to list as what was there before."""
+        if self.written:
+            _refresh_statistics(self.pool, self.written, self.tally)
+
+
 def bulk_load(
     pool: ConnectionPool[psycopg.Connection[tuple[Any, ...]]],
     docs: Iterable[Document],
@@ -162,29 +210,9 @@ def bulk_load(
     The string values at `paths` (declared paths) are tallied on the way: those the load wrote
     many times are counted at its end (pg_counts), so their first list has no promotion to pay.
     """
-    tally = _Tally(paths)
-
-    def load(docs_batch: list[Document]) -> int:
-        with pool.connection() as conn:
-            _load_batch(conn, docs_batch, change)
-        return len(docs_batch)
-
-    parallel = max(1, min(parallel, pool.max_size))
-    written = 0
-    with ThreadPoolExecutor(parallel, thread_name_prefix="bulk-load") as runner:
-        running: deque[Future[int]] = deque()
-        try:
-            for docs_batch in _batches(tally.tallied(docs), batch):
-                if len(running) >= parallel:
-                    written += running.popleft().result()
-                running.append(runner.submit(load, docs_batch))
-            while running:
-                written += running.popleft().result()
-        finally:
-            for future in running:
-                future.cancel()
-    if written:
-        _refresh_statistics(pool, written, tally)
+    load = BulkLoad(pool, change=change, parallel=parallel, paths=paths)
+    written = load.load(docs, batch=batch)
+    load.finish()
     return written
 
 

@@ -13,10 +13,10 @@ from psycopg_pool import ConnectionPool
 from offer_catalog.documents.model import CREATED, Document, Event, utc_now
 from offer_catalog.errors import QueryTimeout, StoreUnavailable
 from offer_catalog.store import pg_fences, pg_ranges
-from offer_catalog.store.base import QueryLimits, check_written, migration_scripts
+from offer_catalog.store.base import BulkLoader, QueryLimits, check_written, migration_scripts
 from offer_catalog.store.decision_log import DecisionLogSql
 from offer_catalog.store.delivery_tables import DeliveryTables
-from offer_catalog.store.pg_bulk import bulk_load
+from offer_catalog.store.pg_bulk import BulkLoad, bulk_load
 from offer_catalog.store.pg_connect import check_connection
 from offer_catalog.store.pg_history import HISTORY, VERSION, pack, version_to_document
 from offer_catalog.store.pg_query import SELECT, PostgresQueries
@@ -182,6 +182,15 @@ def _configure(conn: psycopg.Connection[tuple[Any, ...]]) -> None:
     conn.execute("SET plan_cache_mode = force_custom_plan")
 
 
+@contextmanager
+def _answering() -> Iterator[None]:
+    """A server that does not answer, as the store being unavailable."""
+    try:
+        yield
+    except psycopg.OperationalError as exc:
+        raise StoreUnavailable(f"PostgreSQL does not answer: {exc}") from exc
+
+
 class PostgresStore:
     """PostgreSQL store; safe for many worker processes (row locks and compare-and-set versions)."""
 
@@ -281,10 +290,18 @@ class PostgresStore:
     def bulk_load(self, docs: Iterable[Document], *, change: str = CREATED, batch: int = 5000) -> int:
         """Insert new documents as given through COPY, `batch` per transaction (see pg_bulk)."""
         self._ensure_open()
-        try:
+        with _answering():
             return bulk_load(self.pool, docs, change=change, batch=batch, paths=sorted(self._paths))
-        except psycopg.OperationalError as exc:
-            raise StoreUnavailable(f"PostgreSQL does not answer: {exc}") from exc
+
+    @contextmanager
+    def bulk_loader(self, *, change: str = CREATED) -> Iterator[BulkLoader]:
+        """Calls loading as `bulk_load` does; statistics, splits and the counts of path values
+        written many times (over all the calls) once, when the block is left without an error."""
+        self._ensure_open()
+        with _answering():
+            load = BulkLoad(self.pool, change=change, paths=sorted(self._paths))
+            yield load
+            load.finish()
 
     def ensure_member_indexes(self, members: Sequence[str]) -> None:
         self._ensure_open()

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from offer_catalog.documents.model import Document, utc_now
 from offer_catalog.errors import AlreadyExists, StoreUnavailable
-from offer_catalog.store.base import QueryLimits, batches, migration_scripts
+from offer_catalog.store.base import BulkLoader, LoadEachCall, QueryLimits, batches, migration_scripts
 from offer_catalog.store.patterns import regex_search
 from offer_catalog.store.sqlcompile import member_index_name, sqlite_member_expr
 from offer_catalog.store.sqlite_bulk import BulkInsert
@@ -278,6 +278,11 @@ class SqliteStore(FileHealth):
                 finally:
                     conn.execute("PRAGMA busy_timeout = 30000")
         return count
+
+    @contextmanager
+    def bulk_loader(self, *, change: str = "created") -> Iterator[BulkLoader]:
+        """Each call one `bulk_load` (a load's end has nothing left to do: counts move with its rows)."""
+        yield LoadEachCall(self, change)
 
     def ensure_path_indexes(self, paths: Sequence[tuple[str, ...]]) -> None:
         conn = self._write_connection()
