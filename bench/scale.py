@@ -7,7 +7,8 @@ a `limit=0` count, then the size on disk against the JSON text stored. p50 / p99
 requests, each operation bounded by `--budget` seconds (fewer samples are printed as such).
 
     python bench/scale.py [--n 1000000] [--store sqlite|postgres] [--postgres-url URL]
-                          [--samples 200] [--budget 20] [--no-http] [--seconds 5] [--keep DIR]
+                          [--samples 200] [--budget 20] [--no-http] [--connections 1,4] [--seconds 5]
+                          [--keep DIR]
                           [--reuse] [--drop] [--only WORDS]
 """
 
@@ -277,10 +278,10 @@ def report(name: str, p50: float, p99: float, count: int, timeouts: int) -> None
     print(f"  {name:<40} p50 {p50:9.2f} ms  p99 {p99:9.2f} ms  n={count}{late}", flush=True)
 
 
-def over_http(url: str, n: int, seconds: float) -> None:
-    """The same operations over HTTP, 4 connections, against the ceiling app of this run."""
-    ceiling = measure_ceiling(seconds=seconds, concurrency=4)
-    print(ceiling.line("ceiling (raw ASGI, fixed body)"), flush=True)
+def over_http(url: str, n: int, seconds: float, connections: list[int]) -> None:
+    """The same operations over HTTP against the ceiling app of this run, once per connection count:
+    one connection gives a request's own latency; more add the time a request waits for the others
+    on the one worker (its throughput)."""
     ids = [f"po-{i:07d}" for i in random.Random(5).sample(range(n), min(n, 1000))]
     mixes = {"GET productOffering/{id}": [Req("GET", f"{BASE}/{i}") for i in ids]}
     for name, query in operations(n).items():
@@ -288,9 +289,13 @@ def over_http(url: str, n: int, seconds: float) -> None:
     with serve(
         "offer_catalog.app:app_from_env", factory=True, env={"OFFER_CATALOG_DATABASE_URL": url}
     ) as base:
-        for name, requests in mixes.items():
-            result = load(base, requests, seconds=seconds, concurrency=4, warmup=0.5)
-            print(result.line(name, ceiling), flush=True)
+        for concurrency in connections:
+            print(f"over HTTP (uvicorn, 1 worker, {concurrency} connection(s)):", flush=True)
+            ceiling = measure_ceiling(seconds=seconds, concurrency=concurrency)
+            print(ceiling.line("ceiling (raw ASGI, fixed body)"), flush=True)
+            for name, requests in mixes.items():
+                result = load(base, requests, seconds=seconds, concurrency=concurrency, warmup=0.5)
+                print(result.line(name, ceiling), flush=True)
 
 
 def disk_size(store: Store, url: str) -> int:
@@ -418,8 +423,7 @@ def run(url: str, args: argparse.Namespace) -> None:
         postgres_sizes(url, json_bytes, args.n, size)
     store.close()
     if args.http:
-        print("over HTTP (uvicorn, 1 worker, 4 connections):")
-        over_http(url, args.n, args.seconds)
+        over_http(url, args.n, args.seconds, [int(c) for c in args.connections.split(",")])
 
 
 def main() -> None:
@@ -432,6 +436,7 @@ def main() -> None:
     parser.add_argument("--budget", type=float, default=20.0, help="seconds per in-process operation")
     parser.add_argument("--seconds", type=float, default=3.0, help="seconds per HTTP operation")
     parser.add_argument("--no-http", dest="http", action="store_false")
+    parser.add_argument("--connections", default="1,4", help="over HTTP: connection counts, one run each")
     parser.add_argument("--keep", help="build the SQLite file in this directory and keep it")
     parser.add_argument(
         "--reuse", action="store_true", help="with --keep, or on postgres: measure the data set kept there"
