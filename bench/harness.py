@@ -59,10 +59,14 @@ class Result:
     statuses: dict[int, int] = field(default_factory=dict)
     # CPU time of the server process (every thread) per request, when the server was started by `serve`.
     server_us: float | None = None
+    # The part of it spent in the kernel (system time: the socket reads and writes, epoll, wake-ups).
+    server_sys_us: float | None = None
 
     def line(self, name: str, ceiling: Result | None = None) -> str:
         """A printable summary, with the server's CPU per request and the ratio to the ceiling when given."""
         cpu = f"  server {self.server_us:5.0f} µs CPU/req" if self.server_us is not None else ""
+        if self.server_sys_us is not None:
+            cpu += f" (sys {self.server_sys_us:3.0f})"
         ratio = f"  {self.rps / ceiling.rps:6.1%} of ceiling" if ceiling and ceiling.rps else ""
         return (
             f"{name:<44} {self.rps:9.0f} req/s  p50 {self.p50_ms:6.2f} ms  p99 {self.p99_ms:6.2f} ms"
@@ -74,15 +78,16 @@ class Result:
 _SERVERS: dict[str, int] = {}
 
 
-def server_cpu_seconds(base: str) -> float | None:
-    """CPU time (user + system, all threads) the server behind `base` has used so far, if known."""
+def server_cpu_times(base: str) -> tuple[float, float] | None:
+    """(user, system) CPU seconds (all threads) the server behind `base` has used so far, if known."""
     pid = _SERVERS.get(base)
     try:
         with open(f"/proc/{pid}/stat") as stat:
             fields = stat.read().rsplit(")", 1)[1].split()
     except (OSError, TypeError):
         return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / tick, int(fields[12]) / tick
 
 
 def free_port() -> int:
@@ -218,11 +223,13 @@ def load(
         runner = asyncio.run
     if warmup:
         runner(run(warmup))
-    cpu_before = server_cpu_seconds(base)
+    cpu_before = server_cpu_times(base)
     result: Result = runner(run(seconds))
-    cpu_after = server_cpu_seconds(base)
+    cpu_after = server_cpu_times(base)
     if cpu_before is not None and cpu_after is not None and result.count:
-        result.server_us = (cpu_after - cpu_before) * 1e6 / result.count
+        user, system = (after - before for after, before in zip(cpu_after, cpu_before, strict=True))
+        result.server_us = (user + system) * 1e6 / result.count
+        result.server_sys_us = system * 1e6 / result.count
     return result
 
 

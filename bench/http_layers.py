@@ -7,10 +7,13 @@ above it and below it. GET runs one request at a time; PATCH runs 32 at a time (
 does, so writes share commits) and is reported as CPU time of the process per request. Bounded: about
 a minute.
 
-    .venv/bin/python bench/http_layers.py [--count 2000] [--rounds 5] [--whole] [--profile get|patch]
+    .venv/bin/python bench/http_layers.py [--count 2000] [--rounds 5] [--whole] [--calls]
+    .venv/bin/python bench/http_layers.py --profile get|patch
 
 Comparing two versions of the code on a busy machine: run this script alternately with PYTHONPATH
-set to each version's src (`--whole`: only the whole-app GET and the PATCH, more rounds per minute).
+set to each version's src (`--whole`: only the whole-app GET and the PATCH, more rounds per minute),
+or count what does not depend on the machine's load: `--calls` prints the Python function calls
+per GET of the whole app (SQLite reads run on the event loop, so every call of a GET is counted).
 """
 
 from __future__ import annotations
@@ -225,6 +228,9 @@ async def measure(url: str, args: argparse.Namespace) -> None:
         if args.profile:
             await profile(app, paths, args)
             return
+        if args.calls:
+            await count_calls(app, paths, args.n)
+            return
         print(f"GET {BASE}/{{id}}: CPU µs per request entering at each layer (best of 3 x {args.n}), rounds:")
         rows: dict[str, list[float]] = {name: [] for name, _, _ in entries}
         for _ in range(0 if args.skip_get else args.rounds):
@@ -245,6 +251,22 @@ async def measure(url: str, args: argparse.Namespace) -> None:
             f"PATCH {BASE}/{{id}} (merge, 1 member, 32 at a time): CPU {min(patch_cpu):.0f} µs per request"
             f" (rounds {' '.join(f'{v:.0f}' for v in patch_cpu)}), wall {min(patch_wall):.0f} µs"
         )
+
+
+async def count_calls(app: Any, paths: list[str], n: int) -> None:
+    """Python function calls per GET of the whole app, on the event loop thread (deterministic)."""
+    counts = []
+    for size in (n, 2 * n):
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for i in range(size):
+            await call(app, scope_of("GET", paths[i % len(paths)], []), b"")
+        profiler.disable()
+        stats: Any = pstats.Stats(profiler)
+        counts.append((stats.total_calls, stats.prim_calls))
+    # The difference of the two runs leaves out what any run does once (the profiler's own calls).
+    total, primitive = ((big - small) / n for small, big in zip(counts[0], counts[1], strict=True))
+    print(f"GET {BASE}/{{id}}: {total:.1f} Python function calls per request ({primitive:.1f} primitive)")
 
 
 async def profile(app: Any, paths: list[str], args: argparse.Namespace) -> None:
@@ -271,6 +293,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--n", type=int, default=2000)
     parser.add_argument("--profile", choices=("get", "patch"))
+    parser.add_argument("--calls", action="store_true", help="Python function calls per GET (deterministic)")
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--skip-get", action="store_true")
     parser.add_argument("--whole", action="store_true", help="time GET entering at the whole app only")

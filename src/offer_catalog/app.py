@@ -24,7 +24,7 @@ from offer_catalog.decisioning.pql import compile_rule
 from offer_catalog.decisioning.routes import decisioning_routes
 from offer_catalog.events.hub_api import event_part
 from offer_catalog.events.runner import run_events
-from offer_catalog.http import RequestContextMiddleware, json_response, request_id, run_sync, store_of
+from offer_catalog.http import json_response, request_id, run_sync, store_of
 from offer_catalog.http.errors import ErrorRegistry
 from offer_catalog.http.shapes import ShapeRouter
 from offer_catalog.logs import configure_logging
@@ -151,7 +151,6 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         lifespan=lifespan,
         middleware=[
             *ops_middleware(settings),
-            Middleware(RequestContextMiddleware, access_log=settings.access_log),
             Middleware(AuthMiddleware, settings=settings, routes=routes),
         ],
         exception_handlers={

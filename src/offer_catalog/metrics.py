@@ -111,13 +111,12 @@ def _series_of(method: str, route: str, status: int) -> tuple[Any, Any, Any]:
     )
 
 
-class MetricsMiddleware:
-    """Count and time every HTTP request by route template and status; hold its W3C trace context."""
+class RequestMetrics:
+    """Requests counted and timed by route template and status; each (method, route, status) series'
+    label children are looked up once (`labels()` costs a lock and a lookup each time)."""
 
-    def __init__(self, app: ASGIApp):
-        self.app = app
+    def __init__(self) -> None:
         self._plain: dict[Any, str] | None = None
-        # (method, route, status) -> its label children: labels() costs a lock and a lookup each time
         self._series: dict[tuple[str, str, int], tuple[Any, Any, Any]] = {}
 
     def template(self, scope: Scope) -> str:
@@ -135,6 +134,28 @@ class MetricsMiddleware:
             if known is not None:
                 return known
         return route_template(routes, scope)
+
+    def record(self, scope: Scope, status: int, seconds: float) -> None:
+        """Count and time one answered request."""
+        key = (scope["method"], self.template(scope), status)
+        series = self._series.get(key)
+        if series is None:
+            series = self._series[key] = _series_of(*key)
+        series[0].inc()
+        series[1].observe(seconds)
+        if series[2] is not None:
+            series[2].inc()
+
+
+class MetricsMiddleware:
+    """Count and time every HTTP request by route template and status; hold its W3C trace context.
+
+    Used when CORS sits between it and the request context (ops.py); otherwise `ServedRequests`
+    does the same work in one layer."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+        self.metrics = RequestMetrics()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -154,15 +175,7 @@ class MetricsMiddleware:
             await self.app(scope, receive, record_status)
         finally:
             TRACE_CONTEXT.reset(trace)
-            route = self.template(scope)
-            key = (scope["method"], route, status)
-            series = self._series.get(key)
-            if series is None:
-                series = self._series[key] = _series_of(*key)
-            series[0].inc()
-            series[1].observe(time.perf_counter() - started)
-            if series[2] is not None:
-                series[2].inc()
+            self.metrics.record(scope, status, time.perf_counter() - started)
 
 
 async def metrics_endpoint(request: Request) -> Response:

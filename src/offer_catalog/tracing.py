@@ -54,9 +54,15 @@ def trace_context(headers: list[tuple[bytes, bytes]]) -> tuple[str, str]:
     """The caller's (trace id, parent span id), or a new trace id when it sent no valid traceparent."""
     for name, value in headers:
         if name == b"traceparent":
-            context = parse_traceparent(value)
-            if context is not None:
-                return context
-            break
+            return trace_of(value)
+    return trace_of(None)
+
+
+def trace_of(traceparent: bytes | None) -> tuple[str, str]:
+    """`trace_context` of a request whose traceparent header (None: none) is given."""
+    if traceparent is not None:
+        context = parse_traceparent(traceparent)
+        if context is not None:
+            return context
     trace = random_hex(16)
     return (trace if trace != _ZERO_TRACE else random_hex(16)), ""

@@ -131,6 +131,12 @@ class AuthMiddleware:
             await self.app(scope, receive, send)
             return
         state = scope.setdefault("state", {})
+        if self.verifier is None and self.keys.exists_cached() is False and self._open_to(scope):
+            # No authentication configured and the caller may use the service without: anonymous,
+            # whatever scope the route needs (the answer `_principal` gives, without the scope lookup).
+            state["principal"] = ANONYMOUS
+            await self.app(scope, receive, send)
+            return
         try:
             state["principal"] = await self._principal(scope)
         except Denied as exc:
@@ -148,7 +154,7 @@ class AuthMiddleware:
             return ANONYMOUS
         store: Store = scope["app"].state.store
         if not (self.verifier is not None or await self._keys_exist(store)):
-            if not (self.settings.insecure or is_loopback(scope.get("client"))):
+            if not self._open_to(scope):
                 raise Denied(403, "loopback_only", "authentication is not configured: loopback callers only")
             return ANONYMOUS
         headers = dict(scope["headers"])
@@ -166,6 +172,10 @@ class AuthMiddleware:
         elif org and org not in principal.orgs:
             raise Denied(403, "tenant_not_allowed", "the credentials do not grant this organisation")
         return principal
+
+    def _open_to(self, scope: Scope) -> bool:
+        """Whether the caller may use the service when no authentication is configured."""
+        return bool(self.settings.insecure) or is_loopback(scope.get("client"))
 
     async def _keys_exist(self, store: Store) -> bool:
         known = self.keys.exists_cached()

@@ -196,50 +196,78 @@ def request_id(request: Request) -> str:
     return rid
 
 
+def caller_request_id(value: bytes | None) -> str:
+    """The id of a request: its X-Request-ID header's value (at most 200 characters), else a new one."""
+    rid = "" if value is None else value.decode("latin-1")[:200]
+    return rid or random_hex(16)
+
+
+class AccessLog:
+    """One access line per request (logger offer_catalog.access, level INFO), when enabled."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.logger = logging.getLogger(ACCESS_LOGGER)
+
+    def write(self, scope: Scope, rid: str, status: int, started: float) -> None:
+        """Log the answered request (`started`: its `time.perf_counter()` on arrival)."""
+        if self.enabled and self.logger.isEnabledFor(20):
+            self.logger.info(
+                "request",
+                extra={
+                    "request_id": rid,
+                    "method": scope["method"],
+                    "path": scope["path"],
+                    "query": scope.get("query_string", b"").decode("latin-1"),
+                    "status": status,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+                    "client": (scope.get("client") or ("", 0))[0],
+                },
+            )
+
+
+class IdSend:
+    """A request's `send` that adds its X-Request-ID header to the response head and keeps the status
+    sent (500 until a response starts)."""
+
+    __slots__ = ("header", "send", "status")
+
+    def __init__(self, send: Send, rid: str) -> None:
+        self.send = send
+        self.header = (b"x-request-id", rid.encode("latin-1"))
+        self.status = 500
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+            message["headers"] = [*message.get("headers", []), self.header]
+        await self.send(message)
+
+
 class RequestContextMiddleware:
-    """Give every request an id (echoing X-Request-ID), return it, and log one access line."""
+    """Give every request an id (echoing X-Request-ID), return it, and log one access line.
+
+    Used when CORS sits between it and the metrics (ops.py); otherwise `ServedRequests` does the
+    same work in one layer."""
 
     def __init__(self, app: ASGIApp, *, access_log: bool = True):
         self.app = app
-        self.access_log = access_log
-        self.logger = logging.getLogger(ACCESS_LOGGER)
+        self.access = AccessLog(access_log)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        rid = ""
+        given = None
         for name, value in scope["headers"]:
             if name == b"x-request-id":
-                rid = value.decode("latin-1")[:200]
+                given = value
                 break
-        if not rid:
-            rid = random_hex(16)
+        rid = caller_request_id(given)
         scope.setdefault("state", {})["request_id"] = rid
-        header = (b"x-request-id", rid.encode("latin-1"))
         started = time.perf_counter()
-        status = 500
-
-        async def send_with_id(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                message["headers"] = [*message.get("headers", []), header]
-            await send(message)
-
+        answer = IdSend(send, rid)
         try:
-            await self.app(scope, receive, send_with_id)
+            await self.app(scope, receive, answer)
         finally:
-            if self.access_log and self.logger.isEnabledFor(20):
-                self.logger.info(
-                    "request",
-                    extra={
-                        "request_id": rid,
-                        "method": scope["method"],
-                        "path": scope["path"],
-                        "query": scope.get("query_string", b"").decode("latin-1"),
-                        "status": status,
-                        "duration_ms": round((time.perf_counter() - started) * 1000, 3),
-                        "client": (scope.get("client") or ("", 0))[0],
-                    },
-                )
+            self.access.write(scope, rid, answer.status, started)

@@ -102,12 +102,29 @@ def error_handlers(table: ErrorTable, render: ErrorRenderer) -> dict[Any, Handle
     return handlers
 
 
+class Sent:
+    """A request's `send` that remembers whether the response has started."""
+
+    __slots__ = ("send", "started")
+
+    def __init__(self, send: Send) -> None:
+        self.send = send
+        self.started = False
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.started = True
+        await self.send(message)
+
+
 class ErrorRegistry(ExceptionMiddleware):
     """Starlette's `ExceptionMiddleware` (same handlers, same answers), called with less work per request.
 
     Starlette builds a `Request` and two closures for every request to handle the few that fail; this
-    builds one closure, and the `Request` only for a failure. The handlers are still published in the
-    scope for the plain Starlette routes below, which handle their endpoints' errors with them.
+    wraps `send` once, and builds the `Request` only for a failure. A registry handed the `send` an
+    outer registry wrapped (an API's, below the app's: only routers between them) reads whether the
+    response started from that wrapper instead of wrapping it again. The handlers are still published
+    in the scope for the plain Starlette routes below, which handle their endpoints' errors with them.
     """
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -115,14 +132,7 @@ class ErrorRegistry(ExceptionMiddleware):
             await super().__call__(scope, receive, send)
             return
         scope["starlette.exception_handlers"] = (self._exception_handlers, self._status_handlers)
-        started = False
-
-        async def sender(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
+        sender = send if type(send) is Sent else Sent(send)
         try:
             await self.app(scope, receive, sender)
         except Exception as exc:
@@ -133,7 +143,7 @@ class ErrorRegistry(ExceptionMiddleware):
                 handler = _lookup_exception_handler(self._exception_handlers, exc)
             if handler is None:
                 raise
-            if started:
+            if sender.started:
                 raise RuntimeError("Caught handled exception, but response already started.") from exc
             request = Request(scope, receive, send)
             if is_async_callable(handler):

@@ -112,7 +112,7 @@ class Api:
         if self.guard is not None:
             self.guard(scope)
         check_query_length(scope)
-        await self.router(scope, receive, send)
+        await self.router.app(scope, receive, send)  # the router has no middleware: its stack is `app`
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.app(scope, receive, send)
@@ -145,8 +145,8 @@ class ApiMount(BaseRoute):
         raise NoMatchFound(name, path_params)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Run the API."""
-        await self.api(scope, receive, send)
+        """Run the API (its error registry)."""
+        await self.api.app(scope, receive, send)
 
 
 def api_mount(prefixes: Sequence[str], api: Api) -> ApiMount:

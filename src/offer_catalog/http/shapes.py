@@ -10,6 +10,7 @@ first) falls back to the ordinary scan, so 404, 405 and Allow are Starlette's.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from starlette._utils import get_route_path
 from starlette.routing import BaseRoute, Match, Mount, Route, Router
@@ -100,6 +101,9 @@ class ShapeIndex:
         self.tree = SegmentTree()
         self.anywhere = _UNSET  # the earliest route the tree cannot describe: it may match any path
         self.params: dict[int, tuple[tuple[int, str], ...]] = {}
+        # index -> the app of an API mount: a path whose shape fits a prefix is at or below it, all
+        # an API mount's `matches` asks (its match hands the request to that app).
+        self.mounted: dict[int, Any] = {}
         for index, route in enumerate(routes):
             if isinstance(route, Route):
                 if self._add(route.path, index, prefix=False) and type(route).matches is Route.matches:
@@ -107,8 +111,9 @@ class ShapeIndex:
             elif isinstance(route, Mount):
                 self._add(route.path, index, prefix=True)
             elif hasattr(route, "prefixes"):  # an API mount (http/routing.py): paths at or below them
-                for prefix in route.prefixes:
-                    self._add(prefix, index, prefix=True)
+                added = [self._add(prefix, index, prefix=True) for prefix in route.prefixes]
+                if all(added) and hasattr(route, "api"):
+                    self.mounted[index] = route.api
             else:
                 self.anywhere = min(self.anywhere, index)
 
@@ -173,7 +178,11 @@ class ShapeRouter(Router):
             if at < index.size and not path.endswith("\n"):  # a regex `$` also matches before a final newline
                 route = self.routes[at]
                 params = index.params.get(at)
-                if params is None:
+                api = index.mounted.get(at)
+                child: Scope
+                if api is not None and path == scope["path"]:  # what an API mount's `matches` answers
+                    match, child = Match.FULL, {"endpoint": api}
+                elif params is None:
                     match, child = route.matches(scope)
                 else:  # what Route.matches answers for a path of this shape, without its regex
                     assert isinstance(route, Route)
