@@ -63,16 +63,35 @@ def seen(resource: Resource, stored: dict[str, Any]) -> dict[str, Any]:
     return read_view(api=resource.api, kind=resource.kind, stored=stored)
 
 
+class _SeenOnce:
+    """`seen` of one stored body, built once however often a write asks for it (its patch, then its
+    validation and stored form: one view instead of three). The view is only read: `prepare` copies."""
+
+    def __init__(self, resource: Resource) -> None:
+        self.resource = resource
+        self.stored: dict[str, Any] | None = None
+        self.view: dict[str, Any] = {}
+
+    def __call__(self, stored: dict[str, Any]) -> dict[str, Any]:
+        if stored is not self.stored:
+            self.stored, self.view = stored, seen(self.resource, stored)
+        return self.view
+
+
 def _validator(
-    uow: UnitOfWork, scope: str, resource: Resource, strict: bool
+    uow: UnitOfWork, scope: str, resource: Resource, strict: bool, views: _SeenOnce | None = None
 ) -> Callable[[Any, Document | None], Any]:
+    view_of = views if views is not None else _SeenOnce(resource)
+
     def validate(body: Any, previous: Document | None) -> Any:
         stored = None if previous is None else previous.body
-        old = None if stored is None else seen(resource, stored)
+        old = None if stored is None else view_of(stored)
         result = prepare(resource, body, old, now_stamp())
         if strict:
             integrity.check_references(uow, scope, resource, result, old)
-        return write_form(api=resource.api, kind=resource.kind, body=result, previous=stored)
+        return write_form(
+            api=resource.api, kind=resource.kind, body=result, previous=stored, previous_view=old
+        )
 
     return validate
 
@@ -176,8 +195,10 @@ def patch(
     if style == MERGE and not isinstance(patch, dict):
         raise ValidationFailed("a merge patch must be a JSON object", code="invalid_body")
 
+    views = _SeenOnce(resource)
+
     def change(stored: Any) -> Any:
-        old = seen(resource, stored)
+        old = views(stored)
         before = {"id": id, "href": href(base, resource, id), **old}
         after = _APPLY[style](before, patch if style == MERGE else appends(resource, before, patch))
         if not isinstance(after, dict):
@@ -199,7 +220,7 @@ def patch(
             )
         return {k: v for k, v in after.items() if k not in ("id", "href")}
 
-    validate = _validator(uow, scope, resource, strict)
+    validate = _validator(uow, scope, resource, strict, views)
     row = {"scope": scope, "kind": kind, "id": id, "actor": actor, "expected_version": accepted}
     return documents.patch(uow, change=change, validate=validate, **row)
 

@@ -43,12 +43,26 @@ def to_view(*, version: str, resource: str, stored: Mapping[str, Any]) -> Json:
 
 
 def to_stored(
-    *, version: str, resource: str, body: Mapping[str, Any], current: Mapping[str, Any] | None
+    *,
+    version: str,
+    resource: str,
+    body: Mapping[str, Any],
+    current: Mapping[str, Any] | None,
+    current_view: Mapping[str, Any] | None = None,
 ) -> Json:
-    """A whole resource as a `version` client means it, as stored; what it cannot see comes from `current`."""
+    """A whole resource as a `version` client means it, as stored; what it cannot see comes from `current`.
+
+    current_view: `to_view` of `current` for this `version` when the caller has built it already."""
     _check(version, resource)
     old: Mapping[str, Any] = current if current is not None else {}
-    seen = to_view(version=version, resource=resource, stored=old) if current is not None else {}
+    if current is None:
+        seen: Mapping[str, Any] = {}
+    else:
+        seen = (
+            current_view
+            if current_view is not None
+            else to_view(version=version, resource=resource, stored=old)
+        )
     write = _v4_write if version == V4 else _v5_write
     result: Json = {}
     for name, value in body.items():

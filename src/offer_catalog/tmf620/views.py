@@ -18,7 +18,14 @@ def read_view(*, api: str, kind: str, stored: dict[str, Any]) -> dict[str, Any]:
 
 
 def write_form(
-    *, api: str, kind: str, body: dict[str, Any], previous: dict[str, Any] | None
+    *,
+    api: str,
+    kind: str,
+    body: dict[str, Any],
+    previous: dict[str, Any] | None,
+    previous_view: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The stored form of a body a client of `api` wrote; previous: the stored body it replaces."""
-    return to_stored(version=api, resource=kind, body=body, current=previous)
+    """The stored form of a body a client of `api` wrote; previous: the stored body it replaces.
+
+    previous_view: `read_view` of previous for `api`, when the caller has it (saves building it again)."""
+    return to_stored(version=api, resource=kind, body=body, current=previous, current_view=previous_view)
