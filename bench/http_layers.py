@@ -13,7 +13,8 @@ a minute.
 Comparing two versions of the code on a busy machine: run this script alternately with PYTHONPATH
 set to each version's src (`--whole`: only the whole-app GET and the PATCH, more rounds per minute),
 or count what does not depend on the machine's load: `--calls` prints the Python function calls
-per GET of the whole app (SQLite reads run on the event loop, so every call of a GET is counted).
+per GET of the whole app (SQLite reads run on the event loop, so every call of a GET is counted), and
+per merge PATCH one at a time, counted on every thread (the event loop and the store's writer thread).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import itertools
 import os
 import pstats
 import sys
@@ -201,6 +203,17 @@ async def time_patch(
 
 
 THREAD_PROFILES: list[cProfile.Profile] = []
+CALLS = itertools.count()  # calls seen by `_count` on any thread (next() is atomic)
+
+
+def _count(frame: Any, event: str, arg: Any) -> None:
+    if event in ("call", "c_call"):  # what cProfile counts: Python functions and builtins
+        next(CALLS)
+
+
+def count_every_thread() -> None:
+    """Count the calls of every thread started from now on (before the app starts its writer thread)."""
+    threading.setprofile(_count)
 
 
 def profile_threads() -> None:
@@ -217,6 +230,8 @@ def profile_threads() -> None:
 async def measure(url: str, args: argparse.Namespace) -> None:
     if args.profile:
         profile_threads()
+    elif args.calls:
+        count_every_thread()
     settings = load_settings({"database_url": url, "access_log": False, "log_level": "warning"})
     app = create_app(settings)
     paths = [f"{BASE}/po-{i:06d}" for i in range(0, args.count, max(1, args.count // 50))]
@@ -267,6 +282,16 @@ async def count_calls(app: Any, paths: list[str], n: int) -> None:
     # The difference of the two runs leaves out what any run does once (the profiler's own calls).
     total, primitive = ((big - small) / n for small, big in zip(counts[0], counts[1], strict=True))
     print(f"GET {BASE}/{{id}}: {total:.1f} Python function calls per request ({primitive:.1f} primitive)")
+    # PATCH one at a time (each commits alone, so the count does not depend on how writes group).
+    patched = []
+    for size in (n // 4, n // 2):
+        sys.setprofile(_count)
+        start = next(CALLS)
+        await time_patch(app, lambda s: None, paths, size, 1)
+        patched.append(next(CALLS) - start)
+        sys.setprofile(None)
+    per_patch = (patched[1] - patched[0]) / (n // 2 - n // 4)
+    print(f"PATCH {BASE}/{{id}} (merge, one at a time): {per_patch:.1f} calls per request (all threads)")
 
 
 async def profile(app: Any, paths: list[str], args: argparse.Namespace) -> None:
@@ -276,7 +301,7 @@ async def profile(app: Any, paths: list[str], args: argparse.Namespace) -> None:
     if args.profile == "get":
         await time_get(app, lambda s: None, paths, args.n)
     else:
-        await time_patch(app, lambda s: None, paths, args.n // 2, 32)
+        await time_patch(app, lambda s: None, paths, args.n // 2, args.concurrency)
     profiler.disable()
     threading.setprofile(None)  # type: ignore[arg-type]
     stats = pstats.Stats(profiler)
@@ -293,7 +318,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--n", type=int, default=2000)
     parser.add_argument("--profile", choices=("get", "patch"))
-    parser.add_argument("--calls", action="store_true", help="Python function calls per GET (deterministic)")
+    parser.add_argument(
+        "--calls", action="store_true", help="function calls per GET and per PATCH (deterministic)"
+    )
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--skip-get", action="store_true")
     parser.add_argument("--whole", action="store_true", help="time GET entering at the whole app only")
