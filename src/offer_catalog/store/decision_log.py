@@ -1,4 +1,5 @@
-"""SQL of the decision log, interaction events and deployment secrets, shared by both dialects.
+"""SQL of the decision log, interaction events, capping counters, outbox reads and deployment secrets,
+shared by both dialects.
 
 Statements are written with `?` placeholders; the PostgreSQL unit of work sets `_mark = "%s"`.
 Every value is a bound parameter; the only text put into a statement is a column name taken from
@@ -22,6 +23,21 @@ _ITEM_COLUMNS: Final = (
 )
 # Rows per INSERT: 10 parameters each stays far below both stores' parameter limits.
 _ROWS_PER_INSERT: Final = 500
+# A counter's increment, kept within its limit (NULL: none). With an instant (`now`), a counter whose
+# expiry is before it restarts from the amount and takes the new expiry.
+_COUNTER_ADD: Final = (
+    "INSERT INTO counters AS c (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE "
+    "SET value = c.value + excluded.value "
+    "WHERE CAST(? AS bigint) IS NULL OR c.value + excluded.value <= CAST(? AS bigint)"
+)
+_RENEWED_VALUE: Final = (
+    "CASE WHEN c.expires_at < CAST(? AS text) THEN excluded.value ELSE c.value + excluded.value END"
+)
+_COUNTER_RENEW: Final = (
+    "INSERT INTO counters AS c (key, value, expires_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE "
+    f"SET value = {_RENEWED_VALUE}, expires_at = excluded.expires_at "
+    f"WHERE CAST(? AS bigint) IS NULL OR {_RENEWED_VALUE} <= CAST(? AS bigint)"
+)
 _EVENT_COLUMNS: Final = (
     "scope, event_id, offer_id, proposition_id, activity_id, placement_id, type, occurred_at, received_at, "
     "profile_key"
@@ -73,13 +89,39 @@ class ReportCounts:
 
 
 class DecisionLogSql:
-    """Decision log statements over `self.conn` (a sqlite3 or psycopg connection)."""
+    """Decisioning's statements over `self.conn` (a sqlite3 or psycopg connection)."""
 
     conn: Any
     _mark = "?"
 
     def _sql(self, text: str) -> str:
         return text if self._mark == "?" else text.replace("?", self._mark)
+
+    def events_after(self, seq: int, limit: int) -> list[Event]:
+        """Outbox events above seq, in order."""
+        rows = self.conn.execute(
+            self._sql(f"SELECT {EVENT_COLUMNS} FROM events WHERE seq > ? ORDER BY seq LIMIT ?"), (seq, limit)
+        ).fetchall()
+        return [row_to_event(r) for r in rows]
+
+    def increment_counter(
+        self,
+        key: str,
+        limit: int | None,
+        amount: int = 1,
+        *,
+        expires: str | None = None,
+        now: str | None = None,
+    ) -> bool:
+        """Add amount to a counter unless that would pass limit; True when it was added (store/base.py)."""
+        if limit is not None and amount > limit:
+            return False
+        if now is None:
+            cur = self.conn.execute(self._sql(_COUNTER_ADD), (key, amount, limit, limit))
+        else:
+            params = (key, amount, expires, now, limit, now, limit)
+            cur = self.conn.execute(self._sql(_COUNTER_RENEW), params)
+        return bool(cur.rowcount == 1)
 
     def scope_events_after(self, scope: str, seq: int, limit: int) -> list[Event]:
         """Outbox events of one scope above seq, in order (what decision snapshots catch up from)."""

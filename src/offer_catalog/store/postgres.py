@@ -10,7 +10,7 @@ from typing import Any
 import psycopg
 from psycopg_pool import ConnectionPool
 
-from offer_catalog.documents.model import CREATED, Document, Event, utc_now
+from offer_catalog.documents.model import CREATED, Document, utc_now
 from offer_catalog.errors import QueryTimeout, StoreUnavailable
 from offer_catalog.store import pg_fences, pg_ranges
 from offer_catalog.store.base import BulkLoader, QueryLimits, check_written, migration_scripts
@@ -23,14 +23,12 @@ from offer_catalog.store.pg_query import SELECT, PostgresQueries
 from offer_catalog.store.pg_write import INSERT_SAVE, SCOPE_CHANGES, UPDATE_SAVE, LazyTransaction
 from offer_catalog.store.rows import (
     DOC_COLUMNS,
-    EVENT_COLUMNS,
     FETCH_COLUMNS,
     at_id_of,
     document_params,
     dump_body,
     fetched_to_document,
     row_to_document,
-    row_to_event,
 )
 from offer_catalog.store.sqlcompile import (
     postgres_member_expr,
@@ -117,42 +115,6 @@ class PostgresUnitOfWork(PostgresQueries, DecisionLogSql):
         self.conn.execute(
             "SELECT 1 FROM documents WHERE scope = %s AND kind = %s AND id = %s FOR UPDATE", (scope, kind, id)
         )
-
-    def events_after(self, seq: int, limit: int) -> list[Event]:
-        rows = self.conn.execute(
-            f"SELECT {EVENT_COLUMNS} FROM events WHERE seq > %s ORDER BY seq LIMIT %s", (seq, limit)
-        ).fetchall()
-        return [row_to_event(r) for r in rows]
-
-    def increment_counter(
-        self,
-        key: str,
-        limit: int | None,
-        amount: int = 1,
-        *,
-        expires: str | None = None,
-        now: str | None = None,
-    ) -> bool:
-        if limit is not None and amount > limit:
-            return False
-        if now is None:
-            cur = self.conn.execute(
-                "INSERT INTO counters AS c (key, value) VALUES (%s, %s) ON CONFLICT (key) DO UPDATE "
-                "SET value = c.value + excluded.value "
-                "WHERE %s::bigint IS NULL OR c.value + excluded.value <= %s",
-                (key, amount, limit, limit),
-            )
-            return cur.rowcount == 1
-        # An expired counter (expires_at before now) restarts from amount; the expiry is renewed.
-        cur = self.conn.execute(
-            "INSERT INTO counters AS c (key, value, expires_at) VALUES (%(key)s, %(amount)s, %(expires)s) "
-            "ON CONFLICT (key) DO UPDATE SET value = CASE WHEN c.expires_at < %(now)s::text "
-            "THEN excluded.value ELSE c.value + excluded.value END, expires_at = excluded.expires_at "
-            "WHERE %(limit)s::bigint IS NULL OR CASE WHEN c.expires_at < %(now)s::text "
-            "THEN excluded.value ELSE c.value + excluded.value END <= %(limit)s::bigint",
-            {"key": key, "amount": amount, "expires": expires, "now": now, "limit": limit},
-        )
-        return cur.rowcount == 1
 
     def last_event_seq(self, scope: str) -> int:
         row = self.conn.execute(SCOPE_CHANGES, (scope,)).fetchone()

@@ -157,9 +157,31 @@ class Compiler(ABC):
         """The predicate that hides tombstones."""
         ...
 
-    @abstractmethod
     def sort_expr(self, field: Field) -> str:
-        """The SQL expression a sort key orders by."""
+        """The SQL expression a sort key orders by: a metadata column, a date-time member's instant, an
+        indexed member's own index expression (the same value: the page is read from the index), else
+        the member's JSON value."""
+        if field.meta is not None:
+            return _META_COLUMNS[field.meta]
+        if field.instant:
+            return self.instant_expr(field)
+        if len(field.path) == 1 and field.path[0] in self.indexed:
+            return self.member_expr(field.path[0])
+        return self.value_expr(field)
+
+    @abstractmethod
+    def instant_expr(self, field: Field) -> str:
+        """The instant of a date-time member (NULL for a value of another form)."""
+        ...
+
+    @abstractmethod
+    def member_expr(self, member: str) -> str:
+        """The expression a top-level member's index is built on."""
+        ...
+
+    @abstractmethod
+    def value_expr(self, field: Field) -> str:
+        """A body member's JSON value, as sorted."""
         ...
 
     @abstractmethod
@@ -287,14 +309,10 @@ class PostgresCompiler(Compiler):
     def not_deleted(self) -> str:
         return "NOT deleted"
 
-    def sort_expr(self, field: Field) -> str:
-        if field.meta is not None:
-            return _META_COLUMNS[field.meta]
-        if field.instant:
-            return self._instant(field)
-        if len(field.path) == 1 and field.path[0] in self.indexed:
-            # The member index's own expression (the same JSONB value): the page is read from it.
-            return postgres_member_expr(field.path[0])
+    def member_expr(self, member: str) -> str:
+        return postgres_member_expr(member)
+
+    def value_expr(self, field: Field) -> str:
         return f"(body #> {self.param(list(check_path(field.path)))}::text[])"
 
     def null_safe_eq(self, expr: str, placeholder: str) -> str:
@@ -349,9 +367,9 @@ class PostgresCompiler(Compiler):
         return f"{expr} {operator} {self.param(pattern)}"
 
     def instant_predicate(self, cond: Cond) -> str:
-        return f"({self._instant(cond.field)} {_COMPARE[cond.op]} {self.param(cond.value)}::timestamptz)"
+        return f"({self.instant_expr(cond.field)} {_COMPARE[cond.op]} {self.param(cond.value)}::timestamptz)"
 
-    def _instant(self, field: Field) -> str:
+    def instant_expr(self, field: Field) -> str:
         # Cast only what has the form of an RFC 3339 stamp (CASE is lazy): no cast error on other text.
         text = f"(body #>> {self.param(list(check_path(field.path)))}::text[])"
         return f"(CASE WHEN {text} ~ {self.param(RFC3339_PATTERN)} THEN {text}::timestamptz END)"

@@ -11,7 +11,6 @@ from offer_catalog.errors import InvalidQuery
 from offer_catalog.store.sqlcompile import (
     COMPARE,
     MAX_INT64,
-    META_COLUMNS,
     Compiler,
     direct_string_compare,
     sqlite_json_path,
@@ -48,14 +47,13 @@ class SqliteCompiler(Compiler):
     def not_deleted(self) -> str:
         return "deleted = 0"
 
-    def sort_expr(self, field: Field) -> str:
-        if field.meta is not None:
-            return META_COLUMNS[field.meta]
-        if field.instant:
-            return f"julianday(upper(json_extract(body, {self.param(sqlite_json_path(field.path))})))"
-        if len(field.path) == 1 and field.path[0] in self.indexed:
-            # The member index's own expression (same value as the bound path): sorted from the index.
-            return sqlite_member_expr(field.path[0])
+    def instant_expr(self, field: Field) -> str:
+        return f"julianday(upper(json_extract(body, {self.param(sqlite_json_path(field.path))})))"
+
+    def member_expr(self, member: str) -> str:
+        return sqlite_member_expr(member)
+
+    def value_expr(self, field: Field) -> str:
         return f"json_extract(body, {self.param(sqlite_json_path(field.path))})"
 
     def null_safe_eq(self, expr: str, placeholder: str) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from offer_catalog.documents.query import AllOf, AnyOf, Cond, Condition, Op, Query, check_path
 from offer_catalog.store.sqlcompile import member_index_name
-from offer_catalog.store.sqlite_fences import key_count, range_total
+from offer_catalog.store.sqlite_fences import counting_triggers, key_count, range_total
 from offer_catalog.store.sqlite_paths import Path
 
 _LOWER = (Op.GT, Op.GE)
@@ -48,11 +48,7 @@ def member_count_triggers(member: str) -> list[str]:
         f"UPDATE member_counts SET n = n - 1 WHERE OLD.deleted = 0 AND {is_text('OLD')} "
         f"AND scope = OLD.scope AND kind = OLD.kind AND member = '{name}' AND value = {value('OLD')};"
     )
-    return [
-        f"CREATE TRIGGER {trigger}_i AFTER INSERT ON documents BEGIN {add} END",
-        f"CREATE TRIGGER {trigger}_u AFTER UPDATE ON documents BEGIN {remove} {add} END",
-        f"CREATE TRIGGER {trigger}_d AFTER DELETE ON documents BEGIN {remove} END",
-    ]
+    return counting_triggers(trigger, add, remove)
 
 
 def count_member(conn: sqlite3.Connection, member: str) -> None:

@@ -53,7 +53,12 @@ def fence_triggers(member: str) -> list[str]:
         f"UPDATE key_fences SET n = n - 1 WHERE {counted('OLD')} AND scope = OLD.scope AND kind = OLD.kind "
         f"AND member = '{name}' AND fence = {_BUCKET.format(row='OLD', member=name, key=key('OLD'))};"
     )
-    prefix = trigger_name(name)
+    return counting_triggers(trigger_name(name), add, remove)
+
+
+def counting_triggers(prefix: str, add: str, remove: str) -> list[str]:
+    """Triggers `{prefix}_i/_u/_d` that keep a counting table in step with `documents`: an insert runs
+    `add` (a statement on NEW), a delete `remove` (on OLD), an update both (remove, then add)."""
     return [
         f"CREATE TRIGGER {prefix}_i AFTER INSERT ON documents BEGIN {add} END",
         f"CREATE TRIGGER {prefix}_u AFTER UPDATE ON documents BEGIN {remove} {add} END",

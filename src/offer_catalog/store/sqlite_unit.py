@@ -7,7 +7,7 @@ import time
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from offer_catalog.documents.model import Document, Event
+from offer_catalog.documents.model import Document
 from offer_catalog.documents.query import Page, Query
 from offer_catalog.errors import InvalidQuery
 from offer_catalog.store.base import QueryLimits, check_written
@@ -15,14 +15,12 @@ from offer_catalog.store.decision_log import DecisionLogSql
 from offer_catalog.store.delivery_tables import DeliveryTables
 from offer_catalog.store.rows import (
     DOC_COLUMNS,
-    EVENT_COLUMNS,
     FETCH_COLUMNS,
     at_id_of,
     document_params,
     dump_body,
     fetched_to_document,
     row_to_document,
-    row_to_event,
 )
 from offer_catalog.store.sqlite_compile import SqliteCompiler
 from offer_catalog.store.sqlite_counts import counted_total, range_plan
@@ -240,41 +238,6 @@ class SqliteUnitOfWork(DecisionLogSql):
 
     def lock(self, scope: str, kind: str, id: str) -> None:
         return None  # a write unit holds SQLite's only write lock already
-
-    def events_after(self, seq: int, limit: int) -> list[Event]:
-        rows = self.conn.execute(
-            f"SELECT {EVENT_COLUMNS} FROM events WHERE seq > ? ORDER BY seq LIMIT ?", (seq, limit)
-        ).fetchall()
-        return [row_to_event(r) for r in rows]
-
-    def increment_counter(
-        self,
-        key: str,
-        limit: int | None,
-        amount: int = 1,
-        *,
-        expires: str | None = None,
-        now: str | None = None,
-    ) -> bool:
-        if limit is not None and amount > limit:
-            return False
-        if now is None:
-            cur = self.conn.execute(
-                "INSERT INTO counters (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE "
-                "SET value = value + excluded.value WHERE ? IS NULL OR value + excluded.value <= ?",
-                (key, amount, limit, limit),
-            )
-            return cur.rowcount == 1
-        # An expired counter (expires_at before now) restarts from amount; the expiry is renewed.
-        cur = self.conn.execute(
-            "INSERT INTO counters (key, value, expires_at) VALUES (?1, ?2, ?3) ON CONFLICT (key) DO UPDATE "
-            "SET value = CASE WHEN expires_at < ?4 THEN excluded.value ELSE value + excluded.value END, "
-            "expires_at = excluded.expires_at "
-            "WHERE ?5 IS NULL OR CASE WHEN expires_at < ?4 THEN excluded.value "
-            "ELSE value + excluded.value END <= ?5",
-            (key, amount, expires, now, limit),
-        )
-        return cur.rowcount == 1
 
     def last_event_seq(self, scope: str) -> int:
         row = self.conn.execute("SELECT max(seq) FROM events WHERE scope = ?", (scope,)).fetchone()

@@ -72,26 +72,27 @@ def negate(value: Any) -> Any:
     return (not value) if type(value) is bool else MISSING
 
 
-def and_(a: Any, b: Any) -> Any:
-    """Kleene `and`: false wins, then unknown."""
-    if a is False or b is False:
-        return False
-    if a is True and b is True:
-        return True
-    if type(a) is Selection or type(b) is Selection:
-        return and_(truth(a), truth(b))
-    return MISSING
+def _kleene(wins: bool, name: str, doc: str) -> Callable[[Any, Any], Any]:
+    """A Kleene connective: `wins` when either side is it, the other boolean when both are, else
+    unknown; a selection counts as its non-emptiness."""
+    loses = not wins
+
+    def connective(a: Any, b: Any) -> Any:
+        if a is wins or b is wins:
+            return wins
+        if a is loses and b is loses:
+            return loses
+        if type(a) is Selection or type(b) is Selection:
+            return connective(truth(a), truth(b))
+        return MISSING
+
+    connective.__name__ = connective.__qualname__ = name
+    connective.__doc__ = doc
+    return connective
 
 
-def or_(a: Any, b: Any) -> Any:
-    """Kleene `or`: true wins, then unknown."""
-    if a is True or b is True:
-        return True
-    if a is False and b is False:
-        return False
-    if type(a) is Selection or type(b) is Selection:
-        return or_(truth(a), truth(b))
-    return MISSING
+and_ = _kleene(False, "and_", "Kleene `and`: false wins, then unknown.")
+or_ = _kleene(True, "or_", "Kleene `or`: true wins, then unknown.")
 
 
 def if_(cond: Any, then: Any, other: Any) -> Any:
