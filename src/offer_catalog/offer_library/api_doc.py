@@ -159,7 +159,9 @@ def _schemas() -> dict[str, Any]:
         **{f"repo:{name}": _NULLABLE for name in ("createdBy", "lastModifiedBy", "createdByClientId")},
         "repo:lastModifiedByClientId": _NULLABLE,
     }
-    instance = {"oneOf": [ref(name) for name in kinds]}
+    # The kind is named by the `schema` parameter, not by the body's shape, and the shapes overlap (a
+    # placement is also a valid tag: any member beyond a kind's own is an extension): anyOf, not oneOf.
+    instance = {"anyOf": [ref(name) for name in kinds]}
     wrapped = {
         "type": "object",
         "required": ["_instance"],
@@ -185,7 +187,7 @@ def _schemas() -> dict[str, Any]:
         **kinds,
         "Instance": instance,
         "InstanceHal": wrapped,
-        "InstanceBody": {"oneOf": [instance, wrapped]},
+        "InstanceBody": {"anyOf": [instance, wrapped]},
         "Receipt": {"type": "object", "properties": {"instanceId": _STR, "@id": _STR, **repo}},
         "InstanceDocument": document,
         "Results": {

@@ -1,0 +1,59 @@
+"""Fuzz findings in the Offer Library.
+
+- A tag holding members that are also a placement's (`xdm:channel`, `xdm:componentType`, ...; any member
+  beyond a kind's own is an extension) is a valid tag and a valid placement-shaped object at once. The
+  served document described an instance as `oneOf` the kinds, so the GET of such a tag violated its
+  response schema ("valid under more than one of the schemas"), and the create itself read as a body the
+  document forbids. The kind is named by the `schema` parameter, not by the shape: the document now
+  says `anyOf`, and every answer below validates against it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import jsonschema_rs
+from starlette.testclient import TestClient
+
+from offer_catalog.store import Store
+from support.offer_library import HAL, auth, make_container
+
+XCORE = "/data/core/xcore"
+TAG = "https://ns.adobe.com/experience/offer-management/tag;version=0.1"
+PLACEMENT_LIKE = {
+    "xdm:name": "b",
+    "xdm:channel": "https://ee.org",
+    "xdm:componentType": "https://ns.adobe.com/experience/offer-management/content-component-html",
+    "xdm:contentTypes": ["text/html"],
+    "xdm:description": "d",
+}
+
+
+def _validator(document: dict[str, Any], name: str) -> Any:
+    schema = {"$ref": f"#/components/schemas/{name}", "components": document["components"]}
+    return jsonschema_rs.Draft202012Validator(schema)
+
+
+def test_a_tag_shaped_like_a_placement_is_answered_as_the_document_says(
+    client: TestClient, store: Store
+) -> None:
+    container = make_container(store)
+    document = client.get(f"{XCORE}/openapi.json").json()
+    for body, content_type in (
+        (PLACEMENT_LIKE, "application/json"),
+        ({"_instance": {**PLACEMENT_LIKE, "xdm:name": "c"}}, HAL),
+    ):
+        assert _validator(document, "InstanceBody").is_valid(body), body
+        made = client.post(
+            f"{XCORE}/{container}/instances",
+            params={"schema": TAG},
+            headers={**auth(), "Content-Type": content_type},
+            content=json.dumps(body),
+        )
+        assert made.status_code == 201, made.text
+        read = client.get(f"{XCORE}/{container}/instances/{made.json()['instanceId']}", headers=auth())
+        assert read.status_code == 200, read.text
+        assert read.json()["schemas"] == [TAG]
+        errors = [e.message for e in _validator(document, "InstanceDocument").iter_errors(read.json())]
+        assert errors == [], errors
