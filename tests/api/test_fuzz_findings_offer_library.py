@@ -6,6 +6,8 @@
   response schema ("valid under more than one of the schemas"), and the create itself read as a body the
   document forbids. The kind is named by the `schema` parameter, not by the shape: the document now
   says `anyOf`, and every answer below validates against it.
+- `GET .../instances?limit=` (an empty value: the document's `limit` is an integer of at least 1) was
+  served as the default page (200); it is the 400 `invalid_limit` of any other value that is no integer.
 """
 
 from __future__ import annotations
@@ -57,3 +59,11 @@ def test_a_tag_shaped_like_a_placement_is_answered_as_the_document_says(
         assert read.json()["schemas"] == [TAG]
         errors = [e.message for e in _validator(document, "InstanceDocument").iter_errors(read.json())]
         assert errors == [], errors
+
+
+def test_an_empty_limit_is_no_page_size(client: TestClient, store: Store) -> None:
+    container = make_container(store)
+    url = f"{XCORE}/{container}/instances"
+    answer = client.get(url, params={"limit": "", "orderby": ""}, headers=auth())
+    assert (answer.status_code, answer.json()["code"]) == (400, "invalid_limit"), answer.text
+    assert client.get(url, params={"limit": "1"}, headers=auth()).status_code == 200
