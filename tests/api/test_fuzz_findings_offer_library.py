@@ -8,6 +8,9 @@
   says `anyOf`, and every answer below validates against it.
 - `GET .../instances?limit=` (an empty value: the document's `limit` is an integer of at least 1) was
   served as the default page (200); it is the 400 `invalid_limit` of any other value that is no integer.
+- A HAL document (create or replace) holding a member beyond `_instance`, `_links` and the server's
+  members is a 422 `unknown_member`, but the document's `InstanceHal` took any member: it now states
+  them (`additionalProperties: false`, the server's members read-only).
 """
 
 from __future__ import annotations
@@ -67,3 +70,17 @@ def test_an_empty_limit_is_no_page_size(client: TestClient, store: Store) -> Non
     answer = client.get(url, params={"limit": "", "orderby": ""}, headers=auth())
     assert (answer.status_code, answer.json()["code"]) == (400, "invalid_limit"), answer.text
     assert client.get(url, params={"limit": "1"}, headers=auth()).status_code == 200
+
+
+def test_a_hal_document_takes_only_its_own_members(client: TestClient, store: Store) -> None:
+    container = make_container(store)
+    hal = _validator(client.get(f"{XCORE}/openapi.json").json(), "InstanceHal")
+    url, headers = f"{XCORE}/{container}/instances", {**auth(), "Content-Type": HAL}
+    extra = {"_instance": {"xdm:name": "t1"}, "zz": 1}
+    assert not hal.is_valid(extra)
+    refused = client.post(url, params={"schema": TAG}, headers=headers, content=json.dumps(extra))
+    assert (refused.status_code, refused.json()["errors"][0]["code"]) == (422, "unknown_member"), refused.text
+    own = {"_instance": {"xdm:name": "t2"}, "_links": {}}
+    assert hal.is_valid(own)
+    made = client.post(url, params={"schema": TAG}, headers=headers, content=json.dumps(own))
+    assert made.status_code == 201, made.text
