@@ -160,8 +160,11 @@ def _schemas() -> dict[str, Any]:
         "repo:lastModifiedByClientId": _NULLABLE,
     }
     # The kind is named by the `schema` parameter, not by the body's shape, and the shapes overlap (a
-    # placement is also a valid tag: any member beyond a kind's own is an extension): anyOf, not oneOf.
-    instance = {"anyOf": [ref(name) for name in kinds]}
+    # placement is also a valid tag: any member beyond a kind's own is an extension). An answer holds an
+    # instance of its kind, which may also match other kinds' shapes: anyOf. A write's body stays
+    # described as oneOf (known limit, docs/offer-library.md: no schema can tie it to the parameter).
+    instance = {"oneOf": [ref(name) for name in kinds]}
+    answered = {"anyOf": [ref(name) for name in kinds]}
     # A HAL document holds `_instance`, `_links` and the server's members (read-only: a write may only
     # repeat their current values); any other member is a 422 unknown_member.
     wrapped = {
@@ -180,7 +183,7 @@ def _schemas() -> dict[str, Any]:
             "instanceId": _STR,
             "schemas": {"type": "array", "items": _STR},
             **repo,
-            "_instance": instance,
+            "_instance": answered,
             "_links": {"type": "object"},
         },
     }
@@ -194,7 +197,7 @@ def _schemas() -> dict[str, Any]:
         **kinds,
         "Instance": instance,
         "InstanceHal": wrapped,
-        "InstanceBody": {"anyOf": [instance, wrapped]},
+        "InstanceBody": {"oneOf": [instance, wrapped]},
         "Receipt": {"type": "object", "properties": {"instanceId": _STR, "@id": _STR, **repo}},
         "InstanceDocument": document,
         "Results": {
