@@ -7,6 +7,7 @@ v5 wrote that v4 has no place for. Member by member mapping: docs/tmf620-v5.md.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import lru_cache
 from typing import Any
 
 from offer_catalog.resources.shapes import Problem
@@ -96,22 +97,31 @@ _V4_SHAPED = frozenset(
 # Top-level members v4 types and a v5 write does not check as v4 does: `@schemaLocation` (a URI in
 # v4.0.0, any string in v5) and the v4 members v5 dropped (a v5 write keeps them as undeclared members
 # of any value: ProductOfferingPrice `constraint`, Category `parentId`).
-_V4_CHECKED: dict[str, frozenset[str]] = {
-    v5.kind: frozenset({"@schemaLocation", *(set(V4_RESOURCES[v5.kind].shape.props) - set(v5.shape.props))})
+_V4_CHECKED: dict[str, tuple[str, ...]] = {
+    v5.kind: ("@schemaLocation", *sorted(set(V4_RESOURCES[v5.kind].shape.props) - set(v5.shape.props)))
     for v5 in V5_RESOURCES
 }
 
 
-def _v4_unfit(resource: str, stored: Mapping[str, Any]) -> frozenset[str]:
+def _v4_unfit(resource: str, stored: Mapping[str, Any]) -> tuple[str, ...]:
     """The checked members of a stored body whose value v4 cannot carry (a v5 client wrote them): hidden
     from v4 and kept. Only the few checked members present are looked at, not the whole body."""
-    present = _V4_CHECKED[resource].intersection(stored)
-    return frozenset(name for name in present if not _fits_v4(resource, name, stored[name]))
+    unfit: tuple[str, ...] = ()
+    for name in _V4_CHECKED[resource]:
+        if name in stored and not _fits_v4(resource, name, stored[name]):
+            unfit += (name,)
+    return unfit
+
+
+@lru_cache(maxsize=1024)
+def _v4_schema_location(value: str) -> bool:
+    """Whether v4 carries this @schemaLocation (an absolute URI); a catalog holds few distinct ones."""
+    return is_uri(value)
 
 
 def _fits_v4(resource: str, name: str, value: Any) -> bool:
     if name == "@schemaLocation":
-        return isinstance(value, str) and is_uri(value)
+        return isinstance(value, str) and _v4_schema_location(value)
     shape = V4_RESOURCES[resource].member(name)
     problems: list[Problem] = []
     if shape is not None:
