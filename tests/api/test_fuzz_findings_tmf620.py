@@ -3,12 +3,18 @@
 - A PATCH setting the server-managed `href` to an object or an array (`{"href": {"a": [1]}}`) answered
   500 (an unhashable value compared with the resource's own hrefs); it is the 400
   `not_patchable:href` of any other new `href`, and the resource is unchanged.
+- On a database both releases share, a v5 write the v5 document allows (an `@schemaLocation` that is no
+  URI: v5's is any string; a member v5 dropped, kept as an undeclared member of any value:
+  ProductOfferingPrice `constraint: {}`, Category `parentId: 5`) made every v4 GET and list of that
+  resource violate the v4 document's response schema. The v4 view hides such a member (v5 still sees
+  it, and a v4 write that does not give it anew keeps it).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import jsonschema_rs
 import pytest
 from starlette.testclient import TestClient
 
@@ -64,3 +70,49 @@ def test_v4_takes_a_schema_location_that_is_a_uri(client: TestClient, value: str
     made = client.post(f"{TMF_BASES[0]}/productOffering", json={"name": "po", "@schemaLocation": value})
     assert made.status_code == 201, made.text
     assert made.json()["@schemaLocation"] == value
+
+
+# (v5 collection, v4 collection, v5 @type, members a v5 write takes that v4 cannot carry)
+V5_ONLY_VALUES = (
+    ("productOffering", "productOffering", "ProductOffering", {"@schemaLocation": "not a uri"}),
+    ("productCatalog", "catalog", "ProductCatalog", {"@schemaLocation": "nope"}),
+    ("productSpecification", "productSpecification", "ProductSpecification", {"@schemaLocation": "x y"}),
+    ("productOfferingPrice", "productOfferingPrice", "ProductOfferingPrice", {"constraint": {}}),
+    ("productOfferingPrice", "productOfferingPrice", "ProductOfferingPrice", {"constraint": [{}]}),
+    ("category", "category", "Category", {"parentId": 5, "@schemaLocation": "c"}),
+)
+
+
+def _answers(document: dict[str, Any], path: str, method: str) -> Any:
+    schema = document["paths"][path][method]["responses"]["200"]["content"]["application/json"]["schema"]
+    return jsonschema_rs.Draft202012Validator({**schema, "components": document["components"]})
+
+
+@pytest.mark.parametrize(("v5", "v4", "cls", "members"), V5_ONLY_VALUES)
+def test_v5_values_v4_cannot_carry_are_hidden_from_v4_and_kept(
+    client: TestClient, v5: str, v4: str, cls: str, members: dict[str, Any]
+) -> None:
+    base4, base5 = TMF_BASES
+    document = client.get(f"{base4}/openapi.json").json()
+    made = client.post(f"{base5}/{v5}", json={"name": "v5", "@type": cls, **members})
+    assert made.status_code == 201, made.text
+    id = made.json()["id"]
+    one = client.get(f"{base4}/{v4}/{id}")
+    assert one.status_code == 200, one.text
+    assert not set(members) & set(one.json()), one.json()
+    assert list(_answers(document, f"/{v4}/{{id}}", "get").iter_errors(one.json())) == []
+    listed = client.get(f"{base4}/{v4}", params={"id": id})
+    assert [item["id"] for item in listed.json()] == [id]
+    assert list(_answers(document, f"/{v4}", "get").iter_errors(listed.json())) == []
+    # A v4 write leaves what it cannot see as v5 wrote it; one that gives the member anew replaces it.
+    before5 = client.get(f"{base5}/{v5}/{id}").json()
+    patched = client.patch(f"{base4}/{v4}/{id}", json={"description": "d"}, headers=MERGE)
+    assert patched.status_code == 200, patched.text
+    assert list(_answers(document, f"/{v4}/{{id}}", "patch").iter_errors(patched.json())) == []
+    after5 = client.get(f"{base5}/{v5}/{id}").json()
+    # (v4 gives a ProductCatalog-typed catalog its @baseType Catalog on a write, as to any other class)
+    base_type = {"@baseType": "Catalog"} if v4 == "catalog" else {}
+    assert after5 == {**before5, "description": "d", "lastUpdate": after5["lastUpdate"], **base_type}
+    anew = {"@schemaLocation": "https://example.com/s.json"}
+    assert client.patch(f"{base4}/{v4}/{id}", json=anew, headers=MERGE).status_code == 200
+    assert client.get(f"{base5}/{v5}/{id}").json()["@schemaLocation"] == anew["@schemaLocation"]

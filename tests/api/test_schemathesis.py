@@ -49,6 +49,22 @@ MAX_SECONDS = int(os.environ.get("OFFER_CATALOG_FUZZ_SECONDS", "20"))
 # Schemathesis' own default for valid requests: the Offer Library and decisioning documents need no more.
 DEFAULT_ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]
 ACCEPTED_STATUSES = ["2xx", "3xx", "401", "403", "404", "409", "412", "429", "5xx"]
+# Schemathesis' own statuses for a refused invalid request, and 412 (see `schemathesis`).
+REJECTED_STATUSES = [
+    "400",
+    "401",
+    "403",
+    "404",
+    "405",
+    "406",
+    "409",
+    "412",
+    "415",
+    "422",
+    "428",
+    "429",
+    "5xx",
+]
 # Checks a run may leave out (`excluded`): whether the service accepts every request the document's
 # schemas allow and refuses every one they forbid, and use_after_free. The TMF620 runs leave out none.
 DATA_CHECKS = ("positive_data_acceptance", "negative_data_rejection", "use_after_free")
@@ -130,6 +146,10 @@ def schemathesis(
         *(f"{json.dumps(name)} = {json.dumps(value)}" for name, value in auth(ORG, SANDBOX).items()),
         "[checks.positive_data_acceptance]",
         f"expected-statuses = {json.dumps(accepted)}",
+        # A request's preconditions are evaluated before its content (RFC 9110, 13.2.2): a stale or
+        # foreign If-Match on an invalid body is refused with 412, which is a rejection too.
+        "[checks.negative_data_rejection]",
+        f"expected-statuses = {json.dumps(REJECTED_STATUSES)}",
     ]
     if parameters:
         lines.append("[parameters]")

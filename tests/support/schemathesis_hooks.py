@@ -21,10 +21,12 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
+import jsonschema_rs
 import schemathesis
 
 from offer_catalog.errors import InvalidQuery
 from offer_catalog.offer_library.listing import decode_start, parse_order
+from offer_catalog.resources.offer_library import by_schema_param
 from offer_catalog.resources.tmf620 import CLASSES as RESOURCE_CLASSES
 from offer_catalog.resources.tmf620.lifecycle import STATES
 from offer_catalog.resources.tmf620.v5 import CLASSES as V5_CLASSES
@@ -150,6 +152,42 @@ def map_body(context: Any, body: Any) -> Any:
 _JOBS = {"exportJob": "ExportJob", "importJob": "ImportJob"}
 
 
+_KIND_VALIDATORS: dict[int, dict[str, Any]] = {}
+
+
+def kind_validators(document: dict[str, Any]) -> dict[str, Any]:
+    """A validator per Offer Library kind of a served document, by its schema id (`x-schema-id`)."""
+    known = _KIND_VALIDATORS.get(id(document))
+    if known is None:
+        components = document.get("components", {})
+        known = _KIND_VALIDATORS[id(document)] = {
+            schema["x-schema-id"]: jsonschema_rs.Draft202012Validator(
+                {"$ref": f"#/components/schemas/{name}", "components": components}
+            )
+            for name, schema in components.get("schemas", {}).items()
+            if isinstance(schema, dict) and "x-schema-id" in schema
+        }
+    return known
+
+
+def named_kind(case: Any, document: dict[str, Any]) -> None:
+    """A positive create's `schema` query names a kind its body is: the document's body schema is any
+    kind's, a tie to the parameter no schema can state (another kind's body is a 422 of the service)."""
+    query, body = case.query, case.body
+    if not isinstance(query, dict) or not isinstance(query.get("schema"), str) or not isinstance(body, dict):
+        return
+    named = by_schema_param(query["schema"])
+    if named is None or "schema=" in (case.media_type or ""):
+        return
+    instance = body["_instance"] if isinstance(body.get("_instance"), dict) else body
+    validators = kind_validators(document)
+    if named.schema_id in validators and validators[named.schema_id].is_valid(instance):
+        return
+    kind = next((schema_id for schema_id, check in validators.items() if check.is_valid(instance)), None)
+    if kind is not None:
+        case.query = {**query, "schema": kind}
+
+
 @schemathesis.hook
 def before_call(context: Any, case: Any, **kwargs: Any) -> None:
     # A positive v5 job create holds the @type its `<Job>_FVO` requires: a body Schemathesis builds from
@@ -158,6 +196,8 @@ def before_call(context: Any, case: Any, **kwargs: Any) -> None:
     positive = meta is not None and meta.generation.mode.is_positive
     if positive and job and case.method.upper() == "POST" and isinstance(case.body, dict):
         case.body.setdefault("@type", job)
+    if positive and case.method.upper() == "POST" and case.path.endswith("/instances"):
+        named_kind(case, case.operation.schema.raw_schema)
 
 
 @schemathesis.hook

@@ -287,8 +287,8 @@ def _one(params: Sequence[tuple[str, str]], *names: str) -> str | None:
 
 
 def _limit(text: str | None) -> int:
-    if text is None or text == "":
-        return DEFAULT_LIMIT
+    if text is None:
+        return DEFAULT_LIMIT  # an empty `limit=` is no integer (the document's `minimum: 1` integer): 400
     digits = text.strip().lstrip("0")
     if not _INT.match(text.strip()) or text.strip().startswith("-") or not digits:
         raise InvalidQuery(f"limit must be a positive integer, not {text[:40]!r}", code="invalid_limit")

@@ -48,14 +48,28 @@ def caller_of(request: Request) -> Caller:
     principal = principal_of(request.scope)
     if not principal.verified:
         _check_gateway_headers(headers)
-    org = headers.get("x-gw-ims-org-id", "").strip()
+    org = single_header(headers, "x-gw-ims-org-id")
     if not org:
         raise GatewayError("Missing x-gw-ims-org-id header.", code="400003")
-    sandbox = headers.get("x-sandbox-name", "").strip()
+    sandbox = single_header(headers, "x-sandbox-name")
     if not sandbox:
         raise GatewayError("Missing x-sandbox-name header.", code="sandbox_name_missing")
+    if not principal.may_act_in(org, sandbox):
+        # The middleware checked the tenant; this holds whatever header reading it used.
+        raise GatewayForbidden("the credentials do not grant this org and sandbox", code="403025")
     client = principal.client if principal.verified else headers.get("x-api-key", "").strip()
     return Caller(org=org, sandbox=sandbox, actor=Actor(user=principal.id, client=client))
+
+
+def single_header(headers: Headers, name: str) -> str:
+    """A tenant header's value (stripped; "" when absent). Sent more than once with different values,
+    the tenant is ambiguous: 400 `ambiguous_header` (repeats of one value are that value)."""
+    values = {value.strip() for value in headers.getlist(name)}
+    if len(values) > 1:
+        raise GatewayError(
+            f"The {name} header is sent more than once with different values.", code="ambiguous_header"
+        )
+    return values.pop() if values else ""
 
 
 def _check_gateway_headers(headers: Headers) -> None:

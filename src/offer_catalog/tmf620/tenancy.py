@@ -26,7 +26,10 @@ def tenant_scope(request: Request) -> str:
     principal = principal_of(request.scope)
     if not principal.verified:
         return SCOPE
-    org = request.headers.get(ORG_HEADER, "").strip()
+    orgs = {value.strip() for value in request.headers.getlist(ORG_HEADER)}
+    if len(orgs) > 1:
+        raise TmfError(400, "ambiguous_header", f"the {ORG_HEADER} header is sent with different values")
+    org = orgs.pop() if orgs else ""
     if not org and len(principal.orgs) == 1:
         org = principal.orgs[0]
     if not org:

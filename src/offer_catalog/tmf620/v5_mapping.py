@@ -7,8 +7,13 @@ v5 wrote that v4 has no place for. Member by member mapping: docs/tmf620-v5.md.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import lru_cache
 from typing import Any
 
+from offer_catalog.resources.shapes import Problem
+from offer_catalog.resources.tmf620 import BY_PATH as V4_RESOURCES
+from offer_catalog.resources.tmf620.v5 import ALL as V5_RESOURCES
+from offer_catalog.resources.uris import is_uri
 from offer_catalog.tmf620.v5_types import with_types
 
 V4 = "v4"
@@ -103,11 +108,49 @@ _V4_SHAPED = frozenset(
 )
 
 
+# Top-level members v4 types and a v5 write does not check as v4 does: `@schemaLocation` (a URI in
+# v4.0.0, any string in v5) and the v4 members v5 dropped (a v5 write keeps them as undeclared members
+# of any value: ProductOfferingPrice `constraint`, Category `parentId`).
+_V4_CHECKED: dict[str, tuple[str, ...]] = {
+    v5.kind: ("@schemaLocation", *sorted(set(V4_RESOURCES[v5.kind].shape.props) - set(v5.shape.props)))
+    for v5 in V5_RESOURCES
+}
+
+
+def _v4_unfit(resource: str, stored: Mapping[str, Any]) -> tuple[str, ...]:
+    """The checked members of a stored body whose value v4 cannot carry (a v5 client wrote them): hidden
+    from v4 and kept. Only the few checked members present are looked at, not the whole body."""
+    unfit: tuple[str, ...] = ()
+    for name in _V4_CHECKED[resource]:
+        if name in stored and not _fits_v4(resource, name, stored[name]):
+            unfit += (name,)
+    return unfit
+
+
+@lru_cache(maxsize=1024)
+def _v4_schema_location(value: str) -> bool:
+    """Whether v4 carries this @schemaLocation (an absolute URI); a catalog holds few distinct ones."""
+    return is_uri(value)
+
+
+def _fits_v4(resource: str, name: str, value: Any) -> bool:
+    if name == "@schemaLocation":
+        return isinstance(value, str) and _v4_schema_location(value)
+    shape = V4_RESOURCES[resource].member(name)
+    problems: list[Problem] = []
+    if shape is not None:
+        shape.check(value, "", problems)
+    return not problems
+
+
 def _v4_view(resource: str, stored: Mapping[str, Any]) -> Json:
-    if _V4_SHAPED.isdisjoint(stored):
+    unfit = _v4_unfit(resource, stored)
+    if not unfit and _V4_SHAPED.isdisjoint(stored):
         return dict(stored)  # the usual v4 read: nothing to map
     view: Json = {}
     for name, value in stored.items():
+        if name in unfit:
+            continue  # v4 cannot carry this value: hidden, kept (_v4_restore)
         if resource == "category" and name == "parent":
             continue  # seen as parentId
         if name == "relatedParty" and isinstance(value, list):
@@ -292,7 +335,11 @@ def _keep_elements(version: str, resource: str, name: str, value: Any, converted
 
 
 def _v4_restore(resource: str, body: Mapping[str, Any], old: Mapping[str, Any], result: Json) -> None:
-    """Put back what v4 cannot see of the stored body: v5's parent details, parties and embedded prices."""
+    """Put back what v4 cannot see of the stored body: v5's parent details, parties and embedded prices,
+    and the members whose v5-written values v4 cannot carry (unless the write gives them anew)."""
+    for name in _v4_unfit(resource, old):
+        if name not in body:
+            result[name] = old[name]
     parent = old.get("parent")
     if resource == "category" and isinstance(parent, dict) and parent.get("id") == result.get("parentId"):
         result["parent"] = parent
