@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
+# The suite on two worker processes, each test file whole on one worker (its module fixtures made once);
+# `make unit PYTEST_WORKERS=0` runs it in this one process.
+PYTEST_WORKERS ?= 2
 
 .PHONY: run test install install-test lint unit coverage-gates bench node-deps image
 
@@ -38,7 +41,7 @@ lint: install-test
 	$(BIN)/lint-imports
 
 unit: install-test node-deps
-	$(BIN)/pytest --cov --cov-report= $(PYTEST_ARGS)
+	$(BIN)/pytest --cov --cov-report= -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 coverage-gates:
 	$(BIN)/coverage report --include='src/offer_catalog/patch/*' --fail-under=98 --skip-covered

@@ -75,6 +75,13 @@ def bearer(value: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {value}"}
 
 
+@cache
+def _batch_root() -> tempfile.TemporaryDirectory[str]:
+    """One folder per test process for the batch-jobs folders of `jwt_settings`; its finalizer removes it
+    (and them) when the process ends."""
+    return tempfile.TemporaryDirectory(prefix="batch-jobs-")
+
+
 def jwt_settings(database_url: str = "sqlite:///unused.db", **extra: Any) -> Settings:
     """Settings that verify RS256 tokens with the session's public key, issuer and audience."""
     values = {
@@ -82,7 +89,7 @@ def jwt_settings(database_url: str = "sqlite:///unused.db", **extra: Any) -> Set
         "jwt_public_key": public_pem(),
         "jwt_issuer": ISSUER,
         "jwt_audience": AUDIENCE,
-        "batch_dir": tempfile.mkdtemp(prefix="batch-jobs-"),  # batch decisioning jobs' files
+        "batch_dir": tempfile.mkdtemp(dir=_batch_root().name),  # batch decisioning jobs' files
         **extra,
     }
     return load_settings(values, environ={})
