@@ -305,6 +305,41 @@ def test_every_api_answers_in_its_own_error_body(world: World) -> None:
     assert 'error="insufficient_scope", scope="decisions"' in scoped.headers["www-authenticate"]
 
 
+def test_a_credential_or_tenant_header_sent_twice_with_different_values_is_refused(world: World) -> None:
+    """Which of two tokens (or two organisations) would authorise the request? Neither: 400, nothing done."""
+    good, other = bearer(token())["Authorization"], bearer(token(org=OTHER))["Authorization"]
+    tmf = "/tmf-api/productCatalogManagement/v4/productOffering"
+    xcore = f"/data/core/xcore/{world.container}/instances"
+    sandbox = ("x-sandbox-name", TENANT["x-sandbox-name"])
+    cases = [
+        (tmf, [("Authorization", good), ("Authorization", other)]),
+        (tmf, [("Authorization", other), ("Authorization", good)]),
+        (xcore, [*TENANT.items(), ("Authorization", good), ("Authorization", other)]),
+        (xcore, [("Authorization", good), ("x-gw-ims-org-id", OTHER), *TENANT.items()]),
+        (xcore, [("Authorization", good), *TENANT.items(), ("x-sandbox-name", "another-sandbox")]),
+        (
+            xcore,
+            [
+                ("Authorization", good),
+                ("x-gw-ims-org-id", ORG),
+                sandbox,
+                ("x-api-key", "a"),
+                ("x-api-key", "b"),
+            ],
+        ),
+    ]
+    for path, headers in cases:
+        before = dump(world.path)
+        response = world.client.post(path, headers=headers, content=b"{}")
+        assert response.status_code == 400, (headers, response.text)
+        body = response.json()
+        assert body["code"] == "ambiguous_header", body
+        assert "sent more than once with different values" in (body.get("message") or body["detail"])
+        assert dump(world.path) == before
+    same = world.client.get(tmf, headers=[("Authorization", good), ("Authorization", good)])
+    assert same.status_code == 200, same.text
+
+
 def test_a_route_without_a_declared_scope_stops_the_app() -> None:
     from starlette.routing import Mount, Route
 

@@ -41,7 +41,8 @@ REALM = 'Bearer realm="offer-catalog"'
 
 
 class Denied(Exception):
-    """A request refused before it reaches its route: 401 (credentials) or 403 (scope, tenant)."""
+    """A request refused before it reaches its route: 400 (ambiguous headers), 401 (credentials) or
+    403 (scope, tenant)."""
 
     def __init__(self, status: int, reason: str, message: str, scope: str | None = None) -> None:
         super().__init__(message)
@@ -80,7 +81,7 @@ def is_loopback(client: Any) -> bool:
 
 def error_body(path: str, exc: Denied, request_id: str, *, oracle: bool = False) -> tuple[bytes, str]:
     """The error body and media type of the API that serves `path` (`oracle`: TMF620 `atType`)."""
-    title = {401: "Unauthorized", 503: "Service Unavailable"}.get(exc.status, "Forbidden")
+    title = {400: "Bad Request", 401: "Unauthorized", 503: "Service Unavailable"}.get(exc.status, "Forbidden")
     if path.startswith(TMF_BASES):
         reason = title
         tmf = {"code": exc.reason, "reason": reason, "message": exc.message, "status": str(exc.status)}
@@ -100,6 +101,27 @@ def error_body(path: str, exc: Denied, request_id: str, *, oracle: bool = False)
         "requestId": request_id,
     }
     return orjson.dumps(body), "application/problem+json"
+
+
+# The headers authentication reads; each must name one value (a repeat of the same value is that value).
+_AUTH_HEADERS = (b"authorization", b"x-api-key", b"x-gw-ims-org-id", b"x-sandbox-name")
+
+
+def auth_headers(raw: Iterable[tuple[bytes, bytes]]) -> dict[bytes, bytes]:
+    """The request's credential and tenant headers. One sent twice with different values is ambiguous
+    (which one authorises the request?): 400 `ambiguous_header`, before any credential is checked."""
+    found: dict[bytes, bytes] = {}
+    for name, value in raw:
+        if name in _AUTH_HEADERS:
+            value = value.strip()
+            if found.setdefault(name, value) != value:
+                shown = name.decode("latin-1")
+                raise Denied(
+                    400,
+                    "ambiguous_header",
+                    f"the {shown} header is sent more than once with different values",
+                )
+    return found
 
 
 def credential_of(headers: dict[bytes, bytes]) -> str | None:
@@ -157,7 +179,7 @@ class AuthMiddleware:
             if not self._open_to(scope):
                 raise Denied(403, "loopback_only", "authentication is not configured: loopback callers only")
             return ANONYMOUS
-        headers = dict(scope["headers"])
+        headers = auth_headers(scope["headers"])
         secret = credential_of(headers)
         if secret is None:
             raise Denied(401, "missing_credentials", "credentials are required: a bearer token or an API key")
