@@ -174,16 +174,13 @@ def _v4_write(resource: str, name: str, value: Any, old: Any) -> Any:
 
 
 def _v4_values(values: Any) -> Any:
-    return _each(values, _v4_value)
+    return _each(values, lambda value: _bounds(value, _v4_bound))
 
 
-def _v4_value(value: Json) -> Json:
-    out = dict(value)
-    for bound in _VALUE_BOUNDS:
-        number = out.get(bound)
-        if isinstance(number, int | float) and not isinstance(number, bool):
-            out[bound] = str(number)  # v4 declares the bounds as strings
-    return out
+def _v4_bound(bound: Any) -> Any:
+    if isinstance(bound, int | float) and not isinstance(bound, bool):
+        return str(bound)  # v4 declares the bounds as strings
+    return bound
 
 
 def _v5_only_party(element: Any) -> bool:
@@ -284,19 +281,25 @@ def _v5_characteristic_stored(characteristic: Json) -> Json:
 
 
 def _v5_values(values: Any) -> Any:
-    return _each(values, _v5_value)
+    return _each(values, lambda value: _bounds(value, _v5_bound))
 
 
-def _v5_value(value: Json) -> Json:
+def _v5_bound(bound: Any) -> Any:
+    # v5 declares an integer: a v4 bound that is none is not shown (None), but kept
+    return _integer(bound) if isinstance(bound, str) else bound
+
+
+def _bounds(value: Json, convert: Callable[[Any], Any]) -> Json:
+    """A characteristic value with each bound (_VALUE_BOUNDS) as `convert` gives it; None: not shown."""
     out = dict(value)
     for bound in _VALUE_BOUNDS:
-        text = out.get(bound)
-        if isinstance(text, str):
-            number = _integer(text)
-            if number is None:
-                del out[bound]  # v5 declares an integer: a v4 bound that is none is not shown, but kept
+        given = out.get(bound)
+        if given is not None:
+            shown = convert(given)
+            if shown is None:
+                del out[bound]
             else:
-                out[bound] = number
+                out[bound] = shown
     return out
 
 
