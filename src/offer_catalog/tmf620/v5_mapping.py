@@ -7,7 +7,8 @@ v5 wrote that v4 has no place for. Member by member mapping: docs/tmf620-v5.md.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from functools import lru_cache
+from functools import lru_cache, partial
+from types import UnionType
 from typing import Any
 
 from offer_catalog.resources.shapes import Problem
@@ -174,13 +175,11 @@ def _v4_write(resource: str, name: str, value: Any, old: Any) -> Any:
 
 
 def _v4_values(values: Any) -> Any:
-    return _each(values, lambda value: _bounds(value, _v4_bound))
+    return _each(values, partial(_bounds, int | float, _v4_bound))
 
 
-def _v4_bound(bound: Any) -> Any:
-    if isinstance(bound, int | float) and not isinstance(bound, bool):
-        return str(bound)  # v4 declares the bounds as strings
-    return bound
+def _v4_bound(number: float) -> Any:
+    return number if isinstance(number, bool) else str(number)  # v4 declares the bounds as strings
 
 
 def _v5_only_party(element: Any) -> bool:
@@ -281,24 +280,21 @@ def _v5_characteristic_stored(characteristic: Json) -> Json:
 
 
 def _v5_values(values: Any) -> Any:
-    return _each(values, lambda value: _bounds(value, _v5_bound))
+    # v5 declares an integer: a v4 bound that is none is not shown, but kept
+    return _each(values, partial(_bounds, str, _integer))
 
 
-def _v5_bound(bound: Any) -> Any:
-    # v5 declares an integer: a v4 bound that is none is not shown (None), but kept
-    return _integer(bound) if isinstance(bound, str) else bound
-
-
-def _bounds(value: Json, convert: Callable[[Any], Any]) -> Json:
-    """A characteristic value with each bound (_VALUE_BOUNDS) as `convert` gives it; None: not shown."""
+def _bounds(written: type | UnionType, convert: Callable[[Any], Any], value: Json) -> Json:
+    """A characteristic value with each bound (_VALUE_BOUNDS) that is `written` (a type) as `convert`
+    gives it in this release (None: not shown)."""
     out = dict(value)
     for bound in _VALUE_BOUNDS:
         given = out.get(bound)
-        if given is not None:
+        if isinstance(given, written):
             shown = convert(given)
             if shown is None:
                 del out[bound]
-            else:
+            elif shown is not given:
                 out[bound] = shown
     return out
 
