@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 
 from offer_catalog.decisioning.capping import instant_text
+from offer_catalog.decisioning.commits import CounterWrite
 from offer_catalog.decisioning.decision_log import log_items, timestamp
 from offer_catalog.decisioning.engine import decide
 from offer_catalog.decisioning.request import parse_request
@@ -65,7 +66,7 @@ def stages(
         result = results[i]
         if not result.increments:
             return None
-        return caches.writer.apply(store, result.increments, (), instant)
+        return caches.writer.apply(store, CounterWrite(result.increments, (), instant))
 
     plan: list[tuple[str, Callable[[int], object]]] = [
         ("strict JSON parse of the body", lambda i: parse_json(raw[i % n], max_depth=64)),

@@ -18,7 +18,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from offer_catalog.tmf620.views import read_view, write_form
+from offer_catalog.tmf620.v5_mapping import to_stored, to_view
 from tmf620 import offering
 
 
@@ -39,18 +39,18 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     stored = offering(1, random.Random(1))
-    v4 = read_view(api="v4", kind="productOffering", stored=stored)
-    v5 = read_view(api="v5", kind="productOffering", stored=stored)
+    v4 = to_view(version="v4", resource="productOffering", stored=stored)
+    v5 = to_view(version="v5", resource="productOffering", stored=stored)
     cases: list[tuple[str, Callable[[], Any], Callable[[], Any]]] = [
         (
             "view",
-            lambda: read_view(api="v4", kind="productOffering", stored=stored),
-            lambda: read_view(api="v5", kind="productOffering", stored=stored),
+            lambda: to_view(version="v4", resource="productOffering", stored=stored),
+            lambda: to_view(version="v5", resource="productOffering", stored=stored),
         ),
         (
             "write",
-            lambda: write_form(api="v4", kind="productOffering", body=v4, previous=stored),
-            lambda: write_form(api="v5", kind="productOffering", body=v5, previous=stored),
+            lambda: to_stored(version="v4", resource="productOffering", body=v4, current=stored),
+            lambda: to_stored(version="v5", resource="productOffering", body=v5, current=stored),
         ),
     ]
     for name, run_v4, run_v5 in cases:

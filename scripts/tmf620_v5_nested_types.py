@@ -65,6 +65,22 @@ def _flat(schemas: dict[str, Any], schema: dict[str, Any]) -> tuple[dict[str, st
     return members, required
 
 
+def _first_alternative(schema: dict[str, Any]) -> str | None:
+    """The definition a `oneOf` definition (of alternatives only) names first, if it names one."""
+    parts = schema.get("oneOf", ())
+    if not parts or "allOf" in schema or "properties" in schema or "$ref" not in parts[0]:
+        return None
+    return str(parts[0]["$ref"]).rsplit("/", 1)[-1]
+
+
+def _extension(name: str, base: str, table: dict[str, dict[str, str]]) -> str:
+    """`name`'s entry as `base`'s members (its first alternative) and those the other alternatives add."""
+    members, first = table[name], table[base]
+    assert list(members.items())[: len(first)] == list(first.items()), name
+    added = "".join(f", {member!r}: {kind!r}" for member, kind in members.items() if member not in first)
+    return f"    {name!r}: {{**DEFINITIONS[{base!r}]{added}}},"
+
+
 def _payload(event: dict[str, Any]) -> str:
     """The payload schema of an `<Class><Kind>Event` (its `event` member)."""
     parts = [part for part in event.get("allOf", ()) if "event" in part.get("properties", {})]
@@ -93,7 +109,17 @@ def main(document: Path) -> None:
         if needed and name not in RESOURCES:
             required[name] = tuple(sorted(needed))
         todo += [c.strip("[]") for c in members.values() if c.strip("[]") in schemas]
-    lines = [line for name, members in sorted(table.items()) for line in entry(name, members)]
+    # A `oneOf` definition whose first alternative is a definition here too is written as that one's
+    # members and the other alternatives' (the first alternative's type wins).
+    bases = {name: _first_alternative(schemas[name]) for name in table}
+    extended = {name: base for name, base in bases.items() if base in table}
+    lines = [
+        line
+        for name, members in sorted(table.items())
+        if name not in extended
+        for line in entry(name, members)
+    ]
+    extension_lines = [_extension(name, base, table) for name, base in sorted(extended.items())]
     required_lines = [f"    {name!r}: {members!r}," for name, members in sorted(required.items())]
     event_lines = [f"    {name!r}: {payload!r}," for name, payload in sorted(events.items())]
     TARGET.write_text(
@@ -105,6 +131,8 @@ def main(document: Path) -> None:
         "members each nested definition requires (`@type` left out).\n"
         '"""\n\nfrom __future__ import annotations\n\n'
         "DEFINITIONS: dict[str, dict[str, str]] = {\n" + "\n".join(lines) + "\n}  # fmt: skip\n\n"
+        "# `oneOf` definitions: every member of the first alternative, then those the others add.\n"
+        "DEFINITIONS.update({\n" + "\n".join(extension_lines) + "\n})  # fmt: skip\n\n"
         "# Members a nested value must carry (`required` of its definition; resources: rules.py).\n"
         "REQUIRED: dict[str, tuple[str, ...]] = {\n" + "\n".join(required_lines) + "\n}  # fmt: skip\n\n"
         "# The payload of each event a listener receives: an `Event` whose `event` member holds it.\n"

@@ -9,7 +9,7 @@ from offer_catalog.decisioning.request import MAX_ITEMS_PER_SCOPE
 from offer_catalog.decisioning.runtime_views import MAX_ACTIVITIES
 from offer_catalog.decisioning.wire import JSON, ODE, REQUEST_TYPE, RESPONSE_TYPE
 from offer_catalog.offer_library.api_doc import CONTAINER_ID, PROBLEM, tenant_api_doc
-from offer_catalog.openapi import Body, Doc, Param, Reply, ref
+from offer_catalog.openapi import Body, Doc, Param, Reply, matching, ref
 from offer_catalog.openapi.writes import extension, writable
 
 _STR: Final = {"type": "string"}
@@ -43,7 +43,7 @@ ACTIVITY_OFFERS = Doc(
             "activityId",
             description="An activity @id (repeated for several, 1 to 30; spaces around it are ignored).",
             # Not blank; read as one @id (a comma is part of it).
-            schema={"type": "string", "pattern": r"\S"},
+            schema=matching(r"\S"),
             required=True,
             many=True,
             max_items=MAX_ACTIVITIES,

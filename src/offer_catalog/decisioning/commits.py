@@ -18,6 +18,7 @@ import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
+from dataclasses import dataclass
 
 from offer_catalog.decisioning.capping import CounterIncrement
 from offer_catalog.decisioning.decision_log import DeferredRows
@@ -85,21 +86,25 @@ class CounterCache:
                     self._values[key] = value
 
 
-class _Slot:
-    __slots__ = ("deferred", "error", "increments", "items", "notify", "now", "refused")
+@dataclass(frozen=True, slots=True)
+class CounterWrite:
+    """One decision's increment set for `CounterWriter`, all-or-none (`apply_increments`).
 
-    def __init__(
-        self,
-        increments: Sequence[CounterIncrement],
-        items: Sequence[DecisionItem],
-        now: str | None,
-        deferred: DeferredRows | None,
-        notify: Callable[[], None],
-    ) -> None:
-        self.increments = increments
-        self.items = items
-        self.now = now
-        self.deferred = deferred
+    Its log `items` are written when every increment applies; `now` (`capping.instant_text`): expired
+    per-profile counters restart from 0; `deferred`: queued log rows to write in the same unit.
+    """
+
+    increments: Sequence[CounterIncrement]
+    items: Sequence[DecisionItem] = ()
+    now: str | None = None
+    deferred: DeferredRows | None = None
+
+
+class _Slot:
+    __slots__ = ("error", "notify", "refused", "write")
+
+    def __init__(self, write: CounterWrite, notify: Callable[[], None]) -> None:
+        self.write = write
         self.notify = notify
         self.refused: dict[str, int] | None = None
         self.error: BaseException | None = None
@@ -118,17 +123,10 @@ class CounterWriter:
         self._queue: list[tuple[Store, _Slot]] = []
         self._thread: threading.Thread | None = None
 
-    def apply(
-        self,
-        store: Store,
-        increments: Sequence[CounterIncrement],
-        items: Sequence[DecisionItem] = (),
-        now: str | None = None,
-        deferred: DeferredRows | None = None,
-    ) -> dict[str, int] | None:
+    def apply(self, store: Store, write: CounterWrite) -> dict[str, int] | None:
         """None when every increment was applied (and `items` logged); else the counters' current values."""
         done = threading.Event()
-        slot = _Slot(increments, items, now, deferred, done.set)
+        slot = _Slot(write, done.set)
         if store.dialect != "sqlite":
             self._write(store, [slot])  # in this thread, a unit of its own
         else:
@@ -136,14 +134,7 @@ class CounterWriter:
             done.wait()
         return _outcome(slot)
 
-    async def apply_async(
-        self,
-        store: Store,
-        increments: Sequence[CounterIncrement],
-        items: Sequence[DecisionItem] = (),
-        now: str | None = None,
-        deferred: DeferredRows | None = None,
-    ) -> dict[str, int] | None:
+    async def apply_async(self, store: Store, write: CounterWrite) -> dict[str, int] | None:
         """`apply` for a caller on the event loop (SQLite): awaits the commit without holding a thread."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[None] = loop.create_future()
@@ -151,7 +142,7 @@ class CounterWriter:
         def notify() -> None:
             loop.call_soon_threadsafe(_resolve, future)
 
-        slot = _Slot(increments, items, now, deferred, notify)
+        slot = _Slot(write, notify)
         self._submit(store, slot)
         await future
         return _outcome(slot)
@@ -180,7 +171,7 @@ class CounterWriter:
 
     def _write(self, store: Store, batch: list[_Slot]) -> None:
         error: BaseException | None = None
-        queues = {id(s.deferred): s.deferred for s in batch if s.deferred is not None}
+        queues = {id(s.write.deferred): s.write.deferred for s in batch if s.write.deferred is not None}
         try:
             with ExitStack() as stack:
                 rows = [row for q in queues.values() for row in stack.enter_context(q.taken())]
@@ -188,9 +179,9 @@ class CounterWriter:
                     with store.unit_of_work(write=True) as uow:
                         logged: list[DecisionItem] = []
                         for slot in batch:
-                            slot.refused = _apply(uow, slot.increments, slot.now)
+                            slot.refused = _apply(uow, slot.write.increments, slot.write.now)
                             if slot.refused is None:
-                                logged += slot.items
+                                logged += slot.write.items
                         # one statement for the batch's rows (accepted decisions' and queued ones)
                         uow.insert_decision_items(logged + rows)
                 except BaseException:

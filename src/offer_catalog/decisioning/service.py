@@ -33,15 +33,16 @@ counter commit, or in batches by a background thread.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Generator, Mapping, Sequence
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from anyio import to_thread
 
-from offer_catalog.decisioning.capping import CounterIncrement, instant_text
+from offer_catalog.decisioning.capping import instant_text
 from offer_catalog.decisioning.commits import CounterCache as CounterCache
+from offer_catalog.decisioning.commits import CounterWrite
 from offer_catalog.decisioning.commits import CounterWriter as CounterWriter
 from offer_catalog.decisioning.commits import apply_increments as apply_increments
 from offer_catalog.decisioning.decision_log import DecisionLog, log_items, scope_hash, timestamp
@@ -131,14 +132,8 @@ class _Rebuild:
     container_id: str
     seen: int
 
-
-@dataclass(frozen=True, slots=True)
-class _Write:
-    """A step the driver waits for: apply a decision's increments and log rows durably."""
-
-    increments: Sequence[CounterIncrement]
-    items: Sequence[DecisionItem]
-    now: str
+    def run(self, store: Store, caches: Caches) -> Any:
+        return caches.snapshots.rebuild(store, self.container_id, self.seen)
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,8 +142,23 @@ class _Sweep:
 
     now: datetime
 
+    def run(self, store: Store, caches: Caches) -> Any:
+        return caches.log.sweep(store, self.now)
 
-Steps = Generator[_Rebuild | _Write | _Sweep, Any, Decision]
+
+# The third step, one the driver waits for: the counter writer applies a decision's increments and
+# log rows durably (`CounterWrite`).
+Step = _Rebuild | _Sweep | CounterWrite
+Steps = Generator[Step, Any, Decision]
+
+
+def _advance(steps: Steps, answer: Any) -> Step | Decision:
+    """The decision's next step, given the answer to its last one; the decision once it is made."""
+    try:
+        return steps.send(answer)
+    except StopIteration as stop:
+        decision: Decision = stop.value
+        return decision
 
 
 def decide_for(
@@ -168,19 +178,14 @@ def decide_for(
     """
     request = request_body if isinstance(request_body, DecisionRequest) else parse_request(request_body)
     steps = _steps(store, container_id, request, now, rng, caches, check)
-    answer: Any = None
-    while True:
-        try:
-            step = steps.send(answer)
-        except StopIteration as stop:
-            decision: Decision = stop.value
-            return decision
-        if isinstance(step, _Rebuild):
-            answer = caches.snapshots.rebuild(store, step.container_id, step.seen)
-        elif isinstance(step, _Sweep):
-            answer = caches.log.sweep(store, step.now)
+    step = _advance(steps, None)
+    while not isinstance(step, Decision):
+        if isinstance(step, CounterWrite):
+            answer = caches.writer.apply(store, step)
         else:
-            answer = caches.writer.apply(store, step.increments, step.items, step.now, caches.log.deferred)
+            answer = step.run(store, caches)
+        step = _advance(steps, answer)
+    return step
 
 
 async def decide_on_loop(
@@ -197,20 +202,14 @@ async def decide_on_loop(
     thread and the durable write in the counter writer's, so neither holds up the loop.
     """
     steps = _steps(store, container_id, request, datetime.now(UTC), _fresh_rng(), caches, check)
-    answer: Any = None
-    while True:
-        try:
-            step = steps.send(answer)
-        except StopIteration as stop:
-            decision: Decision = stop.value
-            return decision
-        if isinstance(step, _Rebuild):
-            answer = await to_thread.run_sync(caches.snapshots.rebuild, store, step.container_id, step.seen)
-        elif isinstance(step, _Sweep):
-            answer = await to_thread.run_sync(caches.log.sweep, store, step.now)
+    step = _advance(steps, None)
+    while not isinstance(step, Decision):
+        if isinstance(step, CounterWrite):
+            answer = await caches.writer.apply_async(store, step)
         else:
-            deferred = caches.log.deferred
-            answer = await caches.writer.apply_async(store, step.increments, step.items, step.now, deferred)
+            answer = await to_thread.run_sync(step.run, store, caches)
+        step = _advance(steps, answer)
+    return step
 
 
 def _steps(
@@ -261,7 +260,7 @@ def _steps(
             if items:
                 caches.log.deferred.add(store, items)
             return Decision(result, container_id, attempt)
-        refused = yield _Write(result.increments, items, instant)
+        refused = yield CounterWrite(result.increments, items, instant, caches.log.deferred)
         if refused is None:
             caches.counters.raise_to(
                 {i.key: view.seen.get(i.key, 0) + i.amount for i in result.increments if not _live(i.key)}

@@ -180,14 +180,14 @@ def apply_event(uow: UnitOfWork, received: Received, *, scope: str, actor: Actor
             # this catalog does not hold names nothing it can apply.
             if kept is None:
                 return IGNORED
-            member = {**read_view(api=resource.api, kind=resource.kind, stored=kept), **member}
+            member = {**read_view(resource, kept), **member}
         if member.get("@type") is None:
             # The listener's URL names the resource's class (v5 requires one on a client's create).
             member = {**member, "@type": resource.cls}
         stamp = member.get("lastUpdate")
         body = prepare(resource, member, None, stamp if isinstance(stamp, str) else now_stamp())
         # Stored as any write of the resource's release: what that release cannot see is kept.
-        body = write_form(api=resource.api, kind=resource.kind, body=body, previous=kept)
+        body = write_form(resource, body, kept)
         if version is None and kept is not None and kept == body:
             return UNCHANGED
     number = version or (1 if current is None else current.version + 1)

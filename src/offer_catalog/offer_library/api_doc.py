@@ -11,9 +11,9 @@ from typing import Any
 
 from offer_catalog.offer_library import media
 from offer_catalog.offer_library.hal import BASE, METADATA
-from offer_catalog.openapi import ApiDoc, Body, Doc, ErrorDoc, Param, Reply, ref
+from offer_catalog.openapi import ApiDoc, Body, Doc, ErrorDoc, Param, Reply, matching, ref
 from offer_catalog.openapi.shapes import json_schema
-from offer_catalog.openapi.writes import extension, json_patch_operation, writable
+from offer_catalog.openapi.writes import NO_NUL, extension, json_patch_operation, writable
 from offer_catalog.resources.offer_library import ALL, SCHEMA_PATTERN
 
 BODY_TYPES = (media.SCHEMA_INSTANCE, media.HAL, media.JSON, media.RECEIVER)
@@ -27,12 +27,12 @@ _PATH = rf"(_instance\.)?{_NAME}(\.{_NAME}){{0,3}}"
 PROPERTY = Param(
     "property",
     description="Filter `path op value` (== != < <= > >= ~) or a bare path; an empty value filters nothing.",
-    schema={"type": "string", "pattern": rf"^({_PATH}((==|!=|<=|>=|<|>)[^\x00~]*)?)?$"},
+    schema=matching(rf"^({_PATH}((==|!=|<=|>=|<|>)[^\x00~]*)?)?$"),
     many=True,
 )
 # Query values are text without NUL (400 invalid_character: no store keeps it alike).
-_TEXT = {"type": "string", "pattern": r"^[^\x00]*$"}
-SCHEMA_IDS = {"type": "string", "pattern": SCHEMA_PATTERN}
+_TEXT = matching(NO_NUL)
+SCHEMA_IDS = matching(SCHEMA_PATTERN)
 CREATE_SCHEMA = Param(
     "schema",
     description="Schema id of the kind to create (or given as the Content-Type's schema parameter).",
@@ -43,13 +43,13 @@ LIST_PARAMS = (
     Param(
         "schema",
         description="Schema id of the kind to list (with or without ;version=); empty: every kind.",
-        schema={"type": "string", "pattern": f"{SCHEMA_PATTERN}|^$"},
+        schema=matching(f"{SCHEMA_PATTERN}|^$"),
     ),
     PROPERTY,
     Param(
         "orderby",
         description="Comma list of sort keys, each +/- prefixed (also spelled orderBy).",
-        schema={"type": "string", "pattern": rf"^([-+]?{_PATH}(,[-+]?{_PATH}){{0,3}})?$"},
+        schema=matching(rf"^([-+]?{_PATH}(,[-+]?{_PATH}){{0,3}})?$"),
     ),
     Param(
         "limit",
@@ -72,12 +72,12 @@ SEARCH_PARAMS = (
     Param(
         "qop",
         description="AND or OR (default), in any case.",
-        schema={"type": "string", "pattern": r"^\s*([Aa][Nn][Dd]|[Oo][Rr])?\s*$"},
+        schema=matching(r"^\s*([Aa][Nn][Dd]|[Oo][Rr])?\s*$"),
     ),
     Param(
         "field",
         description="Member path to search (repeatable), e.g. _instance.xdm:name.",
-        schema={"type": "string", "pattern": f"^{_PATH}$"},
+        schema=matching(f"^{_PATH}$"),
         many=True,
     ),
 )

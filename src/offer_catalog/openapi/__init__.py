@@ -6,6 +6,6 @@ into an OpenAPI document and serves it; `shapes` renders resource shape declarat
 This package imports nothing of the HTTP kit, so the routing module can import these declarations.
 """
 
-from offer_catalog.openapi.declare import ApiDoc, Body, Doc, ErrorDoc, Param, Reply, ref
+from offer_catalog.openapi.declare import ApiDoc, Body, Doc, ErrorDoc, Param, Reply, matching, ref
 
-__all__ = ["ApiDoc", "Body", "Doc", "ErrorDoc", "Param", "Reply", "ref"]
+__all__ = ["ApiDoc", "Body", "Doc", "ErrorDoc", "Param", "Reply", "matching", "ref"]

@@ -15,6 +15,11 @@ def ref(name: str) -> Schema:
     return {"$ref": SCHEMAS + name}
 
 
+def matching(pattern: str) -> Schema:
+    """A string in which `pattern` finds a match (JSON Schema `pattern`: anchor it to match the whole)."""
+    return {"type": "string", "pattern": pattern}
+
+
 def array_of(schema: Schema) -> Schema:
     """An array of items of one schema."""
     return {"type": "array", "items": schema}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from offer_catalog.openapi.declare import ref
+from offer_catalog.openapi.declare import matching, ref
 
 NO_NUL = "^[^\\x00]*$"
 _INT64 = {"minimum": -(2**63), "maximum": 2**63 - 1}
@@ -46,7 +46,7 @@ def extension() -> dict[str, Any]:
     member = ref("Extension")
     return {
         "anyOf": [
-            {"type": "string", "pattern": NO_NUL},
+            matching(NO_NUL),
             {"type": "number"},
             {"type": ["boolean", "null"]},
             {"type": "array", "items": member},

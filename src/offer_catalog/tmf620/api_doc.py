@@ -13,10 +13,10 @@ from dataclasses import replace
 from functools import partial
 from typing import Any
 
-from offer_catalog.openapi import ApiDoc, Body, Doc, ErrorDoc, Param, Reply, ref
+from offer_catalog.openapi import ApiDoc, Body, Doc, ErrorDoc, Param, Reply, matching, ref
 from offer_catalog.openapi.declare import array_of
 from offer_catalog.openapi.shapes import json_schema
-from offer_catalog.openapi.writes import QUERY_POINTER, extension, json_patch_operation, writable
+from offer_catalog.openapi.writes import NO_NUL, QUERY_POINTER, extension, json_patch_operation, writable
 from offer_catalog.resources.tmf620.rules import RELEASE_CLASSES, TYPES
 from offer_catalog.resources.tmf620.values import VALUE_TYPES
 from offer_catalog.resources.uris import URI_PATTERN
@@ -54,7 +54,7 @@ HISTORY_ERRORS = (400, 401, 403, 404, 405)
 # A member path as the query parser takes it (documents.query.MEMBER_NAME, dotted).
 _NAME = r"[A-Za-z_@$][A-Za-z0-9_@$:-]{0,63}"
 _PATH = rf"{_NAME}(\.{_NAME}){{0,3}}"
-NEW_ID = {"type": "string", "pattern": r"^[!-.0-~]{1,200}$", "description": "1-200 printable, no '/'"}
+NEW_ID = matching(r"^[!-.0-~]{1,200}$") | {"description": "1-200 printable, no '/'"}
 FIELDS = Param("fields", description="Comma-separated first-level members (a.b for nested); `none`")
 _PAGE = {"type": "integer"}
 LIST_PARAMS = (
@@ -68,14 +68,14 @@ LIST_PARAMS = (
     Param(
         "sort",
         description="Comma-separated member paths; `-` prefix for descending",
-        schema={"type": "string", "pattern": rf"^-?{_PATH}(,-?{_PATH}){{0,3}}$"},
+        schema=matching(rf"^-?{_PATH}(,-?{_PATH}){{0,3}}$"),
     ),
 )
 VERSION = Param(
     "version",
     description="An entity version (TMF620 user guide: entity versioning); also `/{id}:(version=x)`",
     # A query holds no NUL (400 invalid_query: no store keeps it alike).
-    schema={"type": "string", "pattern": r"^[^\x00]*$"},
+    schema=matching(NO_NUL),
 )
 IF_MATCH = Param("If-Match", "header", 'The version the change applies to, e.g. "3" (412 when not current)')
 IF_NONE_MATCH = Param("If-None-Match", "header", "304 when it names the current version")

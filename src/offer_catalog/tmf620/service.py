@@ -60,7 +60,7 @@ def view(resource: Resource, doc: Document, base: str) -> dict[str, Any]:
 
 def seen(resource: Resource, stored: dict[str, Any]) -> dict[str, Any]:
     """What a client of the resource's release sees of a stored body."""
-    return read_view(api=resource.api, kind=resource.kind, stored=stored)
+    return read_view(resource, stored)
 
 
 class _SeenOnce:
@@ -89,9 +89,7 @@ def _validator(
         result = prepare(resource, body, old, now_stamp())
         if strict:
             integrity.check_references(uow, scope, resource, result, old)
-        return write_form(
-            api=resource.api, kind=resource.kind, body=result, previous=stored, previous_view=old
-        )
+        return write_form(resource, result, stored, old)
 
     return validate
 

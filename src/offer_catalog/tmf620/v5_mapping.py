@@ -7,7 +7,8 @@ v5 wrote that v4 has no place for. Member by member mapping: docs/tmf620-v5.md.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from functools import lru_cache
+from functools import lru_cache, partial
+from types import UnionType
 from typing import Any
 
 from offer_catalog.resources.shapes import Problem
@@ -174,16 +175,11 @@ def _v4_write(resource: str, name: str, value: Any, old: Any) -> Any:
 
 
 def _v4_values(values: Any) -> Any:
-    return _each(values, _v4_value)
+    return _each(values, partial(_bounds, int | float, _v4_bound))
 
 
-def _v4_value(value: Json) -> Json:
-    out = dict(value)
-    for bound in _VALUE_BOUNDS:
-        number = out.get(bound)
-        if isinstance(number, int | float) and not isinstance(number, bool):
-            out[bound] = str(number)  # v4 declares the bounds as strings
-    return out
+def _v4_bound(number: float) -> Any:
+    return number if isinstance(number, bool) else str(number)  # v4 declares the bounds as strings
 
 
 def _v5_only_party(element: Any) -> bool:
@@ -284,19 +280,22 @@ def _v5_characteristic_stored(characteristic: Json) -> Json:
 
 
 def _v5_values(values: Any) -> Any:
-    return _each(values, _v5_value)
+    # v5 declares an integer: a v4 bound that is none is not shown, but kept
+    return _each(values, partial(_bounds, str, _integer))
 
 
-def _v5_value(value: Json) -> Json:
+def _bounds(written: type | UnionType, convert: Callable[[Any], Any], value: Json) -> Json:
+    """A characteristic value with each bound (_VALUE_BOUNDS) that is `written` (a type) as `convert`
+    gives it in this release (None: not shown)."""
     out = dict(value)
     for bound in _VALUE_BOUNDS:
-        text = out.get(bound)
-        if isinstance(text, str):
-            number = _integer(text)
-            if number is None:
-                del out[bound]  # v5 declares an integer: a v4 bound that is none is not shown, but kept
-            else:
-                out[bound] = number
+        given = out.get(bound)
+        if isinstance(given, written):
+            shown = convert(given)
+            if shown is None:
+                del out[bound]
+            elif shown is not given:
+                out[bound] = shown
     return out
 
 

@@ -15,6 +15,7 @@ from starlette.testclient import TestClient
 
 from offer_catalog.app import create_app
 from offer_catalog.decisioning.capping import CounterIncrement, counter_key, lifetime_of
+from offer_catalog.decisioning.commits import CounterWrite
 from offer_catalog.decisioning.decision_log import DecisionLog
 from offer_catalog.decisioning.service import (
     MAX_ATTEMPTS,
@@ -65,7 +66,7 @@ def test_the_writer_never_passes_a_limit_under_threads(store: Store) -> None:
     store.ping()  # opens a PostgreSQL pool before the threads share it
     increments = [CounterIncrement("hot", 1, 10, "o"), CounterIncrement("cold", 1, 1000, "o")]
     with ThreadPoolExecutor(16) as pool:
-        results = list(pool.map(lambda _: writer.apply(store, increments), range(60)))
+        results = list(pool.map(lambda _: writer.apply(store, CounterWrite(increments)), range(60)))
     assert sum(r is None for r in results) == 10
     assert all(r["hot"] == 10 for r in results if r is not None)
     assert _read(store, "hot", "cold") == {"hot": 10, "cold": 10}
@@ -78,7 +79,10 @@ def test_queued_log_rows_are_durable_once_a_counter_commit_is_acknowledged(store
     log.deferred.add(store, queued)
     capped = [_item("p-capped", 1)]
     assert (
-        CounterWriter().apply(store, [CounterIncrement("k1", 1, 5, "o")], capped, None, log.deferred) is None
+        CounterWriter().apply(
+            store, CounterWrite([CounterIncrement("k1", 1, 5, "o")], capped, None, log.deferred)
+        )
+        is None
     )
     with store.unit_of_work() as uow:
         rows = uow.decision_items(["p-queued", "p-capped"])
@@ -92,10 +96,10 @@ def test_queued_log_rows_are_durable_once_a_counter_commit_is_acknowledged(store
 
 def test_a_refused_set_logs_nothing_but_the_queued_rows_still_land(store: Store) -> None:
     writer, log = CounterWriter(), DecisionLog(secret="k")
-    assert writer.apply(store, [CounterIncrement("k2", 2, 2, "o")]) is None
+    assert writer.apply(store, CounterWrite([CounterIncrement("k2", 2, 2, "o")])) is None
     log.deferred.add(store, [_item("p-queued", 1)])
     refused = writer.apply(
-        store, [CounterIncrement("k2", 1, 2, "o")], [_item("p-refused", 1)], None, log.deferred
+        store, CounterWrite([CounterIncrement("k2", 1, 2, "o")], [_item("p-refused", 1)], None, log.deferred)
     )
     assert refused == {"k2": 2}
     with store.unit_of_work() as uow:

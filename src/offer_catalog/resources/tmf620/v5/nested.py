@@ -140,17 +140,6 @@ DEFINITIONS: dict[str, dict[str, str]] = {
         'productOfferingPrice': 'ProductOfferingPrice'},
     'ProductOfferingPriceCreateEventPayload': {'productOfferingPrice': 'ProductOfferingPrice'},
     'ProductOfferingPriceDeleteEventPayload': {'productOfferingPrice': 'ProductOfferingPrice'},
-    'ProductOfferingPriceRefOrValue': {'@type': 'str', '@baseType': 'str', '@schemaLocation': 'str',
-        'href': 'str', 'id': 'str', 'description': 'str', 'version': 'str', 'validFor': 'TimePeriod',
-        'unitOfMeasure': 'Quantity', 'recurringChargePeriodType': 'str',
-        'recurringChargePeriodLength': 'int', 'isBundle': 'bool', 'price': 'Money', 'percentage': 'num',
-        'bundledPopRelationship': '[BundledProductOfferingPriceRelationship]',
-        'popRelationship': '[ProductOfferingPriceRelationship]',
-        'prodSpecCharValueUse': '[ProductSpecificationCharacteristicValueUse]',
-        'productOfferingTerm': '[ProductOfferingTerm]', 'place': '[PlaceRef]', 'policy': '[PolicyRef]',
-        'pricingLogicAlgorithm': '[PricingLogicAlgorithm]', 'tax': '[TaxItem]', 'name': 'str',
-        'priceType': 'str', 'lastUpdate': 'datetime', 'lifecycleStatus': 'str',
-        'externalIdentifier': '[ExternalIdentifier]', '@referredType': 'str'},
     'ProductOfferingPriceRelationship': {'@type': 'str', '@baseType': 'str', '@schemaLocation': 'str',
         'href': 'str', 'id': 'str', 'name': 'str', '@referredType': 'str', 'role': 'str',
         'relationshipType': 'str', 'version': 'str'},
@@ -210,6 +199,11 @@ DEFINITIONS: dict[str, dict[str, str]] = {
         'taxCategory': 'str', 'taxRate': 'num'},
     'TimePeriod': {'startDateTime': 'datetime', 'endDateTime': 'datetime'},
 }  # fmt: skip
+
+# `oneOf` definitions: every member of the first alternative, then those the others add.
+DEFINITIONS.update({
+    'ProductOfferingPriceRefOrValue': {**DEFINITIONS['ProductOfferingPrice'], '@referredType': 'str'},
+})  # fmt: skip
 
 # Members a nested value must carry (`required` of its definition; resources: rules.py).
 REQUIRED: dict[str, tuple[str, ...]] = {
