@@ -354,15 +354,22 @@ def tmf620_api(
     )
 
 
-def tmf620_routes(settings: Settings, more: Callable[[str], ApiPart] | None = None) -> list[BaseRoute]:
+def tmf620_routes(
+    settings: Settings,
+    more: Callable[[str], ApiPart] | None = None,
+    *,
+    representations: Representations | None = None,
+) -> list[BaseRoute]:
     """The TMF620 API of each release under its standard and Oracle base paths (one catalog).
 
     `more(base)`: what the layers above serve under a base path as part of the API (the event hub,
-    listeners and jobs), documented in the same OpenAPI document.
+    listeners and jobs), documented in the same OpenAPI document. `representations`: the process's
+    cache of GET answers (none: one of the settings' size), one for every base path (its variants
+    name the base path).
     """
     oracle = settings.tmf_names == "oracle"
-    # One cache for every base path: its variants name the base path.
-    representations = Representations(settings.get_cache_entries, settings.get_cache_bytes)
+    if representations is None:
+        representations = Representations(settings.get_cache_entries, settings.get_cache_bytes)
     apis = {
         base: tmf620_api(
             base,
