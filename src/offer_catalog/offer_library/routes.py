@@ -141,27 +141,27 @@ class XcoreApi:
         caller = caller_of(request)
         container_id, instance_id = request.path_params["container_id"], request.path_params["instance_id"]
         accept = media.negotiate(request.headers.get("accept"), HAL_TYPES)
-        doc = await http.run_unit(
+        stored = await http.run_unit(
             request,
             lambda uow: service.get_instance(
                 uow, caller=caller, container_id=container_id, instance_id=instance_id
             ),
             write=False,
         )
-        if http.if_none_match(request, doc.version):
-            return Response(status_code=304, headers={"ETag": http.etag(doc.version)})
+        if http.if_none_match(request, stored.version):
+            return Response(status_code=304, headers={"ETag": http.etag(stored.version)})
         # The document depends on the stored version and the sandbox it is named in (the Accept header
         # changes the media type only).
         cache = self.representations
-        key, stamp = (doc.scope, doc.kind, doc.id), (doc.version, doc.modified_at)
+        key, stamp = (stored.scope, stored.kind, stored.id), (stored.version, stored.modified_at)
         body = cache.get(key, stamp, caller.sandbox)
         if body is None:
-            body = orjson.dumps(hal.instance_document(doc, caller.sandbox))
+            body = orjson.dumps(hal.instance_document(stored.document(), caller.sandbox))
             cache.put(key, stamp, caller.sandbox, body)
         return http.encoded_response(
             body,
-            headers={"ETag": http.etag(doc.version)},
-            media_type=media.with_params(accept, BY_NAME[doc.kind].schema_id),
+            headers={"ETag": http.etag(stored.version)},
+            media_type=media.with_params(accept, BY_NAME[stored.kind].schema_id),
         )
 
     async def create(self, request: Request) -> Response:

@@ -175,31 +175,31 @@ class TmfEndpoints:
         raw = query_string(request)
         (id, version), scope = _target(request, raw), tenant_scope(request)
         fields = parse_retrieve(raw) if raw else None
-        doc = await run_unit(
+        stored = await run_unit(
             request,
             lambda uow: service.get(uow, scope=scope, resource=resource, id=id, version=version),
             write=False,
         )
-        if if_none_match(request, doc.version):
-            return Response(status_code=304, headers={"ETag": etag(doc.version)})
+        if if_none_match(request, stored.version):
+            return Response(status_code=304, headers={"ETag": etag(stored.version)})
         # The answer depends on the stored version and, beyond it, on the base path (hrefs, release,
         # member names), the resource it is asked as and the query string (`fields`, `version`).
         cache = self.representations
         key, stamp, variant = (
-            (doc.scope, doc.kind, doc.id),
-            (doc.version, doc.modified_at),
+            (stored.scope, stored.kind, stored.id),
+            (stored.version, stored.modified_at),
             (self.base, resource.kind, raw),
         )
         body = cache.get(key, stamp, variant)
         if body is None:
             result = project(
-                service.view(resource, doc, self.base),
+                service.view(resource, stored.document(), self.base),
                 None if fields is None else selection_tree(fields),
                 v5=self.v5,
             )
             body = orjson.dumps(to_oracle(result) if self.oracle else result)
             cache.put(key, stamp, variant, body)
-        return encoded_response(body, 200, {"ETag": etag(doc.version)})
+        return encoded_response(body, 200, {"ETag": etag(stored.version)})
 
     async def patch(self, resource: Resource, request: Request) -> Response:
         """Partial update: merge (json, merge-patch+json), JSON Patch, JSON Patch Query; atomic."""
