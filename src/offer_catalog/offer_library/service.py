@@ -15,7 +15,7 @@ from offer_catalog.documents import service
 from offer_catalog.documents.model import Document
 from offer_catalog.errors import ValidationFailed
 from offer_catalog.offer_library import integrity
-from offer_catalog.offer_library.containers import require_container
+from offer_catalog.offer_library.containers import check_container, require_container
 from offer_catalog.offer_library.errors import InstanceReferenced
 from offer_catalog.offer_library.hal import METADATA, instance_document
 from offer_catalog.offer_library.tenancy import Caller
@@ -41,7 +41,7 @@ def new_at_id(spec: KindSpec) -> str:
 def get_instance(uow: UnitOfWork, *, caller: Caller, container_id: str, instance_id: str) -> Fetched:
     """The current version of an instance, its body decoded only if asked for (`Fetched.document()`:
     a GET whose answer is cached needs only the version)."""
-    require_container(uow, caller, container_id)
+    check_container(uow, caller, container_id)
     return service.get_lazy(uow, scope=container_id, kind=None, id=instance_id)
 
 
