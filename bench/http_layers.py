@@ -9,6 +9,7 @@ a minute.
 
     .venv/bin/python bench/http_layers.py [--count 2000] [--rounds 5] [--whole] [--calls]
     .venv/bin/python bench/http_layers.py --profile get|patch
+    .venv/bin/python bench/http_layers.py --offer-library [--rounds 3]   # Offer Library GET instance
 
 Comparing two versions of the code on a busy machine: run this script alternately with PYTHONPATH
 set to each version's src (`--whole`: only the whole-app GET and the PATCH, more rounds per minute),
@@ -295,6 +296,37 @@ async def count_calls(app: Any, paths: list[str], n: int) -> None:
     print(f"PATCH {BASE}/{{id}} (merge, one at a time): {per_patch:.1f} calls per request (all threads)")
 
 
+async def offer_library_get(url: str, args: argparse.Namespace) -> None:
+    """CPU µs and Python function calls per Offer Library GET instance (the fallback offer that
+    bench/offer_library.py reads), the whole app entered, one request at a time."""
+    import offer_library
+
+    container, instance = offer_library.fill(url, 50)
+    settings = load_settings({"database_url": url, "access_log": False, "log_level": "warning"})
+    app = create_app(settings)
+    path = f"/data/core/xcore/{container}/instances/{instance}"
+    headers = [(name.lower().encode(), value.encode()) for name, value in offer_library.HEADERS]
+    async with app.router.lifespan_context(app):
+        if await call(app, scope_of("GET", path, headers), b"") != 200:
+            raise SystemExit("the Offer Library GET failed")
+        counts = []
+        for size in (args.n, 2 * args.n):
+            profiler = cProfile.Profile()
+            profiler.enable()
+            for _ in range(size):
+                await call(app, scope_of("GET", path, headers), b"")
+            profiler.disable()
+            counts.append(pstats.Stats(profiler).total_calls)  # type: ignore[attr-defined]
+        prep = lambda s: s["headers"].extend(headers)  # noqa: E731
+        rounds = [await time_get(app, prep, [path], args.n) for _ in range(args.rounds)]
+    calls = (counts[1] - counts[0]) / args.n
+    spread = " ".join(f"{v:.0f}" for v in rounds)
+    print(
+        f"Offer Library GET instance: {min(rounds):.1f} µs CPU per request (best of 3 x {args.n},"
+        f" rounds {spread}), {calls:.1f} Python function calls per request"
+    )
+
+
 async def profile(app: Any, paths: list[str], args: argparse.Namespace) -> None:
     """cProfile of the event loop and of the threads started since `profile_threads` (the thread pool)."""
     profiler = cProfile.Profile()
@@ -326,10 +358,16 @@ def main() -> None:
     )
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--skip-get", action="store_true")
+    parser.add_argument(
+        "--offer-library", action="store_true", help="time and count Offer Library GET instance instead"
+    )
     parser.add_argument("--whole", action="store_true", help="time GET entering at the whole app only")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{Path(tmp) / 'layers.db'}"
+        if args.offer_library:
+            asyncio.run(offer_library_get(url, args))
+            return
         fill(url, args.count)
         try:
             import uvloop

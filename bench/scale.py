@@ -234,7 +234,7 @@ def in_process(store: Store, n: int, samples: int, budget: float, only: list[str
 
     def get(k: int) -> object:
         with store.unit_of_work() as uow:
-            return service.get(uow, scope=SCOPE, resource=OFFERING, id=ids[k % len(ids)])
+            return service.get(uow, scope=SCOPE, resource=OFFERING, id=ids[k % len(ids)]).document()
 
     report("get by id", *timed(get, samples, budget))
     for name, query in operations(n).items():

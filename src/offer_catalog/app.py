@@ -24,7 +24,7 @@ from offer_catalog.decisioning.pql import compile_rule
 from offer_catalog.decisioning.routes import decisioning_routes
 from offer_catalog.events.hub_api import event_part
 from offer_catalog.events.runner import run_events
-from offer_catalog.http import json_response, request_id, run_sync, store_of
+from offer_catalog.http import Representations, json_response, request_id, run_sync, store_of
 from offer_catalog.http.errors import ErrorRegistry
 from offer_catalog.http.shapes import ShapeRouter
 from offer_catalog.logs import configure_logging
@@ -91,9 +91,11 @@ def prepare_store(store: Store) -> None:
 def dialect_routes(settings: Settings) -> list[BaseRoute]:
     """The routes of every HTTP dialect."""
     routes: list[BaseRoute] = []
+    # One cache of GET answers for the process, bounded as a whole (http/representations.py).
+    cache = Representations(settings.get_cache_entries, settings.get_cache_bytes)
     # The hub, listeners and jobs are part of the TMF620 API of each base path (and of its document).
-    routes.extend(tmf620_routes(settings, partial(event_part, settings=settings)))
-    routes.extend(offer_library_routes(settings, compile_pql=compile_rule))
+    routes.extend(tmf620_routes(settings, partial(event_part, settings=settings), representations=cache))
+    routes.extend(offer_library_routes(settings, compile_pql=compile_rule, representations=cache))
     routes.extend(decisioning_routes(settings))
     return routes
 

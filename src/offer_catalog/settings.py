@@ -40,6 +40,9 @@ class Settings:
     tmf_max_page_size: int = 1000
     # Strict references: TMF620 references must name live resources; referenced ones cannot be deleted.
     tmf_strict_references: bool = False
+    # GET one resource: answers kept per process by stored version (http/representations.py); 0: none.
+    get_cache_entries: int = 10_000
+    get_cache_bytes: int = 32 * 1024 * 1024
     access_log: bool = True
     # Slow and hostile clients (protocol.py): seconds for a head and a body, head size, open connections.
     header_timeout: int = 10
@@ -138,6 +141,11 @@ class Settings:
             if getattr(self, name) < 1:
                 raise SettingsError(
                     f"{name} must be >= 1, got {getattr(self, name)}", details={"setting": name}
+                )
+        for name in ("get_cache_entries", "get_cache_bytes"):
+            if getattr(self, name) < 0:
+                raise SettingsError(
+                    f"{name} must be >= 0 (0: no cache), got {getattr(self, name)}", details={"setting": name}
                 )
         if self.max_connections < 0:
             raise SettingsError(

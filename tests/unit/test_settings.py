@@ -61,3 +61,13 @@ def test_unknown_override_and_postgres_workers() -> None:
         load_settings({"colour": "red"}, environ={})
     s = load_settings({"database_url": "postgresql://u@h/db", "workers": 4}, environ={})
     assert s.workers == 4 and not s.is_sqlite
+
+
+def test_get_cache_sizes() -> None:
+    env = {"OFFER_CATALOG_GET_CACHE_ENTRIES": "0", "OFFER_CATALOG_GET_CACHE_BYTES": "1024"}
+    s = load_settings(environ=env)
+    assert (s.get_cache_entries, s.get_cache_bytes) == (0, 1024)
+    for setting in ("get_cache_entries", "get_cache_bytes"):
+        with pytest.raises(SettingsError) as info:
+            load_settings({setting: -1}, environ={})
+        assert info.value.details.get("setting") == setting

@@ -12,6 +12,7 @@ from offer_catalog.documents.model import CREATED, DELETED, UPDATED, Actor, Docu
 from offer_catalog.documents.query import Page, Query
 from offer_catalog.errors import AlreadyExists, NotFound, VersionConflict
 from offer_catalog.store.base import UnitOfWork
+from offer_catalog.store.rows import Fetched
 
 Validator = Callable[[Any, Document | None], Any]
 """Called with the new body and the previous version (None on create); returns the body to store."""
@@ -27,8 +28,12 @@ def new_id() -> str:
 def _live(uow: UnitOfWork, scope: str, kind: str | None, id: str, *, for_update: bool = False) -> Document:
     doc = uow.fetch(scope, kind, id, for_update=for_update)
     if doc is None or doc.deleted:
-        raise NotFound(f"{kind or 'document'} {id!r} not found", details={"id": id, "kind": kind})
+        raise _not_found(kind, id)
     return doc
+
+
+def _not_found(kind: str | None, id: str) -> NotFound:
+    return NotFound(f"{kind or 'document'} {id!r} not found", details={"id": id, "kind": kind})
 
 
 def _check_expected(doc: Document, expected: Expected) -> None:
@@ -82,6 +87,14 @@ def create(
 def get(uow: UnitOfWork, *, scope: str, kind: str | None, id: str) -> Document:
     """The current version; NotFound if it never existed or was deleted."""
     return _live(uow, scope, kind, id)
+
+
+def get_lazy(uow: UnitOfWork, *, scope: str, kind: str | None, id: str) -> Fetched:
+    """`get` of one kind, the body decoded only if asked for (`Fetched.document()`)."""
+    fetched = uow.fetch_lazy(scope, kind, id)
+    if fetched is None or fetched.deleted:
+        raise _not_found(kind, id)
+    return fetched
 
 
 def get_version(uow: UnitOfWork, *, scope: str, kind: str, id: str, version: int) -> Document:

@@ -5,6 +5,7 @@ from offer_catalog.http.conditions import ANY, Etags, etag, if_match, if_none_ma
 from offer_catalog.http.context import (
     JSONResponse,
     RequestContextMiddleware,
+    encoded_response,
     json_response,
     query_items,
     query_string,
@@ -15,6 +16,7 @@ from offer_catalog.http.context import (
 )
 from offer_catalog.http.errors import ErrorRenderer, ErrorTable, Failure, domain_failure, unavailable
 from offer_catalog.http.headers import header
+from offer_catalog.http.representations import Representations
 from offer_catalog.http.routing import Api, ApiMount, ApiRoute, Operation, api_mount
 
 __all__ = [
@@ -29,9 +31,11 @@ __all__ = [
     "Failure",
     "JSONResponse",
     "Operation",
+    "Representations",
     "RequestContextMiddleware",
     "api_mount",
     "domain_failure",
+    "encoded_response",
     "etag",
     "header",
     "if_match",

@@ -42,5 +42,17 @@ def require_container(uow: UnitOfWork, caller: Caller, container_id: str) -> Doc
     """The caller's container; NotFound for an unknown id or another tenant's container."""
     doc = uow.fetch(caller.scope, CONTAINER, container_id)
     if doc is None or doc.deleted:
-        raise NotFound(f"container {container_id!r} not found", details={"containerId": container_id})
+        raise _no_container(container_id)
     return doc
+
+
+def check_container(uow: UnitOfWork, caller: Caller, container_id: str) -> None:
+    """`require_container` for a caller that does not need the container itself (its body is not
+    decoded)."""
+    fetched = uow.fetch_lazy(caller.scope, CONTAINER, container_id)
+    if fetched is None or fetched.deleted:
+        raise _no_container(container_id)
+
+
+def _no_container(container_id: str) -> NotFound:
+    return NotFound(f"container {container_id!r} not found", details={"containerId": container_id})

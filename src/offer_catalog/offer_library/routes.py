@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TypeVar
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
@@ -46,8 +47,10 @@ def _receipt(
 class XcoreApi:
     """The xcore endpoints, holding what the application wires in (the PQL compiler)."""
 
-    def __init__(self, compile_pql: PqlCompiler | None):
+    def __init__(self, compile_pql: PqlCompiler | None, representations: http.Representations | None = None):
         self.compile_pql = compile_pql
+        # Encoded instance documents by stored version and sandbox (http/representations.py).
+        self.representations = representations or http.Representations(0, 0)
 
     async def home(self, request: Request) -> Response:
         """The caller's containers (home.hal), optionally filtered with `property=`."""
@@ -138,19 +141,27 @@ class XcoreApi:
         caller = caller_of(request)
         container_id, instance_id = request.path_params["container_id"], request.path_params["instance_id"]
         accept = media.negotiate(request.headers.get("accept"), HAL_TYPES)
-        doc = await http.run_unit(
+        stored = await http.run_unit(
             request,
             lambda uow: service.get_instance(
                 uow, caller=caller, container_id=container_id, instance_id=instance_id
             ),
             write=False,
         )
-        if http.if_none_match(request, doc.version):
-            return Response(status_code=304, headers={"ETag": http.etag(doc.version)})
-        return http.json_response(
-            hal.instance_document(doc, caller.sandbox),
-            headers={"ETag": http.etag(doc.version)},
-            media_type=media.with_params(accept, BY_NAME[doc.kind].schema_id),
+        if http.if_none_match(request, stored.version):
+            return Response(status_code=304, headers={"ETag": http.etag(stored.version)})
+        # The document depends on the stored version and the sandbox it is named in (the Accept header
+        # changes the media type only).
+        cache = self.representations
+        key, stamp = (stored.scope, stored.kind, stored.id), (stored.version, stored.modified_at)
+        body = cache.get(key, stamp, caller.sandbox)
+        if body is None:
+            body = orjson.dumps(hal.instance_document(stored.document(), caller.sandbox))
+            cache.put(key, stamp, caller.sandbox, body)
+        return http.encoded_response(
+            body,
+            headers={"ETag": http.etag(stored.version)},
+            media_type=media.with_params(accept, BY_NAME[stored.kind].schema_id),
         )
 
     async def create(self, request: Request) -> Response:
@@ -258,9 +269,12 @@ class XcoreApi:
         return http.json_response(body, media_type=media.with_params(accept, media.RESULTS_SCHEMA))
 
 
-def offer_library_api(*, compile_pql: PqlCompiler | None = None) -> http.Api:
-    """The Offer Library ("xcore") API; compile_pql checks saved rules and formulas."""
-    api = XcoreApi(compile_pql)
+def offer_library_api(
+    *, compile_pql: PqlCompiler | None = None, representations: http.Representations | None = None
+) -> http.Api:
+    """The Offer Library ("xcore") API; compile_pql checks saved rules and formulas; representations:
+    the cache of GET instance answers (none: not cached)."""
+    api = XcoreApi(compile_pql, representations)
     base = hal.BASE
     home = Doc(
         "listContainers",
@@ -387,6 +401,15 @@ def offer_library_api(*, compile_pql: PqlCompiler | None = None) -> http.Api:
     return http.Api(routes, errors=ERRORS, render=render_problem, doc=d.API_DOC)
 
 
-def offer_library_routes(settings: Settings, *, compile_pql: PqlCompiler | None = None) -> list[BaseRoute]:
-    """The Offer Library API mounted under its base path."""
-    return [http.api_mount([hal.BASE], offer_library_api(compile_pql=compile_pql))]
+def offer_library_routes(
+    settings: Settings,
+    *,
+    compile_pql: PqlCompiler | None = None,
+    representations: http.Representations | None = None,
+) -> list[BaseRoute]:
+    """The Offer Library API mounted under its base path (representations: the process's cache of GET
+    answers; none: one of the settings' size)."""
+    if representations is None:
+        representations = http.Representations(settings.get_cache_entries, settings.get_cache_bytes)
+    api = offer_library_api(compile_pql=compile_pql, representations=representations)
+    return [http.api_mount([hal.BASE], api)]

@@ -15,7 +15,7 @@ from offer_catalog.documents import service
 from offer_catalog.documents.model import Document
 from offer_catalog.errors import ValidationFailed
 from offer_catalog.offer_library import integrity
-from offer_catalog.offer_library.containers import require_container
+from offer_catalog.offer_library.containers import check_container, require_container
 from offer_catalog.offer_library.errors import InstanceReferenced
 from offer_catalog.offer_library.hal import METADATA, instance_document
 from offer_catalog.offer_library.tenancy import Caller
@@ -25,6 +25,7 @@ from offer_catalog.resources.offer_library import BY_NAME, KindSpec, Problem
 from offer_catalog.resources.offer_library.spec import INSTANCE
 from offer_catalog.resources.shapes import child
 from offer_catalog.store.base import UnitOfWork
+from offer_catalog.store.rows import Fetched
 
 Expected = frozenset[int] | None
 """The etags If-Match lists (None: no condition): the write applies only to one of those versions."""
@@ -37,10 +38,11 @@ def new_at_id(spec: KindSpec) -> str:
     return f"{spec.id_prefix}{time.time_ns() // 1_000_000:011x}{secrets.randbits(20):05x}"
 
 
-def get_instance(uow: UnitOfWork, *, caller: Caller, container_id: str, instance_id: str) -> Document:
-    """The current version of an instance."""
-    require_container(uow, caller, container_id)
-    return service.get(uow, scope=container_id, kind=None, id=instance_id)
+def get_instance(uow: UnitOfWork, *, caller: Caller, container_id: str, instance_id: str) -> Fetched:
+    """The current version of an instance, its body decoded only if asked for (`Fetched.document()`:
+    a GET whose answer is cached needs only the version)."""
+    check_container(uow, caller, container_id)
+    return service.get_lazy(uow, scope=container_id, kind=None, id=instance_id)
 
 
 def create_instance(

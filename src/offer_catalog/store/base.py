@@ -13,6 +13,7 @@ from offer_catalog.documents.query import Page, Query
 from offer_catalog.errors import AlreadyExists, QueryTimeout, SettingsError, VersionConflict
 from offer_catalog.store.decision_log import DecisionItem, InteractionEvent, ReportCounts
 from offer_catalog.store.delivery_tables import DeliveryTables
+from offer_catalog.store.rows import Fetched
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +38,10 @@ class UnitOfWork(Protocol):
         for_update: hold the row until the unit of work ends, so a write based on it cannot conflict
         (PostgreSQL `FOR UPDATE`; SQLite's write unit already serialises writers).
         """
+        ...
+
+    def fetch_lazy(self, scope: str, kind: str | None, id: str) -> Fetched | None:
+        """`fetch` (not for update), the body left as stored JSON text until asked for."""
         ...
 
     def fetch_version(self, scope: str, kind: str, id: str, version: int) -> Document | None:

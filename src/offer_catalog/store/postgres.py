@@ -24,6 +24,7 @@ from offer_catalog.store.pg_write import INSERT_SAVE, SCOPE_CHANGES, UPDATE_SAVE
 from offer_catalog.store.rows import (
     DOC_COLUMNS,
     FETCH_COLUMNS,
+    Fetched,
     at_id_of,
     document_params,
     dump_body,
@@ -82,6 +83,19 @@ class PostgresUnitOfWork(PostgresQueries, DecisionLogSql):
             return None
         self._read[(scope, kind, id)] = (row[0], row[8])
         return fetched_to_document(scope, kind, id, row)
+
+    def fetch_lazy(self, scope: str, kind: str | None, id: str) -> Fetched | None:
+        if kind is None:
+            row = self.conn.execute(_FETCH_ANY_KIND, (scope, id)).fetchone()
+            if row is None:
+                return None
+            kind, row = row[1], row[3:]
+        else:
+            row = self.conn.execute(_FETCH, (scope, kind, id)).fetchone()
+            if row is None:
+                return None
+        self._read[(scope, kind, id)] = (row[0], row[8])
+        return Fetched(scope, kind, id, row)
 
     def fetch_version(self, scope: str, kind: str, id: str, version: int) -> Document | None:
         key = {"scope": scope, "kind": kind, "id": id, "version": version}

@@ -44,6 +44,23 @@ def fetched_to_document(scope: str, kind: str, id: str, row: tuple[Any, ...]) ->
     )
 
 
+class Fetched:
+    """The current row of a document fetched by its key, its body still JSON text: a reader that may
+    not need the body (its answer to this version already made) decodes it only with `document()`."""
+
+    __slots__ = ("deleted", "id", "kind", "modified_at", "row", "scope", "version")
+
+    def __init__(self, scope: str, kind: str, id: str, row: tuple[Any, ...]) -> None:
+        self.scope, self.kind, self.id, self.row = scope, kind, id, row
+        self.version: int = row[0]
+        self.deleted = bool(row[1])
+        self.modified_at: str = row[5]
+
+    def document(self) -> Document:
+        """The Document, its body decoded."""
+        return fetched_to_document(self.scope, self.kind, self.id, self.row)
+
+
 def document_params(doc: Document, body_text: str) -> tuple[Any, ...]:
     """The values of DOC_COLUMNS for a document."""
     return (

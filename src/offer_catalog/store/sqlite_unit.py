@@ -16,6 +16,7 @@ from offer_catalog.store.delivery_tables import DeliveryTables
 from offer_catalog.store.rows import (
     DOC_COLUMNS,
     FETCH_COLUMNS,
+    Fetched,
     at_id_of,
     document_params,
     dump_body,
@@ -107,6 +108,13 @@ class SqliteUnitOfWork(DecisionLogSql):
             return None if row is None else row_to_document(row)
         row = self.conn.execute(_SELECT_DOC, (scope, kind, id)).fetchone()
         return None if row is None else fetched_to_document(scope, kind, id, row)
+
+    def fetch_lazy(self, scope: str, kind: str | None, id: str) -> Fetched | None:
+        if kind is None:
+            row = self.conn.execute(_SELECT_DOC_ANY_KIND, (scope, id)).fetchone()
+            return None if row is None else Fetched(scope, row[1], id, row[3:])
+        row = self.conn.execute(_SELECT_DOC, (scope, kind, id)).fetchone()
+        return None if row is None else Fetched(scope, kind, id, row)
 
     def fetch_version(self, scope: str, kind: str, id: str, version: int) -> Document | None:
         # Past versions are in history; the current one is the document itself.

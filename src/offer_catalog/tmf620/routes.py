@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+import orjson
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -18,7 +19,9 @@ from offer_catalog.http import (
     Api,
     ApiRoute,
     Operation,
+    Representations,
     api_mount,
+    encoded_response,
     etag,
     header,
     if_match,
@@ -101,6 +104,7 @@ class TmfEndpoints:
         partial_content: bool = False,
         max_page: int = MAX_PAGE,
         strict_references: bool = False,
+        representations: Representations | None = None,
     ) -> None:
         self.base = base
         self.v5 = release_of(base).name == "v5"
@@ -112,6 +116,8 @@ class TmfEndpoints:
         # TMF630 suggests 206 for a partial page, but neither specification declares it and generated
         # clients reject it: 200 unless the deployment asks for 206 (OFFER_CATALOG_TMF_PARTIAL_CONTENT).
         self.partial_status = 206 if partial_content else 200
+        # Answers to GET one resource, by stored version and request variant (http/representations.py).
+        self.representations = representations or Representations(0, 0)
 
     def _json(self, content: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
         return json_response(to_oracle(content) if self.oracle else content, status, headers)
@@ -169,19 +175,31 @@ class TmfEndpoints:
         raw = query_string(request)
         (id, version), scope = _target(request, raw), tenant_scope(request)
         fields = parse_retrieve(raw) if raw else None
-        doc = await run_unit(
+        stored = await run_unit(
             request,
             lambda uow: service.get(uow, scope=scope, resource=resource, id=id, version=version),
             write=False,
         )
-        if if_none_match(request, doc.version):
-            return Response(status_code=304, headers={"ETag": etag(doc.version)})
-        result = project(
-            service.view(resource, doc, self.base),
-            None if fields is None else selection_tree(fields),
-            v5=self.v5,
+        if if_none_match(request, stored.version):
+            return Response(status_code=304, headers={"ETag": etag(stored.version)})
+        # The answer depends on the stored version and, beyond it, on the base path (hrefs, release,
+        # member names), the resource it is asked as and the query string (`fields`, `version`).
+        cache = self.representations
+        key, stamp, variant = (
+            (stored.scope, stored.kind, stored.id),
+            (stored.version, stored.modified_at),
+            (self.base, resource.kind, raw),
         )
-        return self._json(result, 200, {"ETag": etag(doc.version)})
+        body = cache.get(key, stamp, variant)
+        if body is None:
+            result = project(
+                service.view(resource, stored.document(), self.base),
+                None if fields is None else selection_tree(fields),
+                v5=self.v5,
+            )
+            body = orjson.dumps(to_oracle(result) if self.oracle else result)
+            cache.put(key, stamp, variant, body)
+        return encoded_response(body, 200, {"ETag": etag(stored.version)})
 
     async def patch(self, resource: Resource, request: Request) -> Response:
         """Partial update: merge (json, merge-patch+json), JSON Patch, JSON Patch Query; atomic."""
@@ -214,6 +232,7 @@ class TmfEndpoints:
             lambda uow: service.delete(uow, accepted=accepted, **target),
             write=True,
         )
+        self.representations.forget((target["scope"], resource.kind, target["id"]))
         # The specification declares one media type for every answer of the API, a 204 included.
         return Response(status_code=204, headers={"Content-Type": "application/json;charset=utf-8"})
 
@@ -302,6 +321,7 @@ def tmf620_api(
     max_page: int = MAX_PAGE,
     strict_references: bool = False,
     more: ApiPart | None = None,
+    representations: Representations | None = None,
 ) -> Api:
     """The TMF620 API under one base path (`more`: routes and schemas of layers above, e.g. the hub)."""
     endpoints = TmfEndpoints(
@@ -310,6 +330,7 @@ def tmf620_api(
         partial_content=partial_content,
         max_page=max_page,
         strict_references=strict_references,
+        representations=representations,
     )
     release = release_of(base)
     resources = served_resources(extra_states, release)
@@ -333,13 +354,22 @@ def tmf620_api(
     )
 
 
-def tmf620_routes(settings: Settings, more: Callable[[str], ApiPart] | None = None) -> list[BaseRoute]:
+def tmf620_routes(
+    settings: Settings,
+    more: Callable[[str], ApiPart] | None = None,
+    *,
+    representations: Representations | None = None,
+) -> list[BaseRoute]:
     """The TMF620 API of each release under its standard and Oracle base paths (one catalog).
 
     `more(base)`: what the layers above serve under a base path as part of the API (the event hub,
-    listeners and jobs), documented in the same OpenAPI document.
+    listeners and jobs), documented in the same OpenAPI document. `representations`: the process's
+    cache of GET answers (none: one of the settings' size), one for every base path (its variants
+    name the base path).
     """
     oracle = settings.tmf_names == "oracle"
+    if representations is None:
+        representations = Representations(settings.get_cache_entries, settings.get_cache_bytes)
     apis = {
         base: tmf620_api(
             base,
@@ -349,6 +379,7 @@ def tmf620_routes(settings: Settings, more: Callable[[str], ApiPart] | None = No
             max_page=settings.tmf_max_page_size,
             strict_references=settings.tmf_strict_references,
             more=more(base) if more is not None else None,
+            representations=representations,
         )
         for release in RELEASES
         for base in release.bases

@@ -17,6 +17,7 @@ from offer_catalog.resources.shapes import Arr
 from offer_catalog.resources.tmf620 import SERVER_MANAGED, prepare
 from offer_catalog.resources.tmf620.rules import TYPES, declared_null
 from offer_catalog.store.base import UnitOfWork
+from offer_catalog.store.rows import Fetched
 from offer_catalog.tmf620 import integrity, versions
 from offer_catalog.tmf620.query import ListParams
 from offer_catalog.tmf620.resources import ALL_BASE_PATHS, Resource, href
@@ -133,10 +134,11 @@ def create(
     return documents.create(uow, scope=scope, kind=kind, body=body, actor=actor, id=id, validate=validate)
 
 
-def get(uow: UnitOfWork, *, scope: str, resource: Resource, id: str, version: str | None = None) -> Document:
-    """The current version, or the given entity version (NotFound when absent or deleted)."""
+def get(uow: UnitOfWork, *, scope: str, resource: Resource, id: str, version: str | None = None) -> Fetched:
+    """The current version, or the given entity version (NotFound when absent or deleted), its body
+    decoded only if asked for (`Fetched.document()`: a GET whose answer is cached needs the version)."""
     kind = versions.locate(uow, scope, resource, id, version)
-    return documents.get(uow, scope=scope, kind=kind, id=id)
+    return documents.get_lazy(uow, scope=scope, kind=kind, id=id)
 
 
 def _unchanged(member: str, before: dict[str, Any], after: dict[str, Any], resource: Resource) -> bool:
