@@ -132,6 +132,7 @@ def _load_batch(conn: psycopg.Connection[tuple[Any, ...]], docs: list[Document],
     try:
         with conn.transaction():
             conn.execute("SET LOCAL statement_timeout = 0")  # a load is not a query under its budget
+            conn.execute("SET LOCAL jit = off")
             conn.execute(_STAGE)
             with conn.cursor().copy(_COPY) as copy:
                 for n, doc in enumerate(docs):
