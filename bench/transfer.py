@@ -83,7 +83,9 @@ def run(store: Store, name: str, source: Path, count: int, floor: float, out_dir
             f"{name:9} {what} {rate:>9,.0f} docs/s ({seconds:6.1f} s, {seconds / floor:5.1f}x baseline)",
             flush=True,
         )
-    print(f"{name:9} import CPU of this process {imported_cpu:6.1f} s ({imported_cpu / floor:5.1f}x baseline)")
+    print(
+        f"{name:9} import CPU of this process {imported_cpu:6.1f} s ({imported_cpu / floor:5.1f}x baseline)"
+    )
 
 
 def main() -> None:
@@ -91,7 +93,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--count", type=int, default=100_000)
     parser.add_argument("--store", default="sqlite,postgres", help="stores to measure, comma separated")
-    parser.add_argument("--postgres", default=PG_DEFAULT, help="a PostgreSQL database URL (created, then dropped)")
+    parser.add_argument(
+        "--postgres", default=PG_DEFAULT, help="a PostgreSQL database URL (created, then dropped)"
+    )
     parser.add_argument("--rounds", type=int, default=1, help="imports per store, alternating stores")
     args = parser.parse_args()
     stores = args.store.split(",")
@@ -105,7 +109,9 @@ def main() -> None:
         size = source.stat().st_size / 1e6
         rate = args.count / floor
         print(f"{args.count:,} offerings, {size:.0f} MB; baseline {rate:,.0f} lines/s ({floor:.2f} s)")
-        print(f"load average {os.getloadavg()[0]:.1f} at {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+        print(
+            f"load average {os.getloadavg()[0]:.1f} at {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
+        )
         for _ in range(args.rounds):
             if "sqlite" in stores:
                 db = out_dir / "bench.db"
