@@ -23,11 +23,10 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from scale import drop_postgres, fresh_postgres, offering, stamp
-
 from offer_catalog.app import prepare_store
 from offer_catalog.events.transfer import TMF620, export_lines, export_plan, import_lines
 from offer_catalog.store import Store, open_store
+from scale import drop_postgres, fresh_postgres, offering, stamp
 
 PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/offer_catalog_transfer"
 

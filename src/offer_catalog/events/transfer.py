@@ -30,6 +30,7 @@ from offer_catalog.tmf620.resources import RESOURCES, SCOPE
 TMF620, OFFER_LIBRARY = "tmf620", "offer-library"
 APIS = (TMF620, OFFER_LIBRARY)
 AUDIT = ("created_at", "created_by", "created_by_client", "modified_at", "modified_by", "modified_by_client")
+_AUDIT_OPTIONAL = tuple((name, not name.endswith("_at")) for name in AUDIT)  # stamps are required
 PAGE = 1000
 BATCH = 500
 """Lines planned and written in one unit of work when the bulk path refuses them (an id taken)."""
@@ -169,8 +170,13 @@ def parse_line(raw: bytes) -> Document:
         raise LineError("version must be a positive integer", code="invalid_line:version")
     if not isinstance(data.get("body"), dict):
         raise LineError("body must be a JSON object", code="invalid_line:body")
-    audit = {name: _str(data, name, optional=not name.endswith("_at")) for name in AUDIT}
-    return Document(scope=scope, kind=kind, id=_str(data, "id"), version=version, body=data["body"], **audit)
+    audit = []
+    for name, optional in _AUDIT_OPTIONAL:
+        value = data.get(name)
+        if (type(value) is not str or not value) and not (value is None and optional):
+            _str(data, name, optional)  # raises, naming the member
+        audit.append(value)
+    return Document(scope, kind, _str(data, "id"), version, data["body"], *audit)
 
 
 def plan_line(uow: UnitOfWork, doc: Document) -> tuple[str, Document | None]:
