@@ -170,13 +170,17 @@ def parse_line(raw: bytes) -> Document:
         raise LineError("version must be a positive integer", code="invalid_line:version")
     if not isinstance(data.get("body"), dict):
         raise LineError("body must be a JSON object", code="invalid_line:body")
-    audit = []
+    audit: list[Any] = []
     for name, optional in _AUDIT_OPTIONAL:
         value = data.get(name)
         if (type(value) is not str or not value) and not (value is None and optional):
             _str(data, name, optional)  # raises, naming the member
         audit.append(value)
-    return Document(scope, kind, _str(data, "id"), version, data["body"], *audit)
+    created_at, created_by, created_by_client, modified_at, modified_by, modified_by_client = audit
+    return Document(
+        scope, kind, _str(data, "id"), version, data["body"],
+        created_at, created_by, created_by_client, modified_at, modified_by, modified_by_client,
+    )  # fmt: skip
 
 
 def plan_line(uow: UnitOfWork, doc: Document) -> tuple[str, Document | None]:
