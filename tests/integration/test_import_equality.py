@@ -210,3 +210,20 @@ def test_a_refused_bulk_group_leaves_the_store_unchanged(prepared: Store) -> Non
             loader.load(docs, batch=len(docs))
     assert rows(store, BULK) == before
     assert answers(store, BULK)["all"][1] == 1
+
+
+def test_a_document_named_again_by_a_later_group_is_written_after_the_earlier_line(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Groups of one batch of 2 lines: on PostgreSQL they load side by side unless one waits.
+    monkeypatch.setattr(transfer, "BATCH", 2)
+    monkeypatch.setattr(transfer, "GROUP", 1)
+    first, other = document(1, "tmf620"), document(2, "tmf620")
+    second = msgspec.structs.replace(first, version=first.version + 1, body={"name": "second"})
+    docs = [first, other, second, document(3, "tmf620"), document(4, "tmf620"), document(5, "tmf620")]
+    report = transfer.import_lines(store, [line(doc) for doc in docs], scope=BULK)
+    assert (report.created, report.updated, report.unchanged, report.problems) == (5, 1, 0, [])
+    with store.unit_of_work() as uow:
+        current = uow.fetch(BULK, KIND, first.id)
+    assert current is not None and (current.version, current.body) == (second.version, {"name": "second"})
+    assert [row[2] for row in rows(store, BULK)["history"]] == [first.version]
