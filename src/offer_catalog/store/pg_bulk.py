@@ -243,8 +243,23 @@ def _refresh_statistics(
                 conn.execute("SET LOCAL statement_timeout = 0")
                 conn.execute("ANALYZE documents")
         pg_ranges.complete_all(conn)
+        many = tally.many(pg_counts.THRESHOLD)
+        if not many or pool.max_size < 2:
+            pg_fences.split_large(conn)
+            _count_path_values(conn, many)
+            return
+        # Side by side on a second connection: splits and promotions touch other rows of the counts
+        # (buckets against path values) and both wait for earlier writers with SHARE locks, which
+        # do not conflict; the statistics they plan with are there already.
+        with ThreadPoolExecutor(1, thread_name_prefix="bulk-load-end") as runner:
+            splits = runner.submit(_split_large, pool)
+            _count_path_values(conn, many)
+            splits.result()
+
+
+def _split_large(pool: ConnectionPool[psycopg.Connection[tuple[Any, ...]]]) -> None:
+    with pool.connection() as conn:
         pg_fences.split_large(conn)
-        _count_path_values(conn, tally.many(pg_counts.THRESHOLD))
 
 
 def _count_path_values(conn: psycopg.Connection[tuple[Any, ...]], many: dict[Where, list[str]]) -> None:
