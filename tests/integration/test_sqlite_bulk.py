@@ -16,7 +16,7 @@ from offer_catalog.documents import service
 from offer_catalog.documents.model import Actor, Document
 from offer_catalog.documents.query import Cond, Op, Query, body, path_strings
 from offer_catalog.store import open_store
-from offer_catalog.store.sqlite_bulk import path_values
+from offer_catalog.store.sqlite_bulk import pair_values, path_values
 
 LOADER = textwrap.dedent(
     """
@@ -120,3 +120,5 @@ def test_a_taken_id_refuses_the_whole_load(tmp_path: Path) -> None:
 @pytest.mark.parametrize("path", [("a",), ("a", "b"), ("a", "b", "c")])
 def test_path_values_are_what_a_filter_compares(value: object, path: tuple[str, ...]) -> None:
     assert path_values(value, path) == path_strings(value, path)
+    if len(path) == 2 and isinstance(value, dict) and path[0] in value:  # the loader's shortcut
+        assert pair_values(value[path[0]], path[1]) == path_strings(value, path)

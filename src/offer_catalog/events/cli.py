@@ -39,6 +39,10 @@ def _fail(exc: DomainError) -> typer.Exit:
     return typer.Exit(1)
 
 
+_POOL = 4
+"""PostgreSQL connections of a command (opened as needed): an import loads 4 groups side by side."""
+
+
 def _open(database_url: str | None) -> Store:
     try:
         settings = load_settings({"database_url": database_url})
@@ -46,7 +50,7 @@ def _open(database_url: str | None) -> Store:
         err.print(f"[red]invalid configuration:[/red] {exc.message}")
         raise typer.Exit(2) from None
     try:
-        store = open_store(settings.database_url, pool_size=2)
+        store = open_store(settings.database_url, pool_size=_POOL)
         migrate_if_new(store)
     except DomainError as exc:
         raise _fail(exc) from None

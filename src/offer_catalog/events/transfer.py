@@ -7,7 +7,9 @@ applied whole or not at all, and every line that cannot be applied is reported w
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,8 +30,12 @@ from offer_catalog.tmf620.resources import RESOURCES, SCOPE
 TMF620, OFFER_LIBRARY = "tmf620", "offer-library"
 APIS = (TMF620, OFFER_LIBRARY)
 AUDIT = ("created_at", "created_by", "created_by_client", "modified_at", "modified_by", "modified_by_client")
+_AUDIT_OPTIONAL = tuple((name, not name.endswith("_at")) for name in AUDIT)  # stamps are required
 PAGE = 1000
 BATCH = 500
+"""Lines planned and written in one unit of work when the bulk path refuses them (an id taken)."""
+GROUP = 10
+"""Batches offered to the store's bulk path at once: one transaction (one commit, one fsync) each."""
 CREATE, UPDATE, UNCHANGED, CONFLICT = "created", "updated", "unchanged", "conflict"
 
 
@@ -164,8 +170,17 @@ def parse_line(raw: bytes) -> Document:
         raise LineError("version must be a positive integer", code="invalid_line:version")
     if not isinstance(data.get("body"), dict):
         raise LineError("body must be a JSON object", code="invalid_line:body")
-    audit = {name: _str(data, name, optional=not name.endswith("_at")) for name in AUDIT}
-    return Document(scope=scope, kind=kind, id=_str(data, "id"), version=version, body=data["body"], **audit)
+    audit: list[Any] = []
+    for name, optional in _AUDIT_OPTIONAL:
+        value = data.get(name)
+        if (type(value) is not str or not value) and not (value is None and optional):
+            _str(data, name, optional)  # raises, naming the member
+        audit.append(value)
+    created_at, created_by, created_by_client, modified_at, modified_by, modified_by_client = audit
+    return Document(
+        scope, kind, _str(data, "id"), version, data["body"],
+        created_at, created_by, created_by_client, modified_at, modified_by, modified_by_client,
+    )  # fmt: skip
 
 
 def plan_line(uow: UnitOfWork, doc: Document) -> tuple[str, Document | None]:
@@ -230,6 +245,27 @@ def _apply_batch(
         report.count(outcome)
 
 
+def _apply_group(
+    store: Store, loader: BulkLoader | None, group: list[list[tuple[int, Document]]], dry_run: bool
+) -> Report:
+    """A group of batches: created in one bulk call, or (an id of it taken) batch by batch."""
+    report = Report()
+    whole = [line for batch in group for line in batch]
+    if len(group) > 1 and _bulk_created(loader, whole):
+        report.created += len(whole)
+        return report
+    for batch in group:
+        _apply_batch(store, loader, batch, dry_run, report)
+    return report
+
+
+def _merge(report: Report, part: Report) -> None:
+    report.created += part.created
+    report.updated += part.updated
+    report.unchanged += part.unchanged
+    report.problems.extend(part.problems)
+
+
 def _into(doc: Document, scope: str | None) -> Document:
     # An import into one organisation (an import job): TMF620 lines only, moved into its scope.
     if scope is None:
@@ -253,21 +289,54 @@ def import_lines(
     """
     report = Report()
     batch: list[tuple[int, Document]] = []
+    group: list[list[tuple[int, Document]]] = []
     # One load for the whole file: what the store does at a load's end (PostgreSQL: statistics, the
     # counts of path values written many times) runs once, over every batch created in bulk.
     with nullcontext(None) if dry_run else store.bulk_loader(change=CREATED) as loader:
-        for number, raw in enumerate(lines, start=1):
-            if advance is not None:
-                advance(len(raw))
-            if not raw.strip():
-                continue
+        # Groups go to the store from as many threads as its loader takes calls at once (PostgreSQL:
+        # one pooled connection each), while this thread reads and checks the next lines.
+        workers = 1 if loader is None else max(1, loader.workers)
+        with ThreadPoolExecutor(workers, thread_name_prefix="import") as runner:
+            running: deque[tuple[Future[Report], set[tuple[str, str, str]]]] = deque()
+
+            def submit(group: list[list[tuple[int, Document]]]) -> None:
+                if workers == 1:  # one writer (SQLite): no thread to hand the group to
+                    _merge(report, _apply_group(store, loader, group, dry_run))
+                    return
+                keys = {(doc.scope, doc.kind, doc.id) for batch in group for _, doc in batch}
+                # A document named again by a later line is written after the earlier line, as in order.
+                if any(not keys.isdisjoint(held) for _, held in running):
+                    drain(0)
+                drain(workers - 1)
+                running.append((runner.submit(_apply_group, store, loader, group, dry_run), keys))
+
+            def drain(left: int) -> None:
+                while len(running) > left:
+                    _merge(report, running.popleft()[0].result())
+
             try:
-                batch.append((number, _into(parse_line(raw), scope)))
-            except DomainError as exc:
-                report.problems.append((number, exc.code, exc.message))
-            if len(batch) >= BATCH:
-                _apply_batch(store, loader, batch, dry_run, report)
-                batch = []
-        if batch:
-            _apply_batch(store, loader, batch, dry_run, report)
+                for number, raw in enumerate(lines, start=1):
+                    if advance is not None:
+                        advance(len(raw))
+                    if not raw.strip():
+                        continue
+                    try:
+                        batch.append((number, _into(parse_line(raw), scope)))
+                    except DomainError as exc:
+                        report.problems.append((number, exc.code, exc.message))
+                    if len(batch) >= BATCH:
+                        group.append(batch)
+                        batch = []
+                        if len(group) >= GROUP:
+                            submit(group)
+                            group = []
+                if batch:
+                    group.append(batch)
+                if group:
+                    submit(group)
+                drain(0)
+            finally:
+                for future, _ in running:
+                    future.cancel()
+    report.problems.sort()
     return report

@@ -149,6 +149,11 @@ class UnitOfWork(Protocol):
 class BulkLoader(Protocol):
     """A load of new documents made of several calls (see Store.bulk_loader)."""
 
+    @property
+    def workers(self) -> int:
+        """How many calls are worth making at once, from as many threads (each its own transaction)."""
+        ...
+
     def load(self, docs: Iterable[Document], *, batch: int) -> int:
         """As Store.bulk_load, for one part of the load."""
         ...
@@ -248,6 +253,7 @@ class LoadEachCall:
 
     store: Store
     change: str
+    workers: int = 1  # one writer: calls from more threads would wait for each other
 
     def load(self, docs: Iterable[Document], *, batch: int) -> int:
         """One call's documents, loaded as `bulk_load` loads them."""

@@ -118,7 +118,10 @@ class BulkInsert:
                 continue
             scope, kind, id = doc.scope, doc.kind, doc.id
             for name, path in self.paths:
-                if path[0] in body and (found := path_values(body, path)):
+                if path[0] not in body:
+                    continue
+                found = pair_values(body[path[0]], path[1]) if len(path) == 2 else path_values(body, path)
+                if found:
                     rows.extend([(scope, kind, name, value, id) for value in found])
         return rows
 
@@ -134,6 +137,20 @@ class Prepared:
     counts: Counter[tuple[str, str, str, str]] = field(default_factory=Counter)
     keys: list[tuple[str, str, str, list[str]]] = field(default_factory=list)
     nested: list[tuple[str, str, str, list[str]]] = field(default_factory=list)
+
+
+def pair_values(value: Any, last: str) -> set[str]:
+    """path_values of a path of two steps, given the value at the first (the common case: a
+    reference's id, alone or in an array)."""
+    found: set[str] = set()
+    for item in value if type(value) is list else (value,):
+        if type(item) is dict and last in item:
+            leaf = item[last]
+            if type(leaf) is str:
+                found.add(leaf)
+            elif type(leaf) is list:
+                found.update(e for e in leaf if type(e) is str)
+    return found
 
 
 def path_values(body: Any, path: Path) -> set[str]:
