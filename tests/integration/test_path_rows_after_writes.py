@@ -44,13 +44,19 @@ def _matches(store: Store, path: tuple[str, ...], value: str) -> list[str]:
 def _check(store: Store, bodies: dict[str, Any]) -> None:
     for path in PATHS:
         for value in VALUES:
-            expected = sorted(id for id, b in bodies.items() if b is not None and value in path_strings(b, path))
+            expected = sorted(
+                id for id, b in bodies.items() if b is not None and value in path_strings(b, path)
+            )
             assert _matches(store, path, value) == expected, (path, value)
     if isinstance(store, SqliteStore):
         with sqlite3.connect(store.path) as conn:
             rows = set(conn.execute("SELECT path, value, id FROM document_paths WHERE scope = 's'"))
         assert rows == {
-            (".".join(p), v, id) for id, b in bodies.items() if b is not None for p in PATHS for v in path_strings(b, p)
+            (".".join(p), v, id)
+            for id, b in bodies.items()
+            if b is not None
+            for p in PATHS
+            for v in path_strings(b, p)
         }
 
 

@@ -39,7 +39,9 @@ def _recounted(conn: sqlite3.Connection) -> tuple[Counter[tuple[Any, ...]], Coun
     values: Counter[tuple[Any, ...]] = Counter()
     fences = conn.execute("SELECT scope, kind, member, fence FROM key_fences ORDER BY 1, 2, 3, 4").fetchall()
     buckets: Counter[tuple[Any, ...]] = Counter()
-    for scope, kind, id, text in conn.execute("SELECT scope, kind, id, body FROM documents WHERE deleted = 0"):
+    for scope, kind, id, text in conn.execute(
+        "SELECT scope, kind, id, body FROM documents WHERE deleted = 0"
+    ):
         values[(scope, kind, "", "")] += 1
         keys = {"": id}
         for member in MEMBERS:
@@ -136,7 +138,9 @@ def test_update_triggers_of_an_older_release_are_replaced_and_counts_kept(tmp_pa
     assert _update_triggers(path) == current
     with store.unit_of_work(write=True) as uow:
         service.patch(uow, scope="s", kind="offer", id="o0", change=lambda b: {"name": "n1"}, actor=ACTOR)
-        service.patch(uow, scope="s", kind="offer", id="o1", change=lambda b: {"name": "n1", "y": 1}, actor=ACTOR)
+        service.patch(
+            uow, scope="s", kind="offer", id="o1", change=lambda b: {"name": "n1", "y": 1}, actor=ACTOR
+        )
     _check_counts(store)
     store.close()
     # Declaring the members again changes nothing.

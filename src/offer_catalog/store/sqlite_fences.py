@@ -81,7 +81,8 @@ def keep_triggers(conn: sqlite3.Connection, prefix: str, statements: list[str]) 
     """Whether a member's counting triggers exist; an update trigger written by an older release
     (one that ran on every update) is replaced by the current one, in the caller's transaction."""
     row = conn.execute(
-        "SELECT (SELECT 1 FROM sqlite_master WHERE name = ?1), (SELECT sql FROM sqlite_master WHERE name = ?2)",
+        "SELECT (SELECT 1 FROM sqlite_master WHERE name = ?1), "
+        "(SELECT sql FROM sqlite_master WHERE name = ?2)",
         (f"{prefix}_i", f"{prefix}_u"),
     ).fetchone()
     if row[0] is None:
