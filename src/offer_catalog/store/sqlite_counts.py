@@ -14,7 +14,13 @@ from dataclasses import dataclass
 
 from offer_catalog.documents.query import AllOf, AnyOf, Cond, Condition, Op, Query, check_path
 from offer_catalog.store.sqlcompile import member_index_name
-from offer_catalog.store.sqlite_fences import counting_triggers, key_count, range_total
+from offer_catalog.store.sqlite_fences import (
+    counting_triggers,
+    keep_triggers,
+    key_count,
+    member_changed,
+    range_total,
+)
 from offer_catalog.store.sqlite_paths import Path
 
 _LOWER = (Op.GT, Op.GE)
@@ -48,16 +54,17 @@ def member_count_triggers(member: str) -> list[str]:
         f"UPDATE member_counts SET n = n - 1 WHERE OLD.deleted = 0 AND {is_text('OLD')} "
         f"AND scope = OLD.scope AND kind = OLD.kind AND member = '{name}' AND value = {value('OLD')};"
     )
-    return counting_triggers(trigger, add, remove)
+    return counting_triggers(trigger, add, remove, member_changed(name))
 
 
 def count_member(conn: sqlite3.Connection, member: str) -> None:
     """Start counting a member (in the caller's write transaction): triggers, then today's counts."""
     name = check_path((member,))[0]
     trigger = member_index_name(member).replace("documents_member_", "documents_count_")
-    if conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (f"{trigger}_i",)).fetchone():
+    statements = member_count_triggers(name)
+    if keep_triggers(conn, trigger, statements):
         return
-    for statement in member_count_triggers(name):
+    for statement in statements:
         conn.execute(statement)
     path = f'$."{name}"'
     conn.execute(

@@ -53,25 +53,54 @@ def fence_triggers(member: str) -> list[str]:
         f"UPDATE key_fences SET n = n - 1 WHERE {counted('OLD')} AND scope = OLD.scope AND kind = OLD.kind "
         f"AND member = '{name}' AND fence = {_BUCKET.format(row='OLD', member=name, key=key('OLD'))};"
     )
-    return counting_triggers(trigger_name(name), add, remove)
+    return counting_triggers(trigger_name(name), add, remove, member_changed(name))
 
 
-def counting_triggers(prefix: str, add: str, remove: str) -> list[str]:
+def member_changed(name: str) -> str:
+    """An update's condition for a member's counts to move: the row's liveness or the member's JSON
+    type or value changed (when neither did, removing then adding it again changes no count)."""
+    path = f"'$.\"{name}\"'"
+    return (
+        f"OLD.deleted IS NOT NEW.deleted OR json_type(OLD.body, {path}) IS NOT json_type(NEW.body, {path}) "
+        f"OR json_extract(OLD.body, {path}) IS NOT json_extract(NEW.body, {path})"
+    )
+
+
+def counting_triggers(prefix: str, add: str, remove: str, changed: str) -> list[str]:
     """Triggers `{prefix}_i/_u/_d` that keep a counting table in step with `documents`: an insert runs
-    `add` (a statement on NEW), a delete `remove` (on OLD), an update both (remove, then add)."""
+    `add` (a statement on NEW), a delete `remove` (on OLD), an update both (remove, then add) when
+    `changed` holds (an update that leaves the counted member alike runs neither)."""
     return [
         f"CREATE TRIGGER {prefix}_i AFTER INSERT ON documents BEGIN {add} END",
-        f"CREATE TRIGGER {prefix}_u AFTER UPDATE ON documents BEGIN {remove} {add} END",
+        f"CREATE TRIGGER {prefix}_u AFTER UPDATE ON documents WHEN {changed} BEGIN {remove} {add} END",
         f"CREATE TRIGGER {prefix}_d AFTER DELETE ON documents BEGIN {remove} END",
     ]
+
+
+def keep_triggers(conn: sqlite3.Connection, prefix: str, statements: list[str]) -> bool:
+    """Whether a member's counting triggers exist; an update trigger written by an older release
+    (one that ran on every update) is replaced by the current one, in the caller's transaction."""
+    row = conn.execute(
+        "SELECT (SELECT 1 FROM sqlite_master WHERE name = ?1), "
+        "(SELECT sql FROM sqlite_master WHERE name = ?2)",
+        (f"{prefix}_i", f"{prefix}_u"),
+    ).fetchone()
+    if row[0] is None:
+        return False
+    update = next(s for s in statements if s.startswith(f"CREATE TRIGGER {prefix}_u "))
+    if row[1] != update:
+        conn.execute(f'DROP TRIGGER IF EXISTS "{prefix}_u"')
+        conn.execute(update)
+    return True
 
 
 def fence_member(conn: sqlite3.Connection, member: str) -> None:
     """Start counting a member per bucket (in the caller's write transaction; its index exists)."""
     name = check_path((member,))[0]
-    if conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (f"{trigger_name(name)}_i",)).fetchone():
+    statements = fence_triggers(name)
+    if keep_triggers(conn, trigger_name(name), statements):
         return
-    for statement in fence_triggers(name):
+    for statement in statements:
         conn.execute(statement)
     conn.execute("DELETE FROM key_fences WHERE member = ?", (name,))
     conn.execute(

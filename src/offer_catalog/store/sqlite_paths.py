@@ -30,6 +30,7 @@ INSERT_EVENT = "INSERT INTO events (scope, kind, id, version, change, occurred_a
 _DELETE = "DELETE FROM document_paths WHERE scope = ? AND kind = ? AND path = ? AND value = ? AND id = ?"
 _INSERT = "INSERT OR IGNORE INTO document_paths (scope, kind, path, value, id) VALUES (?, ?, ?, ?, ?)"
 _BACKFILL_BATCH = 5000
+_ABSENT = object()  # a member a body does not hold
 # A path value held by this many live documents or more has its count in path_counts (migration
 # 0013); one held by fewer may have none, and its rows are counted (at most this many).
 PATH_COUNTED = 200
@@ -60,10 +61,16 @@ def write_paths(
     is none) to those of its new version (none for a tombstone): only the values that changed."""
     if not paths:
         return
+    before = None if replaced is None else orjson.loads(replaced)
+    if not doc.deleted and type(before) is dict and type(doc.body) is dict:
+        # A path whose first member the write left alike keeps its rows (the usual write changes
+        # one or two members): only the others are read again.
+        after = doc.body
+        paths = [p for p in paths if before.get(p[0], _ABSENT) != after.get(p[0], _ABSENT)]
+        if not paths:
+            return
     new = set() if doc.deleted else set(_rows(doc.scope, doc.kind, doc.id, doc.body, paths))
-    old = (
-        set() if replaced is None else set(_rows(doc.scope, doc.kind, doc.id, orjson.loads(replaced), paths))
-    )
+    old = set() if before is None else set(_rows(doc.scope, doc.kind, doc.id, before, paths))
     # The rows of the replaced body are in the table (written with it): the counts move by the difference.
     changes: Counter[tuple[str, str, str, str]] = Counter()
     if old - new:

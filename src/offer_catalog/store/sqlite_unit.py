@@ -40,6 +40,12 @@ _UPDATE_DOC = (
     "modified_at = ?, modified_by = ?, modified_by_client = ?, body = ?, at_id = ? "
     "WHERE scope = ? AND kind = ? AND id = ? AND version = ?"
 )
+# The usual update: liveness, creation and @id as they were. A column left out of SET leaves its
+# indexes (documents_live, documents_scope_at_id) untouched.
+_UPDATE_CHANGED = (
+    "UPDATE documents SET version = ?, modified_at = ?, modified_by = ?, modified_by_client = ?, body = ? "
+    "WHERE scope = ? AND kind = ? AND id = ? AND version = ?"
+)
 _KEY = "scope = ?1 AND kind = ?2 AND id = ?3"
 # A version and every later one, oldest first (a past version may be a delta against the next);
 # files written before history held past versions only may hold the current one twice.
@@ -51,7 +57,7 @@ _SELECT_FROM_VERSION = (
 _LAST = 2**63 - 1
 _SELECT_DOC = f"SELECT {FETCH_COLUMNS} FROM documents WHERE scope = ? AND kind = ? AND id = ?"
 _SELECT_CURRENT = (
-    f"SELECT {DOC_COLUMNS} FROM documents WHERE scope = ? AND kind = ? AND id = ? AND version = ?"
+    f"SELECT {DOC_COLUMNS}, at_id FROM documents WHERE scope = ? AND kind = ? AND id = ? AND version = ?"
 )
 _SELECT_DOC_ANY_KIND = f"SELECT {DOC_COLUMNS} FROM documents WHERE scope = ? AND id = ?"
 
@@ -143,14 +149,17 @@ class SqliteUnitOfWork(DecisionLogSql):
                 rows = 0
         else:
             # The version this one replaces goes to history; its path values leave the path index.
-            old = self.conn.execute(
+            current = self.conn.execute(
                 _SELECT_CURRENT, (doc.scope, doc.kind, doc.id, expected_version)
             ).fetchone()
             rows = 0
-            if old is not None:
-                rows = self.conn.execute(
-                    _UPDATE_DOC, (*params[3:], at_id, doc.scope, doc.kind, doc.id, expected_version)
-                ).rowcount
+            if current is not None:
+                old = current[:-1]
+                key = (doc.scope, doc.kind, doc.id, expected_version)
+                if (*old[4:8], current[-1]) == (*params[4:8], at_id):
+                    rows = self.conn.execute(_UPDATE_CHANGED, (params[3], *params[8:], *key)).rowcount
+                else:
+                    rows = self.conn.execute(_UPDATE_DOC, (*params[3:], at_id, *key)).rowcount
         check_written(doc, expected_version, rows)
         if old is not None:
             self.conn.execute(INSERT_PAST_VERSION, version_params(old, params[-1]))

@@ -372,6 +372,8 @@ def _v5_restore(
 
 def _same(a: Any, b: Any) -> bool:
     """JSON equality: unlike Python's ==, true is not 1 (a client changing one to the other changed it)."""
+    if a is b:
+        return True  # a value a write left as it was (JSON holds no NaN: a value equals itself)
     if isinstance(a, bool) or isinstance(b, bool):
         return type(a) is type(b) and a == b
     if isinstance(a, dict):

@@ -38,13 +38,27 @@ def without_nulls(value: Any) -> Any:
     """The value with every object member whose value is null left out (null means "absent" here).
 
     Stored and served resources never hold a null member: a client generated from the specification,
-    whose members are not nullable, could not read them.
+    whose members are not nullable, could not read them. An object or array holding no null member
+    is returned itself, not copied (a write mostly leaves the stored body's objects as they were).
     """
+    return _copy_without_nulls(value) if _has_null_member(value) else value
+
+
+def _copy_without_nulls(value: Any) -> Any:
     if isinstance(value, dict):
-        return {k: without_nulls(v) for k, v in value.items() if v is not None}
+        return {k: _copy_without_nulls(v) for k, v in value.items() if v is not None}
     if isinstance(value, list):
-        return [without_nulls(v) for v in value]
+        return [_copy_without_nulls(v) for v in value]
     return value
+
+
+def _has_null_member(value: Any) -> bool:
+    """Whether an object in value has a member whose value is null (a null array element is kept)."""
+    if isinstance(value, dict):
+        return any(v is None or _has_null_member(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_null_member(v) for v in value)
+    return False
 
 
 _ANY = frozenset({"Any", "any"})
