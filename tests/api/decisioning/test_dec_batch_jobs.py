@@ -141,7 +141,9 @@ def test_cancel_stops_the_job_and_keeps_the_lines_written(jobs: TestClient, cat:
     location = response.headers["location"]
     cancelled = jobs.post(f"{location}/cancel", headers=auth())
     assert cancelled.status_code == 202
-    assert cancelled.json()["state"] == "cancelling"
+    # The answer is the job as read after the marker is left: still stopping, or already stopped when
+    # the worker saw the marker at its next line before the answer was read (a loaded machine).
+    assert cancelled.json()["state"] in ("cancelling", "cancelled")
     job = _wait(jobs, location)
     results = _results(jobs, location)
     assert job["state"] == "cancelled"
